@@ -1,0 +1,160 @@
+// The immutable facts snapshot every check reads. Plain data: no I/O, no
+// secrets (credentials carry metadata and keyed fingerprints only).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace complyd {
+
+using Time = std::chrono::sys_seconds;
+using Duration = std::chrono::seconds;
+
+// Each source declares which kinds of facts it provides; a check declares
+// which kinds it needs. A failed source makes the checks that need its
+// kinds "incomplete" for the cycle, so their findings keep their state.
+enum class FactKind : std::uint8_t {
+  customers,
+  credentials,
+  webhooks,
+  verifications,
+  data_sets,
+  audit_events,
+  attestations,
+  api_endpoints,
+};
+const char* to_string(FactKind k);
+inline constexpr FactKind kAllFactKinds[] = {
+    FactKind::customers,     FactKind::credentials,  FactKind::webhooks,
+    FactKind::verifications, FactKind::data_sets,    FactKind::audit_events,
+    FactKind::attestations,  FactKind::api_endpoints};
+
+enum class CustomerStatus : std::uint8_t { active, offboarding, offboarded };
+const char* to_string(CustomerStatus s);
+std::optional<CustomerStatus> customer_status_from(std::string_view s);
+
+struct Customer {
+  std::string id;
+  std::string name;
+  CustomerStatus status = CustomerStatus::active;
+  std::string admin_email;
+  std::string environment;   // production, sandbox, staging
+  std::string jurisdiction;  // e.g. "EU", "US-CA", "" when unknown
+  std::optional<Time> onboarded_at;
+  std::optional<Time> offboarded_at;
+  std::optional<Time> last_sync_at;  // last sync worker activity
+};
+
+// Role of one stored credential version.
+enum class CredentialRole : std::uint8_t { current, previous, pending, revoked };
+const char* to_string(CredentialRole r);
+std::optional<CredentialRole> credential_role_from(std::string_view s);
+
+struct Credential {
+  std::string customer_id;
+  std::string kind;          // api_token, webhook_secret, oauth_refresh_token, internal_secret
+  CredentialRole role = CredentialRole::current;
+  std::string storage_path;  // e.g. raise/production/cust_0001/api_token
+  std::string environment;
+  std::optional<Time> created_at;
+  std::optional<Time> rotated_at;    // when it became current
+  std::optional<Time> last_used_at;
+  std::optional<Time> activated_at;  // pending credentials: when it went live
+  std::string fingerprint;           // keyed hash (hex), never the value
+  std::optional<double> entropy_bytes;
+};
+
+enum class SubscriptionStatus : std::uint8_t { active, inactive, deleted };
+const char* to_string(SubscriptionStatus s);
+std::optional<SubscriptionStatus> subscription_status_from(std::string_view s);
+
+struct WebhookSubscription {
+  std::string id;
+  std::string customer_id;
+  std::string platform;
+  std::string notification_url;
+  SubscriptionStatus status = SubscriptionStatus::active;
+  std::optional<Time> created_at;
+};
+
+// Per-customer per-minute webhook signature verification counters, sorted by
+// minute. Kept compact: the scale target is 14.4M rows.
+struct VerificationMinute {
+  std::int64_t minute = 0;  // unix seconds / 60
+  std::uint32_t ok = 0;
+  std::uint32_t fail = 0;
+  std::uint32_t unsigned_processed = 0;
+};
+struct VerificationSeries {
+  std::string customer_id;
+  std::vector<VerificationMinute> minutes;
+};
+
+// A body of stored data with the age of its oldest record, for retention and
+// offboarding deletion.
+struct DataSet {
+  std::string customer_id;  // empty for shared data sets
+  std::string name;         // e.g. dead_letter, worker_logs/hot
+  std::string data_class;   // dead_letter, reconciliation_log, worker_log_hot, ...
+  std::string location;     // table name, path or bucket
+  std::int64_t record_count = 0;
+  std::optional<Time> oldest_record_at;
+  std::optional<Time> newest_record_at;
+  bool anonymised = false;
+};
+
+struct AuditEvent {
+  std::string customer_id;
+  std::string actor;
+  std::string action;    // credential_created, token_rotated, credential_deleted, offboarded, token_read, ...
+  std::string resource;  // storage path or object
+  Time at{};
+};
+
+struct Attestation {
+  std::string control;      // dpa, incident_runbook, access_review, ...
+  std::string customer_id;  // empty for integration-wide controls
+  std::string attested_by;
+  Time attested_at{};
+  std::string evidence_ref;
+};
+
+// A configured API base URL (transport-https).
+struct ApiEndpoint {
+  std::string name;
+  std::string url;
+  std::string origin;  // where it was configured
+};
+
+// What one source delivered this cycle.
+struct SourceStatus {
+  std::string name;
+  std::string type;
+  bool ok = true;
+  std::string error;  // redacted, one line
+  std::vector<FactKind> provides;
+  std::optional<Time> collected_at;
+  std::int64_t rows = 0;
+  // Rows the source could not use (location: message); never values.
+  std::vector<std::string> problems;
+};
+
+struct Facts {
+  std::vector<Customer> customers;
+  std::vector<Credential> credentials;
+  std::vector<WebhookSubscription> webhooks;
+  std::vector<VerificationSeries> verifications;
+  std::vector<DataSet> data_sets;
+  std::vector<AuditEvent> audit_events;
+  std::vector<Attestation> attestations;
+  std::vector<ApiEndpoint> api_endpoints;
+  std::vector<SourceStatus> sources;
+
+  // Kinds for which some source failed this cycle.
+  bool kind_complete(FactKind k) const;
+};
+
+}  // namespace complyd

@@ -1,0 +1,15 @@
+// The explicit list of checks. Adding a check: one file in checks/ that
+// defines `const CheckDef& <name>_check()`, and one line in registry.cpp.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "checks/check.hpp"
+
+namespace complyd {
+
+std::span<const CheckDef* const> all_checks();
+const CheckDef* find_check(std::string_view id);
+
+}  // namespace complyd

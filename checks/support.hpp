@@ -1,0 +1,29 @@
+// Small pure helpers shared by checks: time text and lookups over facts.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "checks/check.hpp"
+
+namespace complyd {
+
+std::string rfc3339(Time t);      // 2026-11-22T10:00:00Z
+std::string date_only(Time t);    // 2026-11-22
+std::string age_text(Duration d); // "205 days", "3 hours", "45 minutes"
+
+// Customer lookup by id, built once per evaluation.
+class CustomerIndex {
+ public:
+  explicit CustomerIndex(const Facts& facts);
+  const Customer* find(std::string_view id) const;
+
+ private:
+  std::unordered_map<std::string_view, const Customer*> by_id_;
+};
+
+// Tolerance for clock skew before a timestamp counts as "in the future".
+inline constexpr Duration kFutureSkew{300};
+
+}  // namespace complyd

@@ -1,0 +1,52 @@
+// `complyd run`: the Boost.Asio service loop. Cycles run on a worker thread
+// (never two at once); the loop handles the schedule and signals.
+#pragma once
+
+#include "daemon/prelude.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include "daemon/config/config.hpp"
+#include "daemon/store/state_store.hpp"
+#include "daemon/util/time.hpp"
+
+namespace complyd {
+
+class Daemon {
+ public:
+  Daemon(std::filesystem::path config_path, Config config, Clock clock);
+  ~Daemon();
+  // Blocks until SIGTERM or SIGINT; returns the process exit code.
+  int run();
+
+ private:
+  void wait_signals();
+  void on_signal(int sig);
+  void reload();
+  void schedule(std::chrono::seconds delay);
+  void start_cycle();
+  void stop();
+  std::chrono::seconds next_delay();
+
+  std::filesystem::path config_path_;
+  std::shared_ptr<const Config> config_;
+  Clock clock_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer timer_;
+  boost::asio::thread_pool worker_{1};
+  std::unique_ptr<StateStore> store_;  // used by the worker thread only
+  std::atomic<bool> stopping_{false};
+  bool cycle_running_ = false;
+  std::mt19937_64 rng_{std::random_device{}()};
+  int exit_code_ = 0;
+};
+
+}  // namespace complyd

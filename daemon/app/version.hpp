@@ -1,0 +1,4 @@
+#pragma once
+namespace complyd {
+inline constexpr const char* kVersion = COMPLYD_VERSION;
+}

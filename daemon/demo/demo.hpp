@@ -1,0 +1,32 @@
+// `complyd demo`: a ready-to-run configuration and a realistic inventory that
+// violates every implemented check several times and passes most customers.
+// Also the generator behind the benchmark (large --customers counts).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "checks/facts.hpp"
+
+namespace complyd {
+
+struct DemoOptions {
+  std::filesystem::path dir;
+  std::string smtp_url;          // empty: no [smtp] section
+  std::int64_t customers = 60;
+  std::int64_t busy_customers = -1;  // with per-minute verification counters; -1: customers / 10 (at least 10)
+  std::uint64_t seed = 42;
+  Time now{};
+  bool write_config = true;
+};
+
+struct DemoSummary {
+  std::int64_t customers = 0, credentials = 0, webhooks = 0, verification_rows = 0, data_sets = 0,
+               audit_events = 0, attestations = 0;
+};
+
+// Writes DIR/inventory.db (replacing it) and, unless disabled, DIR/complyd.toml.
+DemoSummary write_demo(const DemoOptions& opts);
+
+}  // namespace complyd

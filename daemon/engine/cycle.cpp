@@ -1,0 +1,125 @@
+#include "daemon/engine/cycle.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/registry.hpp"
+#include "daemon/log/log.hpp"
+#include "daemon/log/redact.hpp"
+
+namespace complyd {
+
+namespace {
+
+std::string evidence_json(const Finding& f) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : f.evidence) j[k] = v;
+  return redact(j.dump());
+}
+
+}  // namespace
+
+Evaluation evaluate_checks(const Facts& facts, Time now, const Config& config) {
+  Evaluation ev;
+  for (const CheckDef* def : all_checks()) {
+    const auto& id = def->info.id;
+    auto cc_it = config.checks.find(id);
+    const CheckConfig cc = cc_it != config.checks.end()
+                               ? cc_it->second
+                               : CheckConfig{true, def->info.default_severity, default_params(def->info)};
+    if (!cc.enabled) {
+      ev.disabled_checks.insert(id);
+      ev.complete_checks.insert(id);
+      continue;
+    }
+    std::vector<std::string> missing;
+    for (auto k : def->info.needs) {
+      if (!facts.kind_complete(k)) missing.emplace_back(to_string(k));
+    }
+    if (!missing.empty()) {
+      ++ev.checks_skipped;
+      CLOG(warning) << "check " << id << " skipped: facts incomplete (" << fmt::format("{}", fmt::join(missing, ", "))
+                    << "); its findings keep their state";
+      continue;
+    }
+    try {
+      CheckContext ctx{facts, now, cc.params, cc.severity};
+      auto findings = def->evaluate(ctx);
+      for (auto& f : findings) {
+        f.check_id = id;
+        Observed o;
+        o.id = finding_id(id, f.customer_id, f.subject);
+        o.evidence_json = evidence_json(f);
+        o.finding = std::move(f);
+        ev.observed.push_back(std::move(o));
+      }
+      ev.complete_checks.insert(id);
+      ++ev.checks_run;
+    } catch (const std::exception& e) {
+      ++ev.checks_skipped;
+      ev.errors.push_back(fmt::format("check {} failed: {}", id, e.what()));
+      CLOG(error) << "check " << id << " failed: " << e.what() << "; its findings keep their state";
+    }
+  }
+  return ev;
+}
+
+CycleRunner::CycleRunner(const Config& config, StateStore& store, Clock clock)
+    : config_(config), store_(store), clock_(std::move(clock)) {}
+
+CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
+  CycleOutcome out;
+  const Time started = clock_();
+  out.record.started_at = started;
+
+  const auto sources = make_sources(config_);
+  Facts facts = collect_facts(sources, started);
+  if (keep_going && !keep_going()) {
+    CLOG(notice) << "cycle abandoned after collection: shutdown requested";
+    return out;
+  }
+  const Evaluation ev = evaluate_checks(facts, started, config_);
+
+  auto stored = store_.load_findings();
+  out.lifecycle = apply_lifecycle(stored, ev.observed, ev.complete_checks, ev.disabled_checks, started);
+  for (const auto& f : out.lifecycle.changed) stored[f.id] = f;
+
+  out.record.finished_at = clock_();
+  out.record.sources = facts.sources;
+  const bool blind = std::any_of(facts.sources.begin(), facts.sources.end(), [](auto& s) { return !s.ok; });
+  out.record.status = blind || !ev.errors.empty() ? "partial" : "ok";
+  out.record.checks_run = ev.checks_run;
+  out.record.checks_skipped = ev.checks_skipped;
+  out.record.opened = out.lifecycle.opened;
+  out.record.reopened = out.lifecycle.reopened;
+  out.record.resolved = out.lifecycle.resolved;
+  out.record.error = fmt::format("{}", fmt::join(ev.errors, "; "));
+  for (auto& [id, f] : stored) {
+    if (f.status == FindingStatus::resolved) continue;
+    if (f.status == FindingStatus::open) ++out.record.open_total;
+    out.current.push_back(f);
+  }
+
+  const auto cycle_id = store_.commit_cycle(out.record, out.lifecycle, keep_going);
+  out.committed = cycle_id != 0;
+  if (out.committed) {
+    CLOG(info) << fmt::format(
+        "cycle {} {}: {} checks run, {} skipped; {} opened, {} reopened, {} resolved; {} open", cycle_id,
+        out.record.status, ev.checks_run, ev.checks_skipped, out.lifecycle.opened, out.lifecycle.reopened,
+        out.lifecycle.resolved, out.record.open_total);
+  } else {
+    CLOG(notice) << "cycle rolled back: shutdown requested before commit";
+  }
+  return out;
+}
+
+int count_failing(const std::vector<StoredFinding>& findings, Severity threshold) {
+  int n = 0;
+  for (const auto& f : findings) {
+    if (f.status == FindingStatus::open && static_cast<int>(f.severity) >= static_cast<int>(threshold)) ++n;
+  }
+  return n;
+}
+
+}  // namespace complyd

@@ -1,0 +1,125 @@
+#include "daemon/engine/lifecycle.hpp"
+
+#include <unordered_set>
+
+#include "daemon/util/crypto.hpp"
+
+namespace complyd {
+
+const char* to_string(FindingStatus s) {
+  switch (s) {
+    case FindingStatus::open: return "open";
+    case FindingStatus::muted: return "muted";
+    case FindingStatus::resolved: return "resolved";
+  }
+  return "unknown";
+}
+
+std::optional<FindingStatus> finding_status_from(std::string_view s) {
+  for (auto v : {FindingStatus::open, FindingStatus::muted, FindingStatus::resolved}) {
+    if (s == to_string(v)) return v;
+  }
+  return std::nullopt;
+}
+
+std::string finding_id(const std::string& check_id, const std::string& customer_id, const std::string& subject) {
+  std::string key = check_id;
+  key.push_back('\0');
+  key += customer_id;
+  key.push_back('\0');
+  key += subject;
+  return "F" + sha256_hex(key).substr(0, 15);
+}
+
+namespace {
+
+bool mute_expired(const StoredFinding& f, Time now) {
+  return f.status == FindingStatus::muted && f.muted_until && *f.muted_until <= now;
+}
+
+void clear_mute(StoredFinding& f) {
+  f.mute_reason.reset();
+  f.muted_by.reset();
+  f.muted_until.reset();
+}
+
+}  // namespace
+
+LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFinding>& stored,
+                                const std::vector<Observed>& observed, const std::set<std::string>& complete_checks,
+                                const std::set<std::string>& disabled_checks, Time now) {
+  LifecycleResult r;
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(observed.size());
+
+  for (const auto& o : observed) {
+    if (!seen.insert(o.id).second) continue;  // a check reported the same subject twice
+    const Finding& f = o.finding;
+    auto it = stored.find(o.id);
+    StoredFinding s;
+    if (it == stored.end()) {
+      s.id = o.id;
+      s.first_seen = now;
+      s.status = FindingStatus::open;
+      r.transitions.push_back({o.id, "opened", std::nullopt, FindingStatus::open, f.severity, ""});
+      ++r.opened;
+    } else {
+      s = it->second;
+      if (s.status == FindingStatus::resolved) {
+        s.status = FindingStatus::open;
+        s.resolved_at.reset();
+        clear_mute(s);
+        r.transitions.push_back({o.id, "reopened", FindingStatus::resolved, FindingStatus::open, f.severity, ""});
+        ++r.reopened;
+      } else if (mute_expired(s, now)) {
+        r.transitions.push_back({o.id, "mute_expired", FindingStatus::muted, FindingStatus::open, f.severity,
+                                 s.mute_reason.value_or("")});
+        s.status = FindingStatus::open;
+        clear_mute(s);
+        ++r.mute_expired;
+      }
+      if (f.severity != s.severity && s.status != FindingStatus::resolved) {
+        const bool up = static_cast<int>(f.severity) > static_cast<int>(s.severity);
+        r.transitions.push_back({o.id, up ? "escalated" : "deescalated", s.status, s.status, f.severity,
+                                 std::string("was ") + to_string(s.severity)});
+      }
+    }
+    s.check_id = f.check_id;
+    s.severity = f.severity;
+    s.customer_id = f.customer_id;
+    s.subject = f.subject;
+    s.title = f.title;
+    s.detail = f.detail;
+    s.remediation = f.remediation;
+    s.evidence_json = o.evidence_json;
+    s.last_seen = now;
+    r.changed.push_back(std::move(s));
+  }
+
+  for (const auto& [id, s0] : stored) {
+    if (s0.status == FindingStatus::resolved || seen.contains(id)) continue;
+    if (complete_checks.contains(s0.check_id)) {
+      StoredFinding s = s0;
+      const bool disabled = disabled_checks.contains(s0.check_id);
+      r.transitions.push_back({id, "resolved", s.status, FindingStatus::resolved, s.severity,
+                               disabled ? "check disabled" : "not seen in a complete cycle"});
+      s.status = FindingStatus::resolved;
+      s.resolved_at = now;
+      clear_mute(s);
+      ++r.resolved;
+      r.changed.push_back(std::move(s));
+    } else if (mute_expired(s0, now)) {
+      // Blind for this check, but a mute's end is a matter of time alone.
+      StoredFinding s = s0;
+      r.transitions.push_back({id, "mute_expired", FindingStatus::muted, FindingStatus::open, s.severity,
+                               s.mute_reason.value_or("")});
+      s.status = FindingStatus::open;
+      clear_mute(s);
+      ++r.mute_expired;
+      r.changed.push_back(std::move(s));
+    }
+  }
+  return r;
+}
+
+}  // namespace complyd

@@ -1,0 +1,148 @@
+#include "daemon/report/findings_doc.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "daemon/log/redact.hpp"
+#include "daemon/util/time.hpp"
+
+namespace complyd {
+
+namespace {
+nlohmann::json opt_time(const std::optional<Time>& t) {
+  return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
+}
+}  // namespace
+
+nlohmann::json finding_to_json(const StoredFinding& f) {
+  nlohmann::json evidence = nlohmann::json::object();
+  try {
+    evidence = nlohmann::json::parse(f.evidence_json);
+  } catch (const nlohmann::json::exception&) {
+    // Stored evidence is produced by complyd; a broken row loses only itself.
+  }
+  return {{"id", f.id},
+          {"check_id", f.check_id},
+          {"severity", to_string(f.severity)},
+          {"status", to_string(f.status)},
+          {"customer_id", f.customer_id},
+          {"subject", f.subject},
+          {"title", f.title},
+          {"detail", f.detail},
+          {"remediation", f.remediation},
+          {"evidence", evidence},
+          {"first_seen", format_time(f.first_seen)},
+          {"last_seen", format_time(f.last_seen)},
+          {"resolved_at", opt_time(f.resolved_at)},
+          {"muted_until", opt_time(f.muted_until)},
+          {"mute_reason", f.mute_reason ? nlohmann::json(*f.mute_reason) : nlohmann::json(nullptr)},
+          {"muted_by", f.muted_by ? nlohmann::json(*f.muted_by) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json findings_document(const std::vector<StoredFinding>& findings, const std::optional<CycleRecord>& cycle,
+                                 Time generated_at) {
+  nlohmann::json doc;
+  doc["schema_version"] = kFindingsSchemaVersion;
+  doc["generated_at"] = format_time(generated_at);
+  if (cycle) {
+    nlohmann::json sources = nlohmann::json::array();
+    for (const auto& s : cycle->sources) {
+      sources.push_back({{"name", s.name},
+                         {"type", s.type},
+                         {"ok", s.ok},
+                         {"error", s.ok ? nlohmann::json(nullptr) : nlohmann::json(redact(s.error))},
+                         {"rows", s.rows},
+                         {"rejected_rows", s.problems.size()}});
+    }
+    doc["cycle"] = {{"id", cycle->id},
+                    {"started_at", format_time(cycle->started_at)},
+                    {"finished_at", opt_time(cycle->finished_at)},
+                    {"status", cycle->status},
+                    {"checks_run", cycle->checks_run},
+                    {"checks_skipped", cycle->checks_skipped},
+                    {"opened", cycle->opened},
+                    {"reopened", cycle->reopened},
+                    {"resolved", cycle->resolved},
+                    {"sources", sources}};
+  } else {
+    doc["cycle"] = nullptr;
+  }
+  nlohmann::json by_sev = nlohmann::json::object();
+  for (auto s : {Severity::critical, Severity::high, Severity::medium, Severity::low, Severity::info})
+    by_sev[to_string(s)] = 0;
+  int open = 0, muted = 0;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : findings) {
+    if (f.status == FindingStatus::open) {
+      ++open;
+      by_sev[to_string(f.severity)] = by_sev[to_string(f.severity)].get<int>() + 1;
+    } else if (f.status == FindingStatus::muted) {
+      ++muted;
+    }
+    list.push_back(finding_to_json(f));
+  }
+  doc["summary"] = {{"open", open}, {"muted", muted}, {"by_severity", by_sev}};
+  doc["findings"] = std::move(list);
+  return doc;
+}
+
+std::string findings_text(const std::vector<StoredFinding>& findings) {
+  std::string out;
+  if (findings.empty()) return "no findings match\n";
+  out += fmt::format("{:<17} {:<9} {:<8} {:<26} {:<14} {}\n", "ID", "SEVERITY", "STATUS", "CHECK", "CUSTOMER",
+                     "SUBJECT");
+  for (const auto& f : findings) {
+    out += fmt::format("{:<17} {:<9} {:<8} {:<26} {:<14} {}\n", f.id, to_string(f.severity), to_string(f.status),
+                       f.check_id, f.customer_id.empty() ? "-" : f.customer_id, f.subject);
+    out += fmt::format("    {}\n", f.detail);
+    if (f.status == FindingStatus::muted && f.muted_until) {
+      out += fmt::format("    muted until {} by {}: {}\n", format_time(*f.muted_until), f.muted_by.value_or("?"),
+                         f.mute_reason.value_or(""));
+    }
+  }
+  return out;
+}
+
+std::string cycle_summary_text(const CycleRecord& c, const std::vector<StoredFinding>& current, Severity fail_on) {
+  std::string out;
+  out += fmt::format("complyd audit, cycle {} ({}) at {}\n", c.id, c.status, format_time(c.started_at));
+  for (const auto& s : c.sources) {
+    out += s.ok ? fmt::format("  source {:<12} ok, {} rows{}\n", s.name, s.rows,
+                              s.problems.empty() ? "" : fmt::format(", {} rejected", s.problems.size()))
+                : fmt::format("  source {:<12} FAILED: {}\n", s.name, redact(s.error));
+  }
+  out += fmt::format("  checks: {} run, {} skipped\n", c.checks_run, c.checks_skipped);
+  out += fmt::format("  this cycle: {} opened, {} reopened, {} resolved\n", c.opened, c.reopened, c.resolved);
+
+  std::map<int, std::map<std::string, int>> by;  // severity (desc) -> check -> count
+  int open = 0, muted = 0;
+  for (const auto& f : current) {
+    if (f.status == FindingStatus::muted) {
+      ++muted;
+      continue;
+    }
+    if (f.status != FindingStatus::open) continue;
+    ++open;
+    ++by[-static_cast<int>(f.severity)][f.check_id];
+  }
+  out += fmt::format("open findings: {} ({} muted)\n", open, muted);
+  for (const auto& [neg, checks] : by) {
+    for (const auto& [check, n] : checks) {
+      out += fmt::format("  {:<9} {:<28} {}\n", to_string(static_cast<Severity>(-neg)), check, n);
+    }
+  }
+  const int failing = [&] {
+    int n = 0;
+    for (const auto& f : current)
+      if (f.status == FindingStatus::open && static_cast<int>(f.severity) >= static_cast<int>(fail_on)) ++n;
+    return n;
+  }();
+  out += failing > 0 ? fmt::format("result: FAIL ({} open findings at or above {})\n", failing, to_string(fail_on))
+                     : fmt::format("result: pass (no open findings at or above {})\n", to_string(fail_on));
+  if (c.status != "ok") out += "warning: this cycle was partial; see source-unavailable findings\n";
+  out += "details: complyd findings list\n";
+  return out;
+}
+
+}  // namespace complyd

@@ -1,0 +1,23 @@
+// The JSON findings document (docs/findings-format.md) and the text summary.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/engine/lifecycle.hpp"
+#include "daemon/store/state_store.hpp"
+
+namespace complyd {
+
+inline constexpr int kFindingsSchemaVersion = 1;
+
+nlohmann::json finding_to_json(const StoredFinding& f);
+nlohmann::json findings_document(const std::vector<StoredFinding>& findings, const std::optional<CycleRecord>& cycle,
+                                 Time generated_at);
+std::string findings_text(const std::vector<StoredFinding>& findings);
+std::string cycle_summary_text(const CycleRecord& cycle, const std::vector<StoredFinding>& current,
+                               Severity fail_on);
+
+}  // namespace complyd

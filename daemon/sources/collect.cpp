@@ -1,0 +1,69 @@
+#include <chrono>
+
+#include "daemon/config/config.hpp"
+#include "daemon/log/log.hpp"
+#include "daemon/log/redact.hpp"
+#include "daemon/sources/inventory.hpp"
+#include "daemon/sources/source.hpp"
+
+namespace complyd {
+
+std::vector<std::unique_ptr<Source>> make_sources(const Config& config) {
+  std::vector<std::unique_ptr<Source>> out;
+  out.push_back(std::make_unique<InventorySource>(config.inventory));
+  return out;
+}
+
+namespace {
+template <class T>
+void append(std::vector<T>& to, std::vector<T>& from) {
+  if (to.empty()) {
+    to = std::move(from);
+  } else {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  }
+}
+}  // namespace
+
+Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time now) {
+  Facts facts;
+  for (const auto& src : sources) {
+    SourceStatus st;
+    st.name = src->name();
+    st.type = src->type();
+    st.provides = src->provides();
+    Facts part;
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      src->collect(part, now, st.problems);
+      st.ok = true;
+      st.collected_at = now;
+      st.rows = static_cast<std::int64_t>(part.customers.size() + part.credentials.size() + part.webhooks.size() +
+                                          part.data_sets.size() + part.audit_events.size() +
+                                          part.attestations.size() + part.api_endpoints.size());
+      for (const auto& v : part.verifications) st.rows += static_cast<std::int64_t>(v.minutes.size());
+      append(facts.customers, part.customers);
+      append(facts.credentials, part.credentials);
+      append(facts.webhooks, part.webhooks);
+      append(facts.verifications, part.verifications);
+      append(facts.data_sets, part.data_sets);
+      append(facts.audit_events, part.audit_events);
+      append(facts.attestations, part.attestations);
+      append(facts.api_endpoints, part.api_endpoints);
+    } catch (const std::exception& e) {
+      st.ok = false;
+      st.error = redact(e.what());
+      CLOG(error) << "source " << st.name << " (" << st.type << ") failed: " << st.error;
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    for (const auto& p : st.problems) CLOG(warning) << "source " << st.name << ": " << p;
+    if (st.ok) {
+      CLOG(info) << "source " << st.name << " read " << st.rows << " rows in " << ms.count() << " ms"
+                 << (st.problems.empty() ? "" : ", with " + std::to_string(st.problems.size()) + " rejected rows");
+    }
+    facts.sources.push_back(std::move(st));
+  }
+  return facts;
+}
+
+}  // namespace complyd

@@ -1,0 +1,39 @@
+// A source reads facts from where they live. Sources are the edge: they do
+// I/O, normalise rows into facts, and report failure as data (SourceStatus),
+// never by crashing the cycle.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "checks/facts.hpp"
+
+namespace complyd {
+
+struct Config;
+
+class SourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual const std::string& name() const = 0;
+  virtual const std::string& type() const = 0;
+  virtual std::vector<FactKind> provides() const = 0;
+  // Appends facts to `into`. Throws on failure (the cycle discards what this
+  // source appended). Unusable rows are reported in `problems`.
+  virtual void collect(Facts& into, Time now, std::vector<std::string>& problems) = 0;
+};
+
+std::vector<std::unique_ptr<Source>> make_sources(const Config& config);
+
+// Runs every source; a failed source contributes no facts and a failed
+// SourceStatus. Never throws.
+Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time now);
+
+}  // namespace complyd

@@ -1,0 +1,302 @@
+#include "daemon/store/state_store.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/log/redact.hpp"
+#include "daemon/util/time.hpp"
+
+namespace complyd {
+
+namespace embedded {
+extern const std::string_view state_0001_init;
+}
+
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> m{{1, embedded::state_0001_init}};
+  return m;
+}
+
+std::int64_t secs(Time t) { return t.time_since_epoch().count(); }
+Time time_of(std::int64_t s) { return Time{Duration{s}}; }
+
+constexpr const char* kFindingColumns =
+    "id, check_id, severity, status, customer_id, subject, title, detail, remediation, evidence, first_seen, "
+    "last_seen, resolved_at, mute_reason, muted_by, muted_until";
+
+StoredFinding read_finding(const sql::Stmt& s) {
+  StoredFinding f;
+  f.id = s.text(0);
+  f.check_id = s.text(1);
+  f.severity = severity_from(s.text_view(2)).value_or(Severity::medium);
+  f.status = finding_status_from(s.text_view(3)).value_or(FindingStatus::open);
+  f.customer_id = s.text(4);
+  f.subject = s.text(5);
+  f.title = s.text(6);
+  f.detail = s.text(7);
+  f.remediation = s.text(8);
+  f.evidence_json = s.text(9);
+  f.first_seen = time_of(s.i64(10));
+  f.last_seen = time_of(s.i64(11));
+  if (auto v = s.opt_i64(12)) f.resolved_at = time_of(*v);
+  f.mute_reason = s.opt_text(13);
+  f.muted_by = s.opt_text(14);
+  if (auto v = s.opt_i64(15)) f.muted_until = time_of(*v);
+  return f;
+}
+
+void upsert(sql::Stmt& st, const StoredFinding& f) {
+  st.reset();
+  st.bind(1, f.id)
+      .bind(2, f.check_id)
+      .bind(3, to_string(f.severity))
+      .bind(4, to_string(f.status))
+      .bind(5, f.customer_id)
+      .bind(6, redact(f.subject))
+      .bind(7, redact(f.title))
+      .bind(8, redact(f.detail))
+      .bind(9, f.remediation)
+      .bind(10, redact(f.evidence_json))
+      .bind(11, secs(f.first_seen))
+      .bind(12, secs(f.last_seen));
+  if (f.resolved_at) st.bind(13, secs(*f.resolved_at)); else st.bind_null(13);
+  st.bind(14, f.mute_reason).bind(15, f.muted_by);
+  if (f.muted_until) st.bind(16, secs(*f.muted_until)); else st.bind_null(16);
+  st.run();
+}
+
+void insert_event(sql::Db& db, const FindingEventRecord& e) {
+  sql::Stmt st(db,
+               "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
+               "actor, reason) VALUES (?,?,?,?,?,?,?,?,?)");
+  st.bind(1, e.finding_id).bind(2, e.cycle_id).bind(3, secs(e.at)).bind(4, e.event);
+  if (e.from_status.empty()) st.bind_null(5); else st.bind(5, e.from_status);
+  st.bind(6, e.to_status).bind(7, e.severity).bind(8, e.actor).bind(9, redact(e.reason));
+  st.run();
+}
+
+}  // namespace
+
+std::string sources_to_json(const std::vector<SourceStatus>& sources) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& s : sources) {
+    nlohmann::json kinds = nlohmann::json::array();
+    for (auto k : s.provides) kinds.push_back(to_string(k));
+    a.push_back({{"name", s.name}, {"type", s.type}, {"ok", s.ok}, {"error", redact(s.error)}, {"rows", s.rows},
+                 {"provides", kinds}, {"problems", s.problems.size()}});
+  }
+  return a.dump();
+}
+
+StateStore::StateStore(const std::filesystem::path& path) : db_(path, sql::OpenMode::read_write_create) {
+  db_.exec("PRAGMA journal_mode=WAL");
+  db_.exec("PRAGMA synchronous=NORMAL");
+  db_.exec("PRAGMA foreign_keys=ON");
+  migrate();
+}
+
+int StateStore::schema_version() {
+  sql::Stmt s(db_, "PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.i64(0));
+}
+
+void StateStore::migrate() {
+  const int have = schema_version();
+  if (have > kSchemaVersion) {
+    throw StateError(fmt::format(
+        "state database {} has schema version {}, newer than this complyd supports ({}); downgrade refused: "
+        "restore a backup taken before the upgrade or run the newer complyd",
+        db_.path().string(), have, kSchemaVersion));
+  }
+  for (const auto& m : migrations()) {
+    if (m.version <= have) continue;
+    sql::Transaction tx(db_);
+    db_.exec(m.sql);
+    db_.exec(fmt::format("PRAGMA user_version = {}", m.version));
+    tx.commit();
+  }
+}
+
+std::unordered_map<std::string, StoredFinding> StateStore::load_findings() {
+  std::unordered_map<std::string, StoredFinding> out;
+  sql::Stmt s(db_, fmt::format("SELECT {} FROM findings", kFindingColumns));
+  while (s.step()) {
+    auto f = read_finding(s);
+    auto id = f.id;
+    out.emplace(std::move(id), std::move(f));
+  }
+  return out;
+}
+
+std::vector<StoredFinding> StateStore::list(const FindingFilter& flt) {
+  std::string q = fmt::format("SELECT {} FROM findings WHERE 1=1", kFindingColumns);
+  if (flt.status) q += " AND status = ?1";
+  if (!flt.customer_id.empty()) q += " AND customer_id = ?2";
+  if (!flt.check_id.empty()) q += " AND check_id = ?3";
+  q += " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 "
+       "ELSE 4 END, check_id, customer_id, subject";
+  sql::Stmt s(db_, q);
+  if (flt.status) s.bind(1, to_string(*flt.status));
+  if (!flt.customer_id.empty()) s.bind(2, flt.customer_id);
+  if (!flt.check_id.empty()) s.bind(3, flt.check_id);
+  std::vector<StoredFinding> out;
+  while (s.step()) out.push_back(read_finding(s));
+  return out;
+}
+
+std::optional<StoredFinding> StateStore::get(const std::string& id) {
+  sql::Stmt s(db_, fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns));
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_finding(s);
+}
+
+std::vector<FindingEventRecord> StateStore::history(const std::string& finding_id) {
+  sql::Stmt s(db_,
+              "SELECT finding_id, cycle_id, at, event, coalesce(from_status,''), to_status, severity, "
+              "coalesce(actor,''), coalesce(reason,'') FROM finding_events WHERE finding_id = ? ORDER BY id");
+  s.bind(1, finding_id);
+  std::vector<FindingEventRecord> out;
+  while (s.step()) {
+    out.push_back({s.text(0), s.opt_i64(1), time_of(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6),
+                   s.text(7), s.text(8)});
+  }
+  return out;
+}
+
+std::optional<CycleRecord> StateStore::last_cycle() {
+  sql::Stmt s(db_,
+              "SELECT id, started_at, finished_at, status, sources, checks_run, checks_skipped, opened, reopened, "
+              "resolved, open_total, coalesce(error,'') FROM cycles ORDER BY id DESC LIMIT 1");
+  if (!s.step()) return std::nullopt;
+  CycleRecord c;
+  c.id = s.i64(0);
+  c.started_at = time_of(s.i64(1));
+  if (auto v = s.opt_i64(2)) c.finished_at = time_of(*v);
+  c.status = s.text(3);
+  try {
+    for (const auto& j : nlohmann::json::parse(s.text(4))) {
+      SourceStatus st;
+      st.name = j.value("name", "");
+      st.type = j.value("type", "");
+      st.ok = j.value("ok", false);
+      st.error = j.value("error", "");
+      st.rows = j.value("rows", std::int64_t{0});
+      c.sources.push_back(std::move(st));
+    }
+  } catch (const nlohmann::json::exception&) {
+    // An unreadable sources column loses only the per-source detail.
+  }
+  c.checks_run = static_cast<int>(s.i64(5));
+  c.checks_skipped = static_cast<int>(s.i64(6));
+  c.opened = static_cast<int>(s.i64(7));
+  c.reopened = static_cast<int>(s.i64(8));
+  c.resolved = static_cast<int>(s.i64(9));
+  c.open_total = static_cast<int>(s.i64(10));
+  c.error = s.text(11);
+  return c;
+}
+
+std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
+                                      const std::function<bool()>& before_commit) {
+  sql::Transaction tx(db_);
+  int ok = 0, failed = 0;
+  for (const auto& s : cycle.sources) (s.ok ? ok : failed)++;
+  {
+    sql::Stmt st(db_,
+                 "INSERT INTO cycles(started_at, finished_at, status, sources, sources_ok, sources_failed, "
+                 "checks_run, checks_skipped, opened, reopened, resolved, open_total, error) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    st.bind(1, secs(cycle.started_at));
+    if (cycle.finished_at) st.bind(2, secs(*cycle.finished_at)); else st.bind_null(2);
+    st.bind(3, cycle.status)
+        .bind(4, sources_to_json(cycle.sources))
+        .bind(5, ok)
+        .bind(6, failed)
+        .bind(7, cycle.checks_run)
+        .bind(8, cycle.checks_skipped)
+        .bind(9, lr.opened)
+        .bind(10, lr.reopened)
+        .bind(11, lr.resolved)
+        .bind(12, cycle.open_total);
+    if (cycle.error.empty()) st.bind_null(13); else st.bind(13, redact(cycle.error));
+    st.run();
+    cycle.id = db_.last_insert_rowid();
+  }
+  {
+    sql::Stmt st(db_, fmt::format(
+                          "INSERT INTO findings({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
+                          "UPDATE SET check_id=excluded.check_id, severity=excluded.severity, "
+                          "status=excluded.status, customer_id=excluded.customer_id, subject=excluded.subject, "
+                          "title=excluded.title, detail=excluded.detail, remediation=excluded.remediation, "
+                          "evidence=excluded.evidence, last_seen=excluded.last_seen, "
+                          "resolved_at=excluded.resolved_at, mute_reason=excluded.mute_reason, "
+                          "muted_by=excluded.muted_by, muted_until=excluded.muted_until",
+                          kFindingColumns));
+    for (const auto& f : lr.changed) upsert(st, f);
+  }
+  {
+    sql::Stmt st(db_,
+                 "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
+                 "actor, reason) VALUES (?,?,?,?,?,?,?,'complyd',?)");
+    const Time at = cycle.finished_at.value_or(cycle.started_at);
+    for (const auto& t : lr.transitions) {
+      st.reset();
+      st.bind(1, t.finding_id).bind(2, cycle.id).bind(3, secs(at)).bind(4, t.event);
+      if (t.from) st.bind(5, to_string(*t.from)); else st.bind_null(5);
+      st.bind(6, to_string(t.to)).bind(7, to_string(t.severity)).bind(8, t.reason);
+      st.run();
+    }
+  }
+  if (before_commit && !before_commit()) return 0;  // tx rolls back
+  tx.commit();
+  return cycle.id;
+}
+
+StoredFinding StateStore::mute(const std::string& id, const std::string& reason, const std::string& by, Time until,
+                               Time now) {
+  if (reason.empty()) throw StateError("a mute needs a reason");
+  if (until <= now) throw StateError("--until must be in the future");
+  sql::Transaction tx(db_);
+  auto f = get(id);
+  if (!f) throw StateError(fmt::format("no finding with id {}", id));
+  if (f->status == FindingStatus::resolved) throw StateError(fmt::format("finding {} is resolved", id));
+  const auto from = f->status;
+  f->status = FindingStatus::muted;
+  f->mute_reason = reason;
+  f->muted_by = by;
+  f->muted_until = until;
+  sql::Stmt st(db_, "UPDATE findings SET status='muted', mute_reason=?, muted_by=?, muted_until=? WHERE id=?");
+  st.bind(1, redact(reason)).bind(2, by).bind(3, secs(until)).bind(4, id).run();
+  insert_event(db_, {id, std::nullopt, now, "muted", to_string(from), "muted", to_string(f->severity), by,
+                     fmt::format("{} (until {})", reason, format_time(until))});
+  tx.commit();
+  return *f;
+}
+
+StoredFinding StateStore::unmute(const std::string& id, const std::string& by, Time now) {
+  sql::Transaction tx(db_);
+  auto f = get(id);
+  if (!f) throw StateError(fmt::format("no finding with id {}", id));
+  if (f->status != FindingStatus::muted) throw StateError(fmt::format("finding {} is not muted", id));
+  f->status = FindingStatus::open;
+  f->mute_reason.reset();
+  f->muted_by.reset();
+  f->muted_until.reset();
+  sql::Stmt st(db_, "UPDATE findings SET status='open', mute_reason=NULL, muted_by=NULL, muted_until=NULL WHERE id=?");
+  st.bind(1, id).run();
+  insert_event(db_, {id, std::nullopt, now, "unmuted", "muted", "open", to_string(f->severity), by, ""});
+  tx.commit();
+  return *f;
+}
+
+}  // namespace complyd

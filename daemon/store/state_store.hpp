@@ -1,0 +1,83 @@
+// complyd's own state database: findings, their transitions, cycles.
+// One writer connection, WAL, versioned migrations from schema/state/.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/engine/lifecycle.hpp"
+#include "daemon/store/sqlite.hpp"
+
+namespace complyd {
+
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CycleRecord {
+  std::int64_t id = 0;
+  Time started_at{};
+  std::optional<Time> finished_at;
+  std::string status;  // ok | partial | failed
+  std::vector<SourceStatus> sources;
+  int checks_run = 0, checks_skipped = 0;
+  int opened = 0, reopened = 0, resolved = 0, open_total = 0;
+  std::string error;
+};
+
+struct FindingEventRecord {
+  std::string finding_id;
+  std::optional<std::int64_t> cycle_id;
+  Time at{};
+  std::string event;
+  std::string from_status;
+  std::string to_status;
+  std::string severity;
+  std::string actor;
+  std::string reason;
+};
+
+struct FindingFilter {
+  std::optional<FindingStatus> status;  // nullopt: all
+  std::string customer_id;
+  std::string check_id;
+};
+
+class StateStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  explicit StateStore(const std::filesystem::path& path);
+
+  int schema_version();
+  std::unordered_map<std::string, StoredFinding> load_findings();
+  std::vector<StoredFinding> list(const FindingFilter& f);
+  std::optional<StoredFinding> get(const std::string& id);
+  std::vector<FindingEventRecord> history(const std::string& finding_id);
+  std::optional<CycleRecord> last_cycle();
+
+  // Writes the cycle row, every changed finding and every transition in one
+  // IMMEDIATE transaction. `before_commit` runs inside it; returning false
+  // rolls everything back (shutdown requested mid-cycle).
+  std::int64_t commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
+                            const std::function<bool()>& before_commit = {});
+
+  // Operator actions; they throw StateError with a message for the CLI.
+  StoredFinding mute(const std::string& id, const std::string& reason, const std::string& by, Time until, Time now);
+  StoredFinding unmute(const std::string& id, const std::string& by, Time now);
+
+  sql::Db& db() { return db_; }
+
+ private:
+  void migrate();
+  sql::Db db_;
+};
+
+std::string sources_to_json(const std::vector<SourceStatus>& sources);
+
+}  // namespace complyd
