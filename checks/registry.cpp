@@ -10,11 +10,11 @@ const CheckDef& offboarding_completeness_check();
 const CheckDef& source_unavailable_check();
 
 std::span<const CheckDef* const> all_checks() {
-  static const std::array<const CheckDef*, 3> checks{
+  static const auto checks = std::to_array<const CheckDef*>({
       &credential_age_check(),
       &offboarding_completeness_check(),
       &source_unavailable_check(),
-  };
+  });
   return checks;
 }
 

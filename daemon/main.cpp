@@ -174,6 +174,8 @@ int main_impl(int argc, char** argv) {
   c_demo->add_option("--busy-customers", demo.busy_customers,
                      "Customers with per-minute verification counters (default customers/10)");
   c_demo->add_option("--seed", demo.seed, "Random seed (the population is deterministic per seed)");
+  bool compliant = false;
+  c_demo->add_flag("--compliant", compliant, "Write a fully compliant population (no violations)");
   c_demo->add_option("--now", demo_now, "Reference time of the population (RFC 3339; default: now)");
 
   // audit
@@ -249,6 +251,7 @@ int main_impl(int argc, char** argv) {
   }
   if (c_demo->parsed()) {
     demo.dir = demo_dir;
+    demo.violations = !compliant;
     demo.now = demo_now.empty() ? system_clock()() : *parse_time(demo_now);
     try {
       auto s = write_demo(demo);

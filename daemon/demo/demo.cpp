@@ -159,6 +159,7 @@ DemoSummary write_demo(const DemoOptions& o) {
   };
   const std::string key = random_bytes(32);  // ephemeral fingerprint key
   const Time now = o.now;
+  const bool v = o.violations;
   auto days_ago = [&](std::int64_t d) { return now - Duration{d * kDay}; };
 
   const std::int64_t n = o.customers;
@@ -176,7 +177,7 @@ DemoSummary write_demo(const DemoOptions& o) {
     const Time onboarded = days_ago(uniform(200, 900));
 
     // Offboarded customers cycle through one clean and four incomplete offboardings.
-    const std::int64_t off_kind = offboarded ? (offboarded_seen++ % 5) : -1;
+    const std::int64_t off_kind = offboarded ? (v ? offboarded_seen++ % 5 : 0) : -1;
     std::optional<Time> offboarded_at;
     if (offboarded) offboarded_at = days_ago(uniform(40, 200));
     std::optional<Time> last_sync = now - Duration{uniform(60, 3600)};
@@ -219,46 +220,47 @@ DemoSummary write_demo(const DemoOptions& o) {
 
     // --- active and offboarding customers -----------------------------------
     std::int64_t token_age = uniform(5, 80);
-    if (i % 13 == 3) token_age = 120;
-    if (i % 17 == 5) token_age = 200;
-    const bool unknown_age = i % 29 == 11;
+    if (i % 7 == 2) token_age = 3;  // mid-rotation: the previous token is in its grace window
+    if (v && i % 13 == 3) token_age = 120;
+    if (v && i % 17 == 5) token_age = 200;
+    const bool unknown_age = v && i % 29 == 11;
     Cred api{"api_token", "current", base + "/api_token", days_ago(token_age + uniform(0, 300)),
              days_ago(token_age), now - Duration{uniform(60, 7200)}, std::nullopt, fingerprint(key, rng)};
     if (unknown_age) api.created = api.rotated = std::nullopt;
-    if (i % 47 == 10) api.last_used = days_ago(120);
+    if (v && i % 47 == 10) api.last_used = days_ago(120);
     add_credential(w, id, env, api);
     if (!unknown_age) add_audit(w, id, "onboarding-service", "token_rotated", api.path, *api.rotated);
 
     std::int64_t secret_age = uniform(10, 80);
-    if (i % 19 == 4) secret_age = 150;
+    if (v && i % 19 == 4) secret_age = 150;
     Cred secret{"webhook_secret", "current", base + "/webhook_secret", days_ago(secret_age), days_ago(secret_age),
                 now - Duration{uniform(60, 3600)}, std::nullopt, fingerprint(key, rng)};
-    if (i % 41 == 7) secret.entropy = 12.0;
-    if (i % 43 == 3) secret.entropy = 24.0;
+    if (v && i % 41 == 7) secret.entropy = 12.0;
+    if (v && i % 43 == 3) secret.entropy = 24.0;
     if (i == 2) shared_secret_fp = secret.fp;
-    if (i % 37 == 20 && !shared_secret_fp.empty()) secret.fp = shared_secret_fp;
+    if (v && i % 37 == 20 && !shared_secret_fp.empty()) secret.fp = shared_secret_fp;
     add_credential(w, id, env, secret);
     add_audit(w, id, "onboarding-service", "credential_created", secret.path, *secret.created);
 
     if (i % 7 == 2) {  // a rotation in its grace window
       add_credential(w, id, env, {"api_token", "previous", base + "/api_token.previous", days_ago(token_age + 90),
-                                  days_ago(token_age + 90), days_ago(std::min<std::int64_t>(token_age, 3)),
+                                  days_ago(token_age + 90), days_ago(token_age),
                                   std::nullopt, fingerprint(key, rng)});
     }
-    if (i % 23 == 9) {  // previous token kept for a month
+    if (v && i % 23 == 9) {  // previous token kept for a month
       add_credential(w, id, env, {"api_token", "previous", base + "/api_token.previous", days_ago(130), days_ago(130),
                                   days_ago(30), std::nullopt, fingerprint(key, rng)});
     }
-    if (i % 11 == 8) {  // previous webhook secret kept for days, not an hour
+    if (v && i % 11 == 8) {  // previous webhook secret kept for days, not an hour
       add_credential(w, id, env, {"webhook_secret", "previous", base + "/webhook_secret.previous", days_ago(100),
                                   days_ago(100), days_ago(2), std::nullopt, fingerprint(key, rng)});
     }
-    if (i % 31 == 14) {  // pending token never activated
+    if (v && i % 31 == 14) {  // pending token never activated
       add_credential(w, id, env, {"api_token", "pending", base + "/api_token.pending", days_ago(20), std::nullopt,
                                   std::nullopt, std::nullopt, fingerprint(key, rng)});
     }
     if (i % 5 == 0) {
-      const std::int64_t age = i % 45 == 0 ? 240 : uniform(20, 150);
+      const std::int64_t age = v && i % 45 == 0 ? 240 : uniform(20, 150);
       add_credential(w, id, env, {"oauth_refresh_token", "current", fmt::format("mailchimp/{}/{}/refresh_token", env, id),
                                   days_ago(age), days_ago(age), now - Duration{uniform(60, 86400)}, std::nullopt,
                                   fingerprint(key, rng)});
@@ -267,25 +269,25 @@ DemoSummary write_demo(const DemoOptions& o) {
     auto& ws = w.webhook;
     ws.reset();
     ws.bind(1, fmt::format("wh_{:05d}", i)).bind(2, id).bind(3, platform);
-    ws.bind(4, fmt::format("{}://partner.example.com/{}-webhooks/{}", i % 53 == 6 ? "http" : "https", platform, id));
+    ws.bind(4, fmt::format("{}://partner.example.com/{}-webhooks/{}", v && i % 53 == 6 ? "http" : "https", platform, id));
     ws.bind(5, "active").bind(6, format_time(onboarded));
     ws.run();
     ++w.sum.webhooks;
 
     add_audit(w, id, fmt::format("sync-worker-prod-{}", i % 4), "token_read", api.path, now - Duration{uniform(60, 3600)});
-    if (i % 59 == 13) add_audit(w, id, "laptop:jsmith", "token_read", api.path, days_ago(2));
+    if (v && i % 59 == 13) add_audit(w, id, "laptop:jsmith", "token_read", api.path, days_ago(2));
 
     add_data_set(w, id, "sync_state", "sync_state", "partner_contacts", uniform(100, 50000), onboarded, now, false);
     add_data_set(w, id, "dead_letter", "dead_letter", "dead_letter_entries", uniform(0, 40),
-                 days_ago(i % 61 == 15 ? 140 : uniform(1, 60)), now, false);
+                 days_ago(v && i % 61 == 15 ? 140 : uniform(1, 60)), now, false);
 
     // Per-minute verification counters for the busiest customers.
     if (i <= busy) {
       auto& vs = w.verification;
       const std::int64_t start = (now.time_since_epoch().count() / 60) * 60 - 1440 * 60;
-      const bool failing = i % 9 == 4;     // 5% failures in the last 30 minutes
-      const bool silent = i % 14 == 5;     // no successful verification for two hours
-      const bool unsigned_seen = i % 16 == 7;
+      const bool failing = v && i % 9 == 4;     // 5% failures in the last 30 minutes
+      const bool silent = v && i % 14 == 5;     // no successful verification for two hours
+      const bool unsigned_seen = v && i % 16 == 7;
       for (std::int64_t m = 0; m < 1440; ++m) {
         const std::int64_t ok = 20 + static_cast<std::int64_t>(rng() % 20);
         std::int64_t fail = (rng() % 400 == 0) ? 1 : 0;
@@ -301,7 +303,7 @@ DemoSummary write_demo(const DemoOptions& o) {
         ++w.sum.verification_rows;
       }
     }
-    if (jurisdiction == "EU" && i % 8 != 5) {
+    if ((jurisdiction == "EU" || jurisdiction == "US-CA") && (!v || i % 8 != 5)) {
       add_attestation(w, "dpa", id, "legal:akim", days_ago(uniform(30, 300)), fmt::format("DPA-{}", id));
     }
   }
@@ -310,12 +312,12 @@ DemoSummary write_demo(const DemoOptions& o) {
   add_data_set(w, "", "worker_logs/hot", "worker_log_hot", "/var/log/sync-workers", 120000, days_ago(28), now, false);
   add_data_set(w, "", "worker_logs/cold", "worker_log_cold", "s3://logs-archive/sync-workers", 9000000, days_ago(420),
                days_ago(29), false);
-  add_data_set(w, "", "webhook_captures", "webhook_capture", "webhook_captures", 3400, days_ago(45), now, false);
+  add_data_set(w, "", "webhook_captures", "webhook_capture", "webhook_captures", 3400, days_ago(v ? 45 : 20), now, false);
   add_data_set(w, "", "reconciliation_logs", "reconciliation_log", "reconciliation_runs", 52000, days_ago(300), now,
                false);
   add_data_set(w, "", "audit_log", "audit_log", "audit-store", 800000, days_ago(200), now, false);
   add_attestation(w, "incident_runbook", "", "secops:rpatel", days_ago(120), "RUNBOOK-credential-compromise v3");
-  add_attestation(w, "access_review", "", "secops:rpatel", days_ago(400), "AR-2025-Q3");
+  add_attestation(w, "access_review", "", "secops:rpatel", days_ago(v ? 400 : 100), "AR-2025-Q3");
   add_attestation(w, "pci_scope", "", "secops:rpatel", days_ago(60), "PCI-SAQ-A 2026");
   {
     sql::Stmt s(db, "INSERT INTO api_endpoints(name, url, origin) VALUES (?,?,?)");
@@ -323,7 +325,7 @@ DemoSummary write_demo(const DemoOptions& o) {
     s.reset();
     s.bind(1, "virtuous").bind(2, "https://api.virtuoussoftware.com").bind(3, "sync-workers/config.yaml").run();
     s.reset();
-    s.bind(1, "revolv3-sandbox").bind(2, "http://api-sandbox.revolv3.com").bind(3, "sync-workers/staging.yaml").run();
+    s.bind(1, "revolv3-sandbox").bind(2, v ? "http://api-sandbox.revolv3.com" : "https://api-sandbox.revolv3.com").bind(3, "sync-workers/staging.yaml").run();
   }
   tx.commit();
   if (o.write_config) write_config(o);

@@ -19,6 +19,7 @@ struct DemoOptions {
   std::uint64_t seed = 42;
   Time now{};
   bool write_config = true;
+  bool violations = true;  // false: a fully compliant population (tests, docs)
 };
 
 struct DemoSummary {

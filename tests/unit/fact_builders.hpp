@@ -1,0 +1,65 @@
+// Builders for hand-made facts in check tests. Times are absolute, from a
+// fixed "now", so every threshold edge is exact.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "checks/check.hpp"
+#include "checks/registry.hpp"
+#include "daemon/util/time.hpp"
+
+namespace complyd::testing {
+
+inline const Time kNow = *parse_time("2026-11-22T12:00:00Z");
+inline Time ago(Duration d) { return kNow - d; }
+inline constexpr Duration days(std::int64_t n) { return Duration{n * 86400}; }
+inline constexpr Duration hours(std::int64_t n) { return Duration{n * 3600}; }
+inline constexpr Duration minutes(std::int64_t n) { return Duration{n * 60}; }
+inline constexpr Duration secs(std::int64_t n) { return Duration{n}; }
+
+inline Customer customer(std::string id, CustomerStatus status = CustomerStatus::active) {
+  Customer c;
+  c.id = std::move(id);
+  c.name = c.id;
+  c.status = status;
+  c.environment = "production";
+  c.onboarded_at = ago(days(400));
+  if (status == CustomerStatus::offboarded) c.offboarded_at = ago(days(10));
+  return c;
+}
+
+inline Credential credential(std::string customer_id, std::string kind, CredentialRole role = CredentialRole::current,
+                             std::optional<Time> rotated = ago(days(10))) {
+  Credential c;
+  c.customer_id = customer_id;
+  c.kind = kind;
+  c.role = role;
+  c.environment = "production";
+  c.storage_path = "raise/production/" + customer_id + "/" + kind;
+  c.created_at = rotated;
+  c.rotated_at = rotated;
+  c.last_used_at = ago(hours(1));
+  c.fingerprint = "fp-" + customer_id + "-" + kind;
+  c.entropy_bytes = 32;
+  return c;
+}
+
+// Runs one registered check with its default parameters (optionally changed).
+inline std::vector<Finding> run_check(const std::string& id, const Facts& facts, Time now = kNow,
+                                      const std::function<void(Params&)>& tweak = {}) {
+  const CheckDef* def = find_check(id);
+  if (def == nullptr) throw std::runtime_error("no check " + id);
+  Params p = default_params(def->info);
+  if (tweak) tweak(p);
+  CheckContext ctx{facts, now, p, def->info.default_severity};
+  return def->evaluate(ctx);
+}
+
+inline std::size_t count_subject(const std::vector<Finding>& fs, const std::string& needle) {
+  return static_cast<std::size_t>(std::count_if(
+      fs.begin(), fs.end(), [&](const Finding& f) { return f.subject.find(needle) != std::string::npos; }));
+}
+
+}  // namespace complyd::testing
