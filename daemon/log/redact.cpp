@@ -27,7 +27,7 @@ const RE2& bearer_re() {
 const RE2& assignment_re() {
   // key = value / "key": "value" for secret-looking keys.
   static const RE2 re(
-      R"re((?i)((?:security_?token|api_?token|access_?token|refresh_?token|token|api_?key|secret|password|passwd|authorization|private_?key)["']?\s*[:=]\s*["']?)[^\s"',;&]{6,})re");
+      R"re((?i)((?:security_?token|api_?token|access_?token|refresh_?token|token|api_?key|secret|password|passwd|authorization|private_?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;&\[]{6,})re");
   return re;
 }
 const RE2& pan_re() {
@@ -75,8 +75,9 @@ std::string redact(std::string_view text) {
     }
   }
   RE2::GlobalReplace(&out, private_key_re(), "[REDACTED PRIVATE KEY]");
-  RE2::GlobalReplace(&out, bearer_re(), "\\1[REDACTED]");
+  // Assignments first: "Authorization: Bearer x" keeps its scheme word.
   RE2::GlobalReplace(&out, assignment_re(), "\\1[REDACTED]");
+  RE2::GlobalReplace(&out, bearer_re(), "\\1[REDACTED]");
   RE2::GlobalReplace(&out, pan_re(), "[REDACTED PAN]");
   return out;
 }

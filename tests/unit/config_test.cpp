@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/config/config.hpp"
+#include "daemon/log/redact.hpp"
+
+namespace complyd {
+namespace {
+
+ConfigResult parse(const std::string& text) { return parse_config(text, "/etc/complyd/complyd.toml"); }
+
+std::vector<std::string> messages(const ConfigResult& r) {
+  std::vector<std::string> out;
+  for (const auto& p : r.problems) out.push_back(p.to_string());
+  return out;
+}
+
+const char* kMinimal = "[inventory]\npath = \"inventory.db\"\n";
+
+TEST(Config, MinimalFileGetsDefaults) {
+  auto r = parse(kMinimal);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
+  const Config& c = *r.config;
+  EXPECT_EQ(c.inventory.path, "/etc/complyd/inventory.db");  // relative to the config file
+  EXPECT_EQ(c.state_db, "/var/lib/complyd/state.db");
+  EXPECT_EQ(c.schedule.interval, Duration{3600});
+  EXPECT_EQ(c.fail_on, Severity::low);
+  ASSERT_TRUE(c.checks.contains("credential-age"));
+  EXPECT_TRUE(c.checks.at("credential-age").enabled);
+  EXPECT_EQ(c.checks.at("credential-age").params.duration_map("max_age").at("api_token"), Duration{90 * 86400});
+}
+
+TEST(Config, FullFileIsTyped) {
+  auto r = parse(R"(
+[state]
+path = "/var/lib/complyd/state.db"
+[audit]
+fail_on = "high"
+[log]
+level = "debug"
+[schedule]
+interval = "30m"
+jitter = "2m"
+[inventory]
+path = "/srv/inventory.db"
+busy_timeout = "10s"
+[smtp]
+url = "smtp://127.0.0.1:2525"
+from = "complyd@example.org"
+tls = "none"
+[checks.credential-age]
+severity = "critical"
+max_age = { api_token = "60d", ssh_key = "1y" }
+[checks.offboarding-completeness]
+enabled = false
+deletion_window = "14d"
+)");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
+  const Config& c = *r.config;
+  EXPECT_EQ(c.fail_on, Severity::high);
+  EXPECT_EQ(c.log_level, log::Level::debug);
+  EXPECT_EQ(c.schedule.interval, Duration{1800});
+  EXPECT_EQ(c.schedule.jitter, Duration{120});
+  EXPECT_EQ(c.inventory.busy_timeout, Duration{10});
+  EXPECT_EQ(c.smtp.tls, "none");
+  const auto& age = c.checks.at("credential-age");
+  EXPECT_EQ(age.severity, Severity::critical);
+  const auto& m = age.params.duration_map("max_age");
+  EXPECT_EQ(m.at("api_token"), Duration{60 * 86400});
+  EXPECT_EQ(m.at("webhook_secret"), Duration{90 * 86400});  // default kept
+  EXPECT_EQ(m.at("ssh_key"), Duration{365 * 86400});       // new kind added
+  EXPECT_FALSE(c.checks.at("offboarding-completeness").enabled);
+  EXPECT_EQ(c.checks.at("offboarding-completeness").params.duration("deletion_window"), Duration{14 * 86400});
+}
+
+struct BadCase {
+  const char* name;
+  std::string toml;
+  std::string expected;  // exact file:line:column: message prefix
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrors, NameFileLineColumn) {
+  const auto& tc = GetParam();
+  auto r = parse(tc.toml);
+  EXPECT_FALSE(r.ok());
+  auto msgs = messages(r);
+  bool found = false;
+  for (const auto& m : msgs) found = found || m.rfind(tc.expected, 0) == 0;
+  EXPECT_TRUE(found) << "expected a message starting with: " << tc.expected << "\ngot: " << ::testing::PrintToString(msgs);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigErrors,
+    ::testing::Values(
+        BadCase{"unknown_top_key", "colour = \"red\"\n" + std::string(kMinimal),
+                "/etc/complyd/complyd.toml:1:1: unknown key 'colour'"},
+        BadCase{"unknown_section_key", std::string(kMinimal) + "[schedule]\ninterval = \"1h\"\nevery = \"2h\"\n",
+                "/etc/complyd/complyd.toml:5:1: unknown key 'schedule.every' in [schedule]"},
+        BadCase{"wrong_type", std::string(kMinimal) + "[schedule]\ninterval = 3600\n",
+                "/etc/complyd/complyd.toml:4:12: schedule.interval: expected a duration string"},
+        BadCase{"out_of_range", std::string(kMinimal) + "[schedule]\ninterval = \"10s\"\n",
+                "/etc/complyd/complyd.toml:4:12: schedule.interval: 10s is out of range (1m to 7d)"},
+        BadCase{"not_a_duration", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_token = \"ninety\" }\n",
+                "/etc/complyd/complyd.toml:4:25: checks.credential-age.max_age.api_token: 'ninety' is not a duration"},
+        BadCase{"bad_severity", std::string(kMinimal) + "[audit]\nfail_on = \"urgent\"\n",
+                "/etc/complyd/complyd.toml:4:11: audit.fail_on: 'urgent' is not one of"},
+        BadCase{"unknown_check", std::string(kMinimal) + "[checks.password-age]\nenabled = true\n",
+                "/etc/complyd/complyd.toml:3:9: unknown check 'checks.password-age'"},
+        BadCase{"unknown_check_param", std::string(kMinimal) + "[checks.credential-age]\nmaxage = \"1d\"\n",
+                "/etc/complyd/complyd.toml:4:1: unknown key 'checks.credential-age.maxage'"},
+        BadCase{"param_wrong_type", std::string(kMinimal) + "[checks.offboarding-completeness]\naudit_actions = \"offboarded\"\n",
+                "/etc/complyd/complyd.toml:4:17: checks.offboarding-completeness.audit_actions: expected an array"},
+        BadCase{"syntax_error", std::string(kMinimal) + "[schedule\ninterval = \"1h\"\n",
+                "/etc/complyd/complyd.toml:3:10:"},
+        BadCase{"missing_inventory", "[schedule]\ninterval = \"1h\"\n", "/etc/complyd/complyd.toml:1:1: missing [inventory]"},
+        BadCase{"smtp_scheme", std::string(kMinimal) + "[smtp]\nurl = \"http://mail\"\nfrom = \"a@b\"\n",
+                "/etc/complyd/complyd.toml:4:7: smtp.url must start with smtp:// or smtps://"},
+        BadCase{"jitter_not_below_interval", std::string(kMinimal) + "[schedule]\ninterval = \"1h\"\njitter = \"1h\"\n",
+                "/etc/complyd/complyd.toml:3:1: schedule.jitter must be shorter than schedule.interval"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Config, EveryProblemIsReportedNotJustTheFirst) {
+  auto r = parse(std::string(kMinimal) + "a = 1\nb = 2\n[schedule]\ninterval = \"x\"\n");
+  EXPECT_EQ(r.problems.size(), 3u) << ::testing::PrintToString(messages(r));
+}
+
+TEST(Config, InlineSecretIsRefusedWithoutEchoingIt) {
+  auto r = parse(std::string(kMinimal) + "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword = \"CANARY-inline-7f3a9\"\n");
+  ASSERT_FALSE(r.ok());
+  auto msgs = messages(r);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].rfind("/etc/complyd/complyd.toml:6:1: smtp.password: secrets are not accepted inline", 0), 0u)
+      << msgs[0];
+  EXPECT_NE(msgs[0].find("password_file"), std::string::npos);
+  EXPECT_EQ(msgs[0].find("CANARY"), std::string::npos);
+}
+
+TEST(Config, PasswordFileValueIsRegisteredForRedaction) {
+  clear_registered_secretsForTest();
+  auto dir = std::filesystem::temp_directory_path() / "complyd-config-test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "smtp.pw") << "CANARY-pw-file-42abc\n";
+  }
+  auto r = parse_config(std::string(kMinimal) +
+                            "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword_file = \"smtp.pw\"\n",
+                        dir / "complyd.toml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
+  EXPECT_EQ(redact("login with CANARY-pw-file-42abc failed"), "login with [REDACTED] failed");
+  std::filesystem::remove_all(dir);
+  clear_registered_secretsForTest();
+}
+
+TEST(Config, UnreadablePasswordFileIsAnError) {
+  auto r = parse(std::string(kMinimal) + "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword_file = \"/nonexistent/pw\"\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(messages(r)[0].rfind("/etc/complyd/complyd.toml:6:17: smtp.password_file: cannot read", 0), 0u)
+      << messages(r)[0];
+}
+
+TEST(Config, MissingFileIsReported) {
+  auto r = load_config("/nonexistent/complyd.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.problems[0].to_string(), "/nonexistent/complyd.toml:1:1: cannot open the configuration file");
+}
+
+}  // namespace
+}  // namespace complyd

@@ -1,0 +1,128 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "daemon/store/state_store.hpp"
+#include "fact_builders.hpp"
+
+namespace complyd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDb {
+  fs::path dir;
+  TempDb() {
+    std::string t = (fs::temp_directory_path() / "complyd-store-XXXXXX").string();
+    dir = mkdtemp(t.data());
+  }
+  ~TempDb() { fs::remove_all(dir); }
+  fs::path path() const { return dir / "state.db"; }
+};
+
+LifecycleResult one_open(const std::string& subject) {
+  Observed o;
+  o.finding.check_id = "credential-age";
+  o.finding.customer_id = "c1";
+  o.finding.subject = subject;
+  o.finding.severity = Severity::high;
+  o.finding.title = "api_token older than 90d";
+  o.finding.detail = "d";
+  o.finding.remediation = "r";
+  o.id = finding_id("credential-age", "c1", subject);
+  o.evidence_json = "{}";
+  return apply_lifecycle({}, {o}, {"credential-age"}, {}, kNow);
+}
+
+TEST(StateStore, MigratesAndRoundTrips) {
+  TempDb t;
+  StateStore s(t.path());
+  EXPECT_EQ(s.schema_version(), StateStore::kSchemaVersion);
+  CycleRecord c;
+  c.started_at = kNow;
+  c.finished_at = kNow;
+  c.status = "ok";
+  auto lr = one_open("p1");
+  EXPECT_GT(s.commit_cycle(c, lr), 0);
+  auto all = s.load_findings();
+  ASSERT_EQ(all.size(), 1u);
+  const auto& f = all.begin()->second;
+  EXPECT_EQ(f.status, FindingStatus::open);
+  EXPECT_EQ(f.first_seen, kNow);
+  EXPECT_EQ(s.history(f.id).size(), 1u);
+  EXPECT_EQ(s.history(f.id)[0].event, "opened");
+  ASSERT_TRUE(s.last_cycle());
+  EXPECT_EQ(s.last_cycle()->opened, 1);
+}
+
+TEST(StateStore, RollbackWhenAskedBeforeCommit) {
+  TempDb t;
+  StateStore s(t.path());
+  CycleRecord c;
+  c.started_at = kNow;
+  c.status = "ok";
+  EXPECT_EQ(s.commit_cycle(c, one_open("p1"), [] { return false; }), 0);
+  EXPECT_TRUE(s.load_findings().empty());
+  EXPECT_FALSE(s.last_cycle());
+}
+
+TEST(StateStore, RefusesDowngrade) {
+  TempDb t;
+  { StateStore s(t.path()); s.db().exec("PRAGMA user_version = 99"); }
+  try {
+    StateStore s(t.path());
+    FAIL() << "a newer schema must be refused";
+  } catch (const StateError& e) {
+    EXPECT_NE(std::string(e.what()).find("downgrade refused"), std::string::npos);
+  }
+}
+
+TEST(StateStore, MuteAndUnmuteRecordHistory) {
+  TempDb t;
+  StateStore s(t.path());
+  CycleRecord c;
+  c.started_at = kNow;
+  c.status = "ok";
+  auto lr = one_open("p1");
+  s.commit_cycle(c, lr);
+  const auto id = lr.changed[0].id;
+  EXPECT_THROW(s.mute(id, "", "alice", kNow + days(1), kNow), StateError);
+  EXPECT_THROW(s.mute(id, "why", "alice", kNow - days(1), kNow), StateError);
+  EXPECT_THROW(s.mute("Fnope", "why", "alice", kNow + days(1), kNow), StateError);
+  auto m = s.mute(id, "vendor migration in progress", "alice", kNow + days(7), kNow);
+  EXPECT_EQ(m.status, FindingStatus::muted);
+  EXPECT_EQ(s.get(id)->muted_by, "alice");
+  EXPECT_THROW(s.unmute("Fnope", "bob", kNow), StateError);
+  s.unmute(id, "bob", kNow + hours(1));
+  EXPECT_EQ(s.get(id)->status, FindingStatus::open);
+  EXPECT_THROW(s.unmute(id, "bob", kNow), StateError);
+  auto h = s.history(id);
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[1].event, "muted");
+  EXPECT_EQ(h[1].actor, "alice");
+  EXPECT_NE(h[1].reason.find("vendor migration"), std::string::npos);
+  EXPECT_EQ(h[2].event, "unmuted");
+}
+
+TEST(StateStore, FilterByStatusCustomerCheck) {
+  TempDb t;
+  StateStore s(t.path());
+  CycleRecord c;
+  c.started_at = kNow;
+  c.status = "ok";
+  s.commit_cycle(c, one_open("p1"));
+  FindingFilter f;
+  f.status = FindingStatus::open;
+  EXPECT_EQ(s.list(f).size(), 1u);
+  f.status = FindingStatus::resolved;
+  EXPECT_EQ(s.list(f).size(), 0u);
+  f.status.reset();
+  f.customer_id = "other";
+  EXPECT_EQ(s.list(f).size(), 0u);
+  f.customer_id = "c1";
+  f.check_id = "credential-age";
+  EXPECT_EQ(s.list(f).size(), 1u);
+}
+
+}  // namespace
+}  // namespace complyd::testing

@@ -1,0 +1,34 @@
+#include <gtest/gtest.h>
+
+#include "daemon/util/time.hpp"
+
+namespace complyd {
+namespace {
+
+TEST(ParseTime, AcceptsRfc3339Forms) {
+  const auto base = parse_time("2026-11-22T10:00:00Z");
+  ASSERT_TRUE(base);
+  EXPECT_EQ(format_time(*base), "2026-11-22T10:00:00Z");
+  EXPECT_EQ(parse_time("2026-11-22T11:00:00+01:00"), base);
+  EXPECT_EQ(parse_time("2026-11-22T10:00:00.250Z"), base);
+  EXPECT_EQ(parse_time("2026-11-22 10:00:00"), base);
+  EXPECT_EQ(format_time(*parse_time("2026-11-22")), "2026-11-22T00:00:00Z");
+}
+
+TEST(ParseTime, RejectsGarbage) {
+  for (const char* s : {"", "yesterday", "2026-13-40", "2026-11-22T10:00:00Zjunk", "1700000000"}) {
+    EXPECT_FALSE(parse_time(s)) << s;
+  }
+}
+
+TEST(ParseDuration, UnitsAndCompounds) {
+  EXPECT_EQ(parse_duration("90d"), Duration{90 * 86400});
+  EXPECT_EQ(parse_duration("1h30m"), Duration{5400});
+  EXPECT_EQ(parse_duration("45s"), Duration{45});
+  EXPECT_EQ(parse_duration("2w"), Duration{14 * 86400});
+  EXPECT_EQ(parse_duration("1y"), Duration{365 * 86400});
+  for (const char* s : {"", "90", "d", "-1d", "1.5h", "10x", "1h 30m"}) EXPECT_FALSE(parse_duration(s)) << s;
+}
+
+}  // namespace
+}  // namespace complyd
