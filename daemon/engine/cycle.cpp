@@ -48,6 +48,12 @@ Evaluation evaluate_checks(const Facts& facts, Time now, const Config& config) {
       auto findings = def->evaluate(ctx);
       for (auto& f : findings) {
         f.check_id = id;
+        // One redaction point for everything a check says: whatever reaches
+        // the store, the outputs and e-mails passes here first.
+        f.subject = redact(f.subject);
+        f.title = redact(f.title);
+        f.detail = redact(f.detail);
+        f.remediation = redact(f.remediation);
         Observed o;
         o.id = finding_id(id, f.customer_id, f.subject);
         o.evidence_json = evidence_json(f);

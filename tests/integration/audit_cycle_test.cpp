@@ -1,0 +1,243 @@
+// The real binary, a real demo inventory and a real state database in a temp
+// directory; time injected with --now.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "daemon/store/sqlite.hpp"
+#include "harness.hpp"
+
+namespace complyd::itest {
+namespace {
+
+using nlohmann::json;
+
+class AuditCycle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = run(dir_, {"demo", dir_.path().string(), "--now", kDemoNow});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    config_ = (dir_ / "complyd.toml").string();
+  }
+
+  json audit(int expected_exit = 3, const std::string& now = kDemoNow) {
+    auto r = run(dir_, {"audit", "--config", config_, "--format", "json", "--now", now});
+    EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+    last_err_ = r.err;
+    return json::parse(r.out);
+  }
+
+  json list(const std::string& status) {
+    auto r = run(dir_, {"findings", "list", "--config", config_, "--status", status, "--format", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  }
+
+  void inventory_exec(const std::string& sql) {
+    sql::Db db(dir_ / "inventory.db", sql::OpenMode::read_write_create);
+    db.exec(sql);
+  }
+
+  TempDir dir_;
+  std::string config_;
+  std::string last_err_;
+};
+
+std::set<std::string> check_ids(const json& doc) {
+  std::set<std::string> out;
+  for (const auto& f : doc["findings"]) out.insert(f["check_id"].get<std::string>());
+  return out;
+}
+
+TEST_F(AuditCycle, DemoAuditFindsBothFoundationChecks) {
+  auto doc = audit();
+  EXPECT_EQ(doc["schema_version"], 1);
+  EXPECT_EQ(doc["generated_at"], kDemoNow);
+  EXPECT_EQ(doc["cycle"]["status"], "ok");
+  EXPECT_EQ(doc["cycle"]["sources"][0]["name"], "inventory");
+  EXPECT_TRUE(doc["cycle"]["sources"][0]["ok"].get<bool>());
+  auto ids = check_ids(doc);
+  EXPECT_TRUE(ids.contains("credential-age"));
+  EXPECT_TRUE(ids.contains("offboarding-completeness"));
+  EXPECT_FALSE(ids.contains("source-unavailable"));
+  int age = 0, off = 0;
+  for (const auto& f : doc["findings"]) {
+    for (const char* k : {"id", "check_id", "severity", "status", "customer_id", "subject", "title", "detail",
+                          "first_seen", "last_seen", "resolved_at", "muted_until"}) {
+      EXPECT_TRUE(f.contains(k)) << k;
+    }
+    EXPECT_EQ(f["status"], "open");
+    EXPECT_EQ(f["first_seen"], kDemoNow);
+    age += f["check_id"] == "credential-age";
+    off += f["check_id"] == "offboarding-completeness";
+  }
+  EXPECT_GE(age, 3);  // "violates every implemented check several times"
+  EXPECT_GE(off, 3);
+  EXPECT_EQ(doc["summary"]["open"].get<int>(), static_cast<int>(doc["findings"].size()));
+}
+
+TEST_F(AuditCycle, SecondAuditCreatesNoDuplicates) {
+  auto first = audit();
+  auto second = audit(3, "2026-11-22T13:00:00Z");
+  EXPECT_EQ(second["cycle"]["opened"], 0);
+  EXPECT_EQ(second["cycle"]["resolved"], 0);
+  EXPECT_EQ(first["findings"].size(), second["findings"].size());
+  auto all = list("all");
+  EXPECT_EQ(all["findings"].size(), first["findings"].size());
+  std::set<std::string> ids;
+  for (const auto& f : all["findings"]) {
+    ids.insert(f["id"].get<std::string>());
+    EXPECT_EQ(f["first_seen"], kDemoNow);
+    EXPECT_EQ(f["last_seen"], "2026-11-22T13:00:00Z");
+  }
+  EXPECT_EQ(ids.size(), all["findings"].size());
+}
+
+TEST_F(AuditCycle, FixingOneViolationResolvesExactlyThatFinding) {
+  auto before = audit();
+  std::string id, subject;
+  for (const auto& f : before["findings"]) {
+    if (f["check_id"] == "credential-age" && f["title"].get<std::string>().find("older than") != std::string::npos) {
+      id = f["id"];
+      subject = f["subject"];
+      break;
+    }
+  }
+  ASSERT_FALSE(id.empty());
+  inventory_exec("UPDATE credentials SET rotated_at = '2026-11-20T00:00:00Z' WHERE storage_path = '" + subject +
+                 "' AND role = 'current'");
+  auto after = audit(3, "2026-11-22T13:00:00Z");
+  EXPECT_EQ(after["cycle"]["resolved"], 1);
+  EXPECT_EQ(after["cycle"]["opened"], 0);
+  EXPECT_EQ(after["findings"].size() + 1, before["findings"].size());
+  auto resolved = list("resolved");
+  ASSERT_EQ(resolved["findings"].size(), 1u);
+  EXPECT_EQ(resolved["findings"][0]["id"], id);
+  EXPECT_EQ(resolved["findings"][0]["resolved_at"], "2026-11-22T13:00:00Z");
+
+  // Breaking it again reopens the same finding (same id, original first_seen).
+  inventory_exec("UPDATE credentials SET rotated_at = '2026-01-01T00:00:00Z' WHERE storage_path = '" + subject +
+                 "' AND role = 'current'");
+  auto again = audit(3, "2026-11-22T14:00:00Z");
+  EXPECT_EQ(again["cycle"]["reopened"], 1);
+  auto show = run(dir_, {"findings", "show", "--config", config_, id});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  auto j = json::parse(show.out);
+  EXPECT_EQ(j["first_seen"], kDemoNow);
+  std::vector<std::string> events;
+  for (const auto& e : j["history"]) events.push_back(e["event"]);
+  EXPECT_EQ(events, (std::vector<std::string>{"opened", "resolved", "reopened"}));
+}
+
+TEST_F(AuditCycle, MissingInventoryFailsClosedAndKeepsFindings) {
+  auto before = audit();
+  std::filesystem::rename(dir_ / "inventory.db", dir_ / "inventory.db.moved");
+  auto blind = audit(3, "2026-11-22T13:00:00Z");
+  EXPECT_EQ(blind["cycle"]["status"], "partial");
+  EXPECT_FALSE(blind["cycle"]["sources"][0]["ok"].get<bool>());
+  EXPECT_NE(blind["cycle"]["sources"][0]["error"].get<std::string>().find("does not exist"), std::string::npos);
+  EXPECT_EQ(blind["cycle"]["resolved"], 0);  // blind: nothing resolves
+  auto ids = check_ids(blind);
+  EXPECT_TRUE(ids.contains("source-unavailable"));
+  EXPECT_TRUE(ids.contains("credential-age"));  // kept its state
+  EXPECT_EQ(blind["findings"].size(), before["findings"].size() + 1);
+
+  // Back again: source-unavailable resolves, nothing else changes.
+  std::filesystem::rename(dir_ / "inventory.db.moved", dir_ / "inventory.db");
+  auto back = audit(3, "2026-11-22T14:00:00Z");
+  EXPECT_EQ(back["cycle"]["resolved"], 1);
+  EXPECT_FALSE(check_ids(back).contains("source-unavailable"));
+}
+
+TEST_F(AuditCycle, CorruptInventoryIsAFindingNotACrash) {
+  write_file(dir_ / "inventory.db", std::string(8192, '\x42'));
+  auto doc = audit(3);
+  EXPECT_TRUE(check_ids(doc).contains("source-unavailable"));
+  EXPECT_EQ(doc["cycle"]["status"], "partial");
+  EXPECT_NE(last_err_.find("source inventory (inventory) failed"), std::string::npos) << last_err_;
+}
+
+TEST_F(AuditCycle, BlindFirstCycleNeverPasses) {
+  std::filesystem::remove(dir_ / "inventory.db");
+  auto r = run(dir_, {"audit", "--config", config_, "--now", kDemoNow});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("partial"), std::string::npos) << r.out;
+}
+
+TEST_F(AuditCycle, BadRowsBecomeAFindingAndTheRestIsEvaluated) {
+  inventory_exec(
+      "INSERT INTO credentials(customer_id, kind, role, storage_path, rotated_at) VALUES "
+      "('cust_0001', 'api_token', 'retired', 'raise/production/cust_0001/api_token.old', '2026-01-01T00:00:00Z'),"
+      "('cust_0001', 'api_token', 'current', 'raise/production/cust_0001/api_token.x', 'last tuesday')");
+  auto doc = audit();
+  bool rows_finding = false, unknown_age = false;
+  for (const auto& f : doc["findings"]) {
+    if (f["subject"] == "source:inventory:rows") {
+      rows_finding = true;
+      EXPECT_EQ(f["evidence"]["rejected_rows"], "2");
+    }
+    if (f["subject"] == "raise/production/cust_0001/api_token.x") unknown_age = true;
+  }
+  EXPECT_TRUE(rows_finding);
+  EXPECT_TRUE(unknown_age);  // an unparsable time is an unknown age, not a pass
+  EXPECT_TRUE(check_ids(doc).contains("offboarding-completeness"));
+}
+
+TEST_F(AuditCycle, MutedFindingsDoNotFailTheAuditAndExpire) {
+  auto doc = audit();
+  // fail_on critical: only critical findings count. Mute them all.
+  std::string text = read_file(config_);
+  text.replace(text.find("fail_on = \"low\""), 15, "fail_on = \"high\"");
+  write_file(config_, text);
+  for (const auto& f : doc["findings"]) {
+    if (f["severity"] == "high" || f["severity"] == "critical") {
+      auto r = run(dir_, {"findings", "mute", "--config", config_, f["id"].get<std::string>(), "--reason",
+                          "accepted during vendor migration", "--until", "2099-01-01", "--by", "alice"});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  auto muted = list("muted");
+  EXPECT_GT(muted["findings"].size(), 0u);
+  EXPECT_EQ(muted["findings"][0]["muted_by"], "alice");
+  EXPECT_EQ(muted["findings"][0]["mute_reason"], "accepted during vendor migration");
+  EXPECT_EQ(muted["findings"][0]["muted_until"], "2099-01-01T00:00:00Z");
+  audit(0, "2026-11-22T13:00:00Z");
+  // After the mute's end they count again.
+  auto later = audit(3, "2099-01-02T00:00:00Z");
+  EXPECT_EQ(list("muted")["findings"].size(), 0u);
+
+  auto bad = run(dir_, {"findings", "mute", "--config", config_, "Fdoesnotexist", "--reason", "x", "--until",
+                        "2099-01-01"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("no finding with id"), std::string::npos);
+}
+
+TEST_F(AuditCycle, FiltersOnFindingsList) {
+  audit();
+  auto r = run(dir_, {"findings", "list", "--config", config_, "--check", "offboarding-completeness", "--format",
+                      "json"});
+  ASSERT_EQ(r.exit_code, 0);
+  auto doc = json::parse(r.out);
+  ASSERT_GT(doc["findings"].size(), 0u);
+  for (const auto& f : doc["findings"]) EXPECT_EQ(f["check_id"], "offboarding-completeness");
+  const std::string cust = doc["findings"][0]["customer_id"];
+  auto r2 = run(dir_, {"findings", "list", "--config", config_, "--customer", cust, "--format", "json"});
+  for (const auto& f : json::parse(r2.out)["findings"]) EXPECT_EQ(f["customer_id"], cust);
+  auto text = run(dir_, {"findings", "list", "--config", config_});
+  EXPECT_NE(text.out.find("offboarding-completeness"), std::string::npos);
+}
+
+TEST_F(AuditCycle, CompliantPopulationHasNoOpenFindings) {
+  TempDir clean;
+  auto r = run(clean, {"demo", clean.path().string(), "--now", kDemoNow, "--compliant"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto a = run(clean, {"audit", "--config", (clean / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
+  auto doc = json::parse(a.out);
+  EXPECT_EQ(doc["summary"]["open"], 0) << doc["findings"].dump(2);
+  EXPECT_EQ(a.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace complyd::itest

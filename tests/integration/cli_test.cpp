@@ -1,0 +1,157 @@
+// complyd's command line: config check, catalogue, usage errors, and the
+// canary test (secrets planted in config and inventory never leave).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/store/sqlite.hpp"
+#include "harness.hpp"
+
+namespace complyd::itest {
+namespace {
+
+using nlohmann::json;
+
+TEST(ConfigCheck, GoodDemoConfigPasses) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  auto r = run(d, {"config", "check", "--config", (d / "complyd.toml").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(": ok ("), std::string::npos) << r.out;
+}
+
+TEST(ConfigCheck, BrokenFilesListEveryProblemWithPosition) {
+  TempDir d;
+  const auto cfg = (d / "complyd.toml").string();
+  write_file(cfg,
+             "[inventory]\n"
+             "path = \"inventory.db\"\n"
+             "colour = \"red\"\n"
+             "[schedule]\n"
+             "interval = 60\n"
+             "[checks.credential-age]\n"
+             "max_age = { api_token = \"soon\" }\n");
+  auto r = run(d, {"config", "check", "--config", cfg});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find(cfg + ":3:1: unknown key 'inventory.colour' in [inventory]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(cfg + ":5:12: schedule.interval: expected a duration string"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(cfg + ":7:25: checks.credential-age.max_age.api_token: 'soon' is not a duration"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(ConfigCheck, SyntaxErrorAndMissingFile) {
+  TempDir d;
+  const auto cfg = (d / "complyd.toml").string();
+  write_file(cfg, "[inventory\npath = 1\n");
+  auto r = run(d, {"config", "check", "--config", cfg});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out.rfind(cfg + ":1:", 0), 0u) << r.out;
+  auto missing = run(d, {"config", "check", "--config", (d / "nope.toml").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find("cannot open the configuration file"), std::string::npos);
+}
+
+TEST(ConfigCheck, AuditRefusesABadConfigWithExitCode2) {
+  TempDir d;
+  const auto cfg = (d / "complyd.toml").string();
+  write_file(cfg, "[inventory]\npath = \"x.db\"\n[audit]\nfail_on = \"urgent\"\n");
+  auto r = run(d, {"audit", "--config", cfg});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":4:11: audit.fail_on"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, UsageErrorsExit2AndHelpWorks) {
+  TempDir d;
+  EXPECT_EQ(run(d, {"audit", "--format", "xml"}).exit_code, 2);
+  EXPECT_EQ(run(d, {"audit", "--now", "yesterday"}).exit_code, 2);
+  EXPECT_EQ(run(d, {"frobnicate"}).exit_code, 2);
+  for (const char* sub : {"demo", "audit", "run", "config", "findings", "checks", "version"}) {
+    auto r = run(d, {sub, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
+  }
+  auto v = run(d, {"version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("complyd ", 0), 0u);
+}
+
+TEST(Cli, ChecksCatalogue) {
+  TempDir d;
+  auto r = run(d, {"checks", "list", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0);
+  auto cat = json::parse(r.out);
+  std::set<std::string> ids;
+  for (const auto& c : cat) {
+    ids.insert(c["id"].get<std::string>());
+    for (const char* k : {"id", "title", "default_severity", "checklist_items", "rationale", "remediation",
+                          "parameters", "frameworks", "needs"}) {
+      EXPECT_TRUE(c.contains(k)) << k;
+    }
+    EXPECT_FALSE(c["rationale"].get<std::string>().empty());
+  }
+  EXPECT_TRUE(ids.contains("credential-age"));
+  EXPECT_TRUE(ids.contains("offboarding-completeness"));
+  EXPECT_TRUE(ids.contains("source-unavailable"));
+  for (const auto& c : cat) {
+    if (c["id"] != "credential-age") continue;
+    EXPECT_EQ(c["parameters"][0]["name"], "max_age");
+    EXPECT_EQ(c["parameters"][0]["default"]["api_token"], "90d");
+  }
+}
+
+// Canary values planted where an operator might put them by mistake. None may
+// reach stdout, stderr, the state database or the JSON documents.
+TEST(Secrets, CanariesNeverLeave) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  const std::string pw = "CANARYpw-Zx81qQ-smtp";
+  const std::string url_token = "CANARYtok-93jdk2-url";
+  const std::string column = "CANARYcol-a7d1k-value";
+  const std::string role = "CANARYrole-1e8f3-pasted-secret-value";
+  write_file(d / "smtp.pw", pw + "\n");
+  std::string cfg = read_file(d / "complyd.toml");
+  cfg += "\n[smtp]\nurl = \"smtp://127.0.0.1:2525\"\nfrom = \"complyd@localhost\"\ntls = \"none\"\n"
+         "password_file = \"smtp.pw\"\n";
+  write_file(d / "complyd.toml", cfg);
+  {
+    sql::Db db(d / "inventory.db", sql::OpenMode::read_write_create);
+    // A careless column with real values in it: complyd never reads it.
+    db.exec("ALTER TABLE credentials ADD COLUMN token_value TEXT");
+    db.exec("UPDATE credentials SET token_value = '" + column + "'");
+    // A token pasted into a webhook URL of an offboarded customer, and the
+    // SMTP password pasted into another: both end up in a finding's detail.
+    db.exec("UPDATE webhook_subscriptions SET status = 'active', notification_url = "
+            "'https://partner.example.com/hooks?token=" + url_token + "' WHERE id = 'wh_00012'");
+    db.exec("UPDATE webhook_subscriptions SET status = 'active', notification_url = "
+            "'https://partner.example.com/hooks/" + pw + "' WHERE id = 'wh_00024'");
+    // A secret pasted into the role column: a rejected row, named without its value.
+    db.exec("INSERT INTO credentials(customer_id, kind, role, storage_path) VALUES ('cust_0001', 'api_token', '" +
+            role + "', 'raise/production/cust_0001/api_token')");
+  }
+  const auto config = (d / "complyd.toml").string();
+  auto audit = run(d, {"audit", "--config", config, "--format", "json", "--now", kDemoNow});
+  ASSERT_EQ(audit.exit_code, 3) << audit.err;
+  auto list = run(d, {"findings", "list", "--config", config, "--status", "all", "--format", "json"});
+  auto text = run(d, {"findings", "list", "--config", config, "--status", "all"});
+  auto doc = json::parse(audit.out);
+  std::string shown;
+  for (const auto& f : doc["findings"]) {
+    if (f["subject"] == "webhook:wh_00012") shown = f["detail"];
+  }
+  ASSERT_FALSE(shown.empty()) << "the planted URL must be reported (redacted), or this test proves nothing";
+  EXPECT_NE(shown.find("token=[REDACTED]"), std::string::npos) << shown;
+
+  std::string db_bytes;
+  for (const char* f : {"state.db", "state.db-wal"}) db_bytes += read_file(d / f);
+  ASSERT_GT(db_bytes.size(), 1000u);
+  for (const auto& canary : {pw, url_token, column, role}) {
+    for (const auto* where : {&audit.out, &audit.err, &list.out, &list.err, &text.out, &db_bytes}) {
+      EXPECT_EQ(where->find(canary), std::string::npos) << canary << " leaked";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace complyd::itest

@@ -1,0 +1,140 @@
+// `complyd run` as a process: first cycle, SIGHUP with a broken config keeps
+// the old one, SIGTERM stops cleanly with a consistent database.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
+#include "daemon/store/sqlite.hpp"
+#include "harness.hpp"
+
+extern char** environ;
+
+namespace complyd::itest {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const fs::path& err_file) {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(COMPLYD_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (posix_spawn(&pid_, COMPLYD_BINARY, &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Process() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  void signal(int s) { kill(pid_, s); }
+  // Exit code, or -1 if it did not exit in time.
+  int wait_exit(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+std::int64_t cycles(const fs::path& db) {
+  try {
+    sql::Db d(db, sql::OpenMode::read_only);
+    sql::Stmt s(d, "SELECT count(*) FROM cycles");
+    s.step();
+    return s.i64(0);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+TEST(Daemon, RunsReloadsAndStopsCleanly) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  const auto config = d / "complyd.toml";
+  const std::string good = read_file(config);
+  const auto err = d / "daemon.err";
+  Process p({"run", "--config", config.string()}, err);
+  ASSERT_GT(p.pid(), 0);
+
+  ASSERT_TRUE(wait_for([&] { return cycles(d / "state.db") >= 1; }, 20s)) << read_file(err);
+
+  // A broken config on reload: logged with its position, the old one kept.
+  write_file(config, good + "\n[schedule]\nbogus = 1\n");
+  p.signal(SIGHUP);
+  ASSERT_TRUE(wait_for([&] { return read_file(err).find("reload failed") != std::string::npos; }, 10s))
+      << read_file(err);
+  EXPECT_NE(read_file(err).find("complyd.toml:"), std::string::npos);
+  EXPECT_EQ(p.wait_exit(300ms), -1) << "a bad reload must not stop the daemon";
+
+  // A good reload is accepted.
+  write_file(config, good);
+  p.signal(SIGHUP);
+  ASSERT_TRUE(wait_for([&] { return read_file(err).find("configuration reloaded") != std::string::npos; }, 10s))
+      << read_file(err);
+
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait_exit(5s), 0) << read_file(err);
+  EXPECT_NE(read_file(err).find("complyd stopped"), std::string::npos);
+
+  sql::Db db(d / "state.db", sql::OpenMode::read_only);
+  sql::Stmt check(db, "PRAGMA integrity_check");
+  ASSERT_TRUE(check.step());
+  EXPECT_EQ(check.text(0), "ok");
+  sql::Stmt unfinished(db, "SELECT count(*) FROM cycles WHERE finished_at IS NULL");
+  unfinished.step();
+  EXPECT_EQ(unfinished.i64(0), 0);
+}
+
+TEST(Daemon, RefusesToStartOnABadConfig) {
+  TempDir d;
+  write_file(d / "complyd.toml", "[inventory]\npath = 3\n");
+  auto r = run(d, {"run", "--config", (d / "complyd.toml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":2:8: inventory.path: expected a string"), std::string::npos) << r.err;
+}
+
+TEST(Daemon, SigintDuringStartupStopsWithExit0) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  const auto err = d / "daemon.err";
+  Process p({"run", "--config", (d / "complyd.toml").string()}, err);
+  ASSERT_TRUE(wait_for([&] { return read_file(err).find("complyd started") != std::string::npos; }, 10s));
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait_exit(5s), 0) << read_file(err);
+}
+
+}  // namespace
+}  // namespace complyd::itest
