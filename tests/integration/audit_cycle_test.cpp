@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 #include "daemon/store/sqlite.hpp"
@@ -227,6 +228,23 @@ TEST_F(AuditCycle, FiltersOnFindingsList) {
   for (const auto& f : json::parse(r2.out)["findings"]) EXPECT_EQ(f["customer_id"], cust);
   auto text = run(dir_, {"findings", "list", "--config", config_});
   EXPECT_NE(text.out.find("offboarding-completeness"), std::string::npos);
+}
+
+TEST_F(AuditCycle, DemoViolatesEveryCheckInTheCatalogue) {
+  auto doc = audit();
+  std::map<std::string, int> counts;
+  for (const auto& f : doc["findings"]) ++counts[f["check_id"].get<std::string>()];
+  auto cat = json::parse(run(dir_, {"checks", "list", "--format", "json"}).out);
+  ASSERT_GE(cat.size(), 3u);
+  for (const auto& c : cat) {
+    const std::string id = c["id"];
+    if (id == "source-unavailable") continue;  // the demo's sources are healthy
+    EXPECT_GE(counts[id], 2) << id << " should be violated several times by the demo";
+  }
+  // ...and passes most customers.
+  std::set<std::string> failing;
+  for (const auto& f : doc["findings"]) failing.insert(f["customer_id"].get<std::string>());
+  EXPECT_LT(failing.size(), 30u);
 }
 
 TEST_F(AuditCycle, CompliantPopulationHasNoOpenFindings) {
