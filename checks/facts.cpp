@@ -14,8 +14,29 @@ const char* to_string(FactKind k) {
     case FactKind::audit_events: return "audit_events";
     case FactKind::attestations: return "attestations";
     case FactKind::api_endpoints: return "api_endpoints";
+    case FactKind::file_scans: return "file_scans";
   }
   return "unknown";
+}
+
+const char* to_string(LeakKind k) {
+  switch (k) {
+    case LeakKind::bearer_token: return "bearer_token";
+    case LeakKind::token_assignment: return "token_assignment";
+    case LeakKind::private_key: return "private_key";
+    case LeakKind::env_file: return "env_file";
+    case LeakKind::card_number: return "card_number";
+    case LeakKind::donor_email: return "donor_email";
+  }
+  return "unknown";
+}
+
+std::optional<LeakKind> leak_kind_from(std::string_view s) {
+  for (auto v : {LeakKind::bearer_token, LeakKind::token_assignment, LeakKind::private_key, LeakKind::env_file,
+                 LeakKind::card_number, LeakKind::donor_email}) {
+    if (s == to_string(v)) return v;
+  }
+  return std::nullopt;
 }
 
 const char* to_string(CustomerStatus s) {

@@ -25,12 +25,13 @@ enum class FactKind : std::uint8_t {
   audit_events,
   attestations,
   api_endpoints,
+  file_scans,  // leak hits from the files source (leak-scan)
 };
 const char* to_string(FactKind k);
 inline constexpr FactKind kAllFactKinds[] = {
     FactKind::customers,     FactKind::credentials,  FactKind::webhooks,
     FactKind::verifications, FactKind::data_sets,    FactKind::audit_events,
-    FactKind::attestations,  FactKind::api_endpoints};
+    FactKind::attestations,  FactKind::api_endpoints, FactKind::file_scans};
 
 enum class CustomerStatus : std::uint8_t { active, offboarding, offboarded };
 const char* to_string(CustomerStatus s);
@@ -129,6 +130,22 @@ struct ApiEndpoint {
   std::string origin;  // where it was configured
 };
 
+// Something secret-looking found in a scanned file (leak-scan). Carries
+// where and what kind, never the value: `excerpt` is masked by construction
+// (e.g. "securityToken=[REDACTED] (44 chars)", "[PAN, Luhn-valid, 16 digits]").
+enum class LeakKind : std::uint8_t { bearer_token, token_assignment, private_key, env_file, card_number, donor_email };
+const char* to_string(LeakKind k);
+std::optional<LeakKind> leak_kind_from(std::string_view s);
+
+struct LeakHit {
+  std::string file;
+  std::size_t line = 0;  // 1-based; 0 for a whole-file hit (env_file)
+  LeakKind kind = LeakKind::token_assignment;
+  std::string excerpt;              // masked; never contains the value
+  std::size_t value_length = 0;     // characters (digits for a PAN) of the hidden value
+  std::uint32_t occurrences = 1;    // matches of this kind on this line
+};
+
 // What one source delivered this cycle.
 struct SourceStatus {
   std::string name;
@@ -151,6 +168,7 @@ struct Facts {
   std::vector<AuditEvent> audit_events;
   std::vector<Attestation> attestations;
   std::vector<ApiEndpoint> api_endpoints;
+  std::vector<LeakHit> leak_hits;
   std::vector<SourceStatus> sources;
 
   // Kinds for which some source failed this cycle.

@@ -6,13 +6,33 @@ namespace complyd {
 
 // One declaration and one entry per check, in catalogue order.
 const CheckDef& credential_age_check();
+const CheckDef& rotation_leftover_check();
+const CheckDef& credential_shared_check();
+const CheckDef& webhook_secret_strength_check();
+const CheckDef& transport_https_check();
+const CheckDef& signature_failures_check();
 const CheckDef& offboarding_completeness_check();
+const CheckDef& retention_window_check();
+const CheckDef& audit_coverage_check();
+const CheckDef& credential_unused_check();
+const CheckDef& leak_scan_check();
+const CheckDef& attestation_freshness_check();
 const CheckDef& source_unavailable_check();
 
 std::span<const CheckDef* const> all_checks() {
   static const auto checks = std::to_array<const CheckDef*>({
       &credential_age_check(),
+      &rotation_leftover_check(),
+      &credential_shared_check(),
+      &webhook_secret_strength_check(),
+      &transport_https_check(),
+      &signature_failures_check(),
       &offboarding_completeness_check(),
+      &retention_window_check(),
+      &audit_coverage_check(),
+      &credential_unused_check(),
+      &leak_scan_check(),
+      &attestation_freshness_check(),
       &source_unavailable_check(),
   });
   return checks;

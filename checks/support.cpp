@@ -19,6 +19,12 @@ std::string age_text(Duration d) {
   return plural(s, "second");
 }
 
+std::string credential_subject(const Credential& c) {
+  if (!c.storage_path.empty()) return c.storage_path;
+  if (c.role == CredentialRole::current) return c.kind;
+  return c.kind + "." + to_string(c.role);
+}
+
 CustomerIndex::CustomerIndex(const Facts& facts) {
   by_id_.reserve(facts.customers.size());
   for (const auto& c : facts.customers) by_id_.emplace(c.id, &c);

@@ -23,6 +23,10 @@ class CustomerIndex {
   std::unordered_map<std::string_view, const Customer*> by_id_;
 };
 
+// The finding subject for a stored credential: its storage path; without one,
+// "<kind>" for a current credential and "<kind>.<role>" for any other role.
+std::string credential_subject(const Credential& c);
+
 // Tolerance for clock skew before a timestamp counts as "in the future".
 inline constexpr Duration kFutureSkew{300};
 

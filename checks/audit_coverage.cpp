@@ -1,0 +1,293 @@
+// audit-coverage: credential lifecycle events (creation, rotation, customer
+// offboarding) without an audit event, and credential reads by an actor that
+// is not an allowed reader.
+//
+// Events are indexed once (hash maps of sorted times), so each credential is
+// matched in O(log n): never all events x all credentials.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "checks/check.hpp"
+#include "checks/support.hpp"
+
+namespace complyd {
+namespace {
+
+constexpr Duration hours(int n) { return Duration{std::int64_t{n} * 3600}; }
+
+// Shell-style glob: '*' any run of characters, '?' one character.
+bool glob_match(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// Times of one kind of event, by resource and by customer: flat vectors
+// sorted by (key hash, time), so building is one sort of integers and each
+// lookup one binary search (no allocation per key).
+class EventIndex {
+ public:
+  void add(const AuditEvent& e) {
+    if (!e.resource.empty()) by_resource_.push_back({hash(e.resource), e.at, e.resource});
+    if (!e.customer_id.empty()) by_customer_.push_back({hash(e.customer_id), e.at, e.customer_id});
+  }
+  void sort() {
+    for (auto* v : {&by_resource_, &by_customer_}) std::sort(v->begin(), v->end(), before);
+  }
+  // An event for the credential's storage path, or for its customer, within tol of t.
+  bool covers(const Credential& c, Time t, Duration tol) const {
+    return near(by_resource_, c.storage_path, t, tol) || near(by_customer_, c.customer_id, t, tol);
+  }
+
+ private:
+  struct Entry {
+    std::size_t key;
+    Time at;
+    std::string_view name;
+  };
+  static std::size_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+  static bool before(const Entry& a, const Entry& b) { return a.key != b.key ? a.key < b.key : a.at < b.at; }
+  static bool near(const std::vector<Entry>& v, std::string_view name, Time t, Duration tol) {
+    if (name.empty()) return false;
+    const std::size_t key = hash(name);
+    // Entries of colliding names interleave by time: compare names within the range.
+    for (auto it = std::lower_bound(v.begin(), v.end(), Entry{key, t - tol, {}}, before);
+         it != v.end() && it->key == key && it->at <= t + tol; ++it) {
+      if (it->name == name) return true;
+    }
+    return false;
+  }
+  std::vector<Entry> by_resource_, by_customer_;
+};
+
+struct Reads {
+  std::int64_t count = 0;
+  Time first = Time::max(), last = Time::min();
+  std::vector<std::string_view> resources;  // the first few distinct ones
+};
+
+std::vector<Finding> evaluate(const CheckContext& ctx) {
+  std::vector<Finding> out;
+  const auto& create_actions = ctx.params.string_list("create_actions");
+  const auto& rotate_actions = ctx.params.string_list("rotate_actions");
+  const auto& offboard_actions = ctx.params.string_list("offboard_actions");
+  const auto& read_actions = ctx.params.string_list("read_actions");
+  const auto& allowed_readers = ctx.params.string_list("allowed_readers");
+  const Duration tol = ctx.params.duration("match_tolerance");
+  const Severity gap_severity = std::min(ctx.severity, Severity::medium);
+
+  auto finding = [&](std::string customer, std::string subject, std::string title, std::string detail,
+                     std::string remediation) {
+    Finding f;
+    f.check_id = "audit-coverage";
+    f.severity = gap_severity;
+    f.customer_id = std::move(customer);
+    f.subject = std::move(subject);
+    f.title = std::move(title);
+    f.detail = std::move(detail);
+    f.remediation = std::move(remediation);
+    return f;
+  };
+
+  bool any_offboarded = false;
+  for (const auto& c : ctx.facts.customers) any_offboarded |= c.status == CustomerStatus::offboarded;
+  if (ctx.facts.audit_events.empty()) {
+    if (!ctx.facts.credentials.empty() || any_offboarded) {
+      auto f = finding("", "audit:events", "no audit events recorded",
+                       fmt::format("The inventory holds {} credential(s) but not a single audit event, so no "
+                                   "credential creation, rotation, read or offboarding can be traced.",
+                                   ctx.facts.credentials.size()),
+                       "Make the credential store and the onboarding/offboarding procedures write audit events "
+                       "(actor, action, resource, time) to a separate, tamper-resistant audit log, and feed it "
+                       "to complyd.");
+      f.evidence.emplace_back("credentials", std::to_string(ctx.facts.credentials.size()));
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  // One pass over the events: indexes, the audit log's horizon and reads.
+  EventIndex created, rotated;
+  std::unordered_set<std::string_view> offboard_recorded;
+  std::unordered_map<std::string_view, bool> reader_allowed;
+  std::map<std::pair<std::string_view, std::string_view>, Reads> foreign_reads;  // (customer, actor)
+  Time horizon = Time::max();  // the oldest event the audit log still holds
+  for (const auto& e : ctx.facts.audit_events) {
+    horizon = std::min(horizon, e.at);
+    if (contains(create_actions, e.action)) created.add(e);
+    if (contains(rotate_actions, e.action)) rotated.add(e);
+    if (contains(offboard_actions, e.action)) offboard_recorded.insert(e.customer_id);
+    if (contains(read_actions, e.action)) {
+      auto [it, inserted] = reader_allowed.try_emplace(e.actor, false);
+      if (inserted) {
+        it->second = std::any_of(allowed_readers.begin(), allowed_readers.end(),
+                                 [&](const std::string& p) { return glob_match(p, e.actor); });
+      }
+      if (it->second) continue;
+      auto& r = foreign_reads[{e.customer_id, e.actor}];
+      ++r.count;
+      r.first = std::min(r.first, e.at);
+      r.last = std::max(r.last, e.at);
+      if (r.resources.size() < 3 &&
+          std::find(r.resources.begin(), r.resources.end(), e.resource) == r.resources.end()) {
+        r.resources.push_back(e.resource);
+      }
+    }
+  }
+  created.sort();
+  rotated.sort();
+  // A lifecycle moment is judged only if its audit event would still be held.
+  auto judged = [&](Time t) { return t - tol >= horizon && t <= ctx.now + kFutureSkew; };
+
+  for (const auto& c : ctx.facts.credentials) {
+    if (!c.created_at) continue;  // credential-age reports credentials of unknown age
+    if (judged(*c.created_at) && !created.covers(c, *c.created_at, tol)) {
+      const std::string path = credential_subject(c);
+      auto f = finding(c.customer_id, "audit:created:" + path, fmt::format("{} creation not audited", c.kind),
+                       fmt::format("The {} {} at {} was created on {} but the audit log has no {} event for it "
+                                   "within {} of that time.",
+                                   to_string(c.role), c.kind, path, rfc3339(*c.created_at),
+                                   fmt::join(create_actions, "/"), format_duration(tol)),
+                       "Make the credential store write an audit event (actor, action, resource, time) for every "
+                       "credential it creates, and record this creation after the fact with its source.");
+      f.evidence.emplace_back("kind", c.kind);
+      f.evidence.emplace_back("created_at", rfc3339(*c.created_at));
+      out.push_back(std::move(f));
+    }
+    if (c.rotated_at && *c.rotated_at > *c.created_at && judged(*c.rotated_at) &&
+        !rotated.covers(c, *c.rotated_at, tol)) {
+      const std::string path = credential_subject(c);
+      auto f = finding(c.customer_id, "audit:rotated:" + path, fmt::format("{} rotation not audited", c.kind),
+                       fmt::format("The {} {} at {} was rotated on {} but the audit log has no {} event for it "
+                                   "within {} of that time.",
+                                   to_string(c.role), c.kind, path, rfc3339(*c.rotated_at),
+                                   fmt::join(rotate_actions, "/"), format_duration(tol)),
+                       "Make the rotation procedure write a rotation audit event (as the reference rotation helper "
+                       "does: audit.log({customerId, action: 'token_rotated'})), and record this rotation after "
+                       "the fact.");
+      f.evidence.emplace_back("kind", c.kind);
+      f.evidence.emplace_back("rotated_at", rfc3339(*c.rotated_at));
+      out.push_back(std::move(f));
+    }
+  }
+
+  for (const auto& c : ctx.facts.customers) {
+    if (c.status != CustomerStatus::offboarded || offboard_recorded.contains(c.id)) continue;
+    if (c.offboarded_at && !judged(*c.offboarded_at)) continue;
+    auto f = finding(c.id, "audit:offboarded", "offboarding not audited",
+                     fmt::format("Customer {} is offboarded{} but the audit log has no {} event recording when, by "
+                                 "whom and why.",
+                                 c.id, c.offboarded_at ? " since " + date_only(*c.offboarded_at) : std::string(),
+                                 fmt::join(offboard_actions, "/")),
+                     "Write the offboarding audit record (time, actor, reason) and make the offboarding procedure "
+                     "emit it.");
+    if (c.offboarded_at) f.evidence.emplace_back("offboarded_at", rfc3339(*c.offboarded_at));
+    out.push_back(std::move(f));
+  }
+
+  for (const auto& [key, r] : foreign_reads) {
+    const auto& [customer, actor] = key;
+    const std::string who = actor.empty() ? std::string("(no actor)") : std::string(actor);
+    auto f = finding(std::string(customer), "reader:" + who, "credential read by an actor outside the allowed readers",
+                     fmt::format("{} read credentials{} {}, but only {} may read credentials; a human or "
+                                 "unfamiliar service holding a customer's token is a potential compromise.",
+                                 who, customer.empty() ? std::string() : " of customer " + std::string(customer),
+                                 r.count == 1 ? "once, on " + rfc3339(r.first)
+                                              : fmt::format("{} times between {} and {}", r.count, rfc3339(r.first),
+                                                            rfc3339(r.last)),
+                                 fmt::join(allowed_readers, ", ")),
+                     "Find out why this actor read the credential; if it was not an approved break-glass access, "
+                     "rotate the credential now and remove the actor's read permission (only the production sync "
+                     "workers should be able to read tokens).");
+    f.severity = ctx.severity;
+    f.evidence.emplace_back("actor", who);
+    f.evidence.emplace_back("reads", std::to_string(r.count));
+    f.evidence.emplace_back("first_read", rfc3339(r.first));
+    f.evidence.emplace_back("last_read", rfc3339(r.last));
+    std::string resources;
+    for (auto res : r.resources) resources += (resources.empty() ? "" : ", ") + std::string(res);
+    f.evidence.emplace_back("resources", resources);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace
+
+const CheckDef& audit_coverage_check() {
+  static const CheckDef def{
+      CheckInfo{
+          .id = "audit-coverage",
+          .title = "Credential lifecycle and access audited",
+          .default_severity = Severity::high,
+          .checklist_items = {"Audit logs for all credential access and customer lifecycle events",
+                              "Log all credential lifecycle events and API actions",
+                              "Production access controlled by IAM/RBAC; developers don’t have direct production "
+                              "access"},
+          .rationale = "Every credential read, rotation and customer offboarding should produce an audit entry, "
+                       "and only the production sync workers should read tokens; without the entries a compromise "
+                       "cannot be traced, and a read by anyone else is an anomaly to alert on.",
+          .remediation = "Emit audit events from the credential store and the lifecycle procedures, and restrict "
+                         "credential reads to the sync workers.",
+          .params = {ParamSpec{.name = "create_actions",
+                               .type = ParamType::string_list,
+                               .default_value = std::vector<std::string>{"credential_created"},
+                               .description = "Audit event actions that record a credential's creation"},
+                     ParamSpec{.name = "rotate_actions",
+                               .type = ParamType::string_list,
+                               .default_value = std::vector<std::string>{"token_rotated", "credential_rotated"},
+                               .description = "Audit event actions that record a credential's rotation"},
+                     ParamSpec{.name = "offboard_actions",
+                               .type = ParamType::string_list,
+                               .default_value = std::vector<std::string>{"offboarded", "customer_offboarded"},
+                               .description = "Audit event actions that record a customer's offboarding"},
+                     ParamSpec{.name = "read_actions",
+                               .type = ParamType::string_list,
+                               .default_value =
+                                   std::vector<std::string>{"token_read", "credential_read", "secret_read"},
+                               .description = "Audit event actions that record a credential read"},
+                     ParamSpec{.name = "allowed_readers",
+                               .type = ParamType::string_list,
+                               .default_value = std::vector<std::string>{"sync-worker-*"},
+                               .description = "Glob patterns ('*', '?') of the actors allowed to read credentials"},
+                     ParamSpec{.name = "match_tolerance",
+                               .type = ParamType::duration,
+                               .default_value = hours(1),
+                               .description = "How far an audit event's time may be from the credential's "
+                                              "creation or rotation time",
+                               .min = 0}},
+          .frameworks = {{"SOC 2", "CC6.1"},
+                         {"SOC 2", "CC7.2"},
+                         {"PCI DSS v4.0", "10.2.1"},
+                         {"PCI DSS v4.0", "10.2.1.5"},
+                         {"GDPR", "Art. 32"}},
+          .needs = {FactKind::customers, FactKind::credentials, FactKind::audit_events},
+      },
+      evaluate};
+  return def;
+}
+
+}  // namespace complyd

@@ -1,0 +1,365 @@
+// signature-failures: per customer, webhook signature verification health from
+// the per-minute counters: a sustained failure rate, a failure spike against
+// the customer's own baseline, silence (no successful verification while
+// deliveries arrive) and any unsigned request that was processed.
+//
+// Every pass over a series is linear in its minutes (running sums and two
+// pointers): the scale target is 14.4M rows.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <span>
+
+#include "checks/check.hpp"
+#include "checks/support.hpp"
+
+namespace complyd {
+namespace {
+
+constexpr Duration minutes(int n) { return Duration{std::int64_t{n} * 60}; }
+constexpr Duration hours(int n) { return Duration{std::int64_t{n} * 3600}; }
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+std::uint32_t saturating_add(std::uint32_t a, std::uint32_t b) {
+  return b > std::numeric_limits<std::uint32_t>::max() - a ? std::numeric_limits<std::uint32_t>::max() : a + b;
+}
+
+Time minute_start(std::int64_t minute) { return Time{Duration{minute * 60}}; }
+
+std::string percent(double rate) { return fmt::format("{:.2f}%", rate * 100.0); }
+
+// The series as strictly increasing minutes. The source delivers it sorted;
+// anything else is sorted into `scratch` and duplicate minutes are merged.
+std::span<const VerificationMinute> normalized(const VerificationSeries& s, std::vector<VerificationMinute>& scratch) {
+  const auto& ms = s.minutes;
+  const bool ordered = std::adjacent_find(ms.begin(), ms.end(), [](const auto& a, const auto& b) {
+                         return a.minute >= b.minute;
+                       }) == ms.end();
+  if (ordered) return ms;
+  scratch = ms;
+  std::stable_sort(scratch.begin(), scratch.end(), [](const auto& a, const auto& b) { return a.minute < b.minute; });
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < scratch.size(); ++i) {
+    if (out > 0 && scratch[out - 1].minute == scratch[i].minute) {
+      auto& m = scratch[out - 1];
+      m.ok = saturating_add(m.ok, scratch[i].ok);
+      m.fail = saturating_add(m.fail, scratch[i].fail);
+      m.unsigned_processed = saturating_add(m.unsigned_processed, scratch[i].unsigned_processed);
+    } else {
+      scratch[out++] = scratch[i];
+    }
+  }
+  scratch.resize(out);
+  return scratch;
+}
+
+struct Limits {
+  double max_failure_rate;
+  std::int64_t window_minutes;
+  std::int64_t min_sample;
+  double spike_factor;
+  double min_baseline;
+  Duration max_silence;
+  std::int64_t now_s, now_minute;
+  std::int64_t lookback_first;  // first minute overlapping the lookback
+  std::int64_t baseline_first;  // first minute of the baseline window
+  std::int64_t silence_first;   // first minute overlapping the last max_silence
+};
+
+// Worst failure-rate window ending within the lookback (window sums over
+// missing minutes are zero), found with one two-pointer pass.
+struct WorstWindow {
+  double rate = -1;
+  std::int64_t end_minute = 0;
+  std::uint64_t failures = 0, verifications = 0;
+};
+
+WorstWindow worst_window(std::span<const VerificationMinute> ms, const Limits& l) {
+  WorstWindow worst;
+  const std::int64_t first_needed = l.lookback_first - l.window_minutes + 1;
+  std::size_t lo = static_cast<std::size_t>(
+      std::partition_point(ms.begin(), ms.end(), [&](const auto& m) { return m.minute < first_needed; }) - ms.begin());
+  std::size_t hi = lo;
+  std::uint64_t ok = 0, fail = 0;
+  std::int64_t end = l.lookback_first;
+  while (end <= l.now_minute) {
+    while (hi < ms.size() && ms[hi].minute <= end) {
+      ok += ms[hi].ok;
+      fail += ms[hi].fail;
+      ++hi;
+    }
+    while (lo < hi && ms[lo].minute <= end - l.window_minutes) {
+      ok -= ms[lo].ok;
+      fail -= ms[lo].fail;
+      ++lo;
+    }
+    const std::uint64_t total = ok + fail;
+    if (total > 0 && total >= static_cast<std::uint64_t>(std::max<std::int64_t>(l.min_sample, 0))) {
+      const double rate = static_cast<double>(fail) / static_cast<double>(total);
+      if (rate > worst.rate) worst = {rate, end, fail, total};
+    }
+    if (lo == hi) {  // empty window: jump to the next minute with traffic
+      if (hi == ms.size()) break;
+      end = std::max(end + 1, ms[hi].minute);
+    } else {
+      ++end;
+    }
+  }
+  return worst;
+}
+
+std::vector<Finding> evaluate(const CheckContext& ctx) {
+  std::vector<Finding> out;
+  const Duration window = ctx.params.duration("window");
+  const Duration lookback = ctx.params.duration("lookback");
+  const Duration baseline_window = ctx.params.duration("baseline_window");
+  Limits l{};
+  l.max_failure_rate = ctx.params.number("max_failure_rate");
+  l.window_minutes = std::max<std::int64_t>(1, (window.count() + 59) / 60);
+  l.min_sample = ctx.params.integer("min_sample");
+  l.spike_factor = ctx.params.number("spike_factor");
+  l.min_baseline = ctx.params.number("min_baseline_per_minute");
+  l.max_silence = ctx.params.duration("max_silence");
+  // The counters may lag behind the evaluation time (a delayed export, or a
+  // snapshot audited again later): evaluate them as of their newest minute,
+  // never later than now, so findings do not resolve merely because time
+  // passed without data. A stale feed is the source's finding, not this one's.
+  const std::int64_t now_s = ctx.now.time_since_epoch().count();
+  const std::int64_t now_minute = floor_div(now_s, 60);
+  constexpr std::int64_t kMaxLagMinutes = 7 * 1440;  // older counters are not evaluated at all
+  std::optional<std::int64_t> newest;
+  for (const auto& series : ctx.facts.verifications) {
+    for (const auto& m : series.minutes) {
+      if (m.minute <= now_minute && m.minute >= now_minute - kMaxLagMinutes && (!newest || m.minute > *newest)) {
+        newest = m.minute;
+      }
+    }
+  }
+  if (!newest) return out;
+  l.now_s = std::min(now_s, (*newest + 1) * 60);
+  l.now_minute = floor_div(l.now_s, 60);
+  const Time as_of{Duration{l.now_s}};
+  l.lookback_first = floor_div(l.now_s - lookback.count(), 60);
+  l.baseline_first = l.lookback_first - std::max<std::int64_t>(1, (baseline_window.count() + 59) / 60);
+  l.silence_first = floor_div(l.now_s - l.max_silence.count(), 60);
+  const std::int64_t eval_first =
+      std::min({l.baseline_first, l.lookback_first - l.window_minutes + 1, l.silence_first});
+  // The unsigned finding is one step above the configured severity.
+  const Severity unsigned_severity = ctx.severity == Severity::critical
+                                         ? Severity::critical
+                                         : static_cast<Severity>(static_cast<int>(ctx.severity) + 1);
+
+  std::vector<VerificationMinute> scratch;
+  for (const auto& series : ctx.facts.verifications) {
+    auto all = normalized(series, scratch);
+    // Only minutes in [eval_first, now] matter; minutes that start after the
+    // evaluation time are bad data and ignored.
+    const auto from =
+        std::partition_point(all.begin(), all.end(), [&](const auto& m) { return m.minute < eval_first; });
+    const auto to = std::partition_point(from, all.end(), [&](const auto& m) { return m.minute <= l.now_minute; });
+    const std::span<const VerificationMinute> ms(from, to);
+    if (ms.empty()) continue;
+
+    // One pass: baseline, lookback totals, the worst minute, last success, recent activity.
+    std::uint64_t baseline_fail = 0, unsigned_total = 0, activity = 0, spike_fail = 0;
+    std::int64_t spike_minute = 0, first_unsigned = 0, last_unsigned = 0;
+    std::optional<std::int64_t> last_ok;
+    for (const auto& m : ms) {
+      if (m.minute < l.lookback_first) {
+        if (m.minute >= l.baseline_first) baseline_fail += m.fail;
+      } else {
+        if (m.unsigned_processed > 0) {
+          if (unsigned_total == 0) first_unsigned = m.minute;
+          last_unsigned = m.minute;
+          unsigned_total += m.unsigned_processed;
+        }
+        if (m.fail > spike_fail) {
+          spike_fail = m.fail;
+          spike_minute = m.minute;
+        }
+      }
+      if (m.ok > 0) last_ok = m.minute;
+      if (m.minute >= l.silence_first) activity += std::uint64_t{m.ok} + m.fail + m.unsigned_processed;
+    }
+
+    auto make = [&](std::string subject, std::string title, std::string detail, std::string remediation) {
+      Finding f;
+      f.check_id = "signature-failures";
+      f.severity = ctx.severity;
+      f.customer_id = series.customer_id;
+      f.subject = std::move(subject);
+      f.title = std::move(title);
+      f.detail = std::move(detail);
+      f.remediation = std::move(remediation);
+      if (as_of < ctx.now) f.evidence.emplace_back("counters_as_of", rfc3339(as_of));
+      return f;
+    };
+
+    // (a) failure rate sustained over a window, with a minimum sample.
+    const WorstWindow worst = worst_window(ms, l);
+    if (worst.rate > l.max_failure_rate) {
+      const std::string window_end = rfc3339(std::min(minute_start(worst.end_minute + 1), as_of));
+      auto f = make("webhooks:failure-rate", "webhook signature failure rate above threshold",
+                    fmt::format("Webhook deliveries for customer {} failed signature verification at {} ({} of {}) "
+                                "over the {} ending {}, above the {} limit: a misconfigured or wrongly rotated "
+                                "secret, or someone forging requests.",
+                                series.customer_id, percent(worst.rate), worst.failures, worst.verifications,
+                                format_duration(window), window_end,
+                                percent(l.max_failure_rate)),
+                    "Compare the secret in the secrets manager with the one on the platform's webhook "
+                    "subscription (a rotation without the dual-verify window is the usual cause); if they match, "
+                    "treat the failures as forgery attempts: review the rejected requests' sources and rate-limit "
+                    "the endpoint.");
+      f.evidence.emplace_back("window_end", window_end);
+      f.evidence.emplace_back("window", format_duration(window));
+      f.evidence.emplace_back("failures", std::to_string(worst.failures));
+      f.evidence.emplace_back("verifications", std::to_string(worst.verifications));
+      f.evidence.emplace_back("failure_rate", percent(worst.rate));
+      f.evidence.emplace_back("max_failure_rate", percent(l.max_failure_rate));
+      out.push_back(std::move(f));
+    }
+
+    // (b) failures in one minute against the customer's own baseline.
+    const std::int64_t baseline_from = std::max(l.baseline_first, ms.front().minute);
+    const std::int64_t baseline_minutes = l.lookback_first - baseline_from;
+    const double mean =
+        baseline_minutes > 0 ? static_cast<double>(baseline_fail) / static_cast<double>(baseline_minutes) : 0.0;
+    const double baseline = std::max(mean, l.min_baseline);
+    if (spike_fail > 0 && static_cast<double>(spike_fail) > l.spike_factor * baseline) {
+      auto f = make("webhooks:spike", "webhook signature failure spike",
+                    fmt::format("Customer {} had {} signature verification failures in the minute starting {}, more "
+                                "than {}x its baseline of {:.2f} failures per minute: either a rotation problem or "
+                                "an attack on the webhook endpoint.",
+                                series.customer_id, spike_fail, rfc3339(minute_start(spike_minute)), l.spike_factor,
+                                baseline),
+                    "Investigate now: check whether the webhook secret was just rotated (dual-verify window "
+                    "missing), and look at the failed requests' sources; block and rate-limit if they are not "
+                    "the platform's.");
+      f.evidence.emplace_back("minute", rfc3339(minute_start(spike_minute)));
+      f.evidence.emplace_back("failures", std::to_string(spike_fail));
+      f.evidence.emplace_back("baseline_per_minute", fmt::format("{:.2f}", baseline));
+      f.evidence.emplace_back("spike_factor", fmt::format("{}", l.spike_factor));
+      out.push_back(std::move(f));
+    }
+
+    // (c) no successful verification for too long while deliveries arrive.
+    const bool silent = !last_ok || (as_of - minute_start(*last_ok + 1)) > l.max_silence;
+    if (activity > 0 && silent) {
+      const std::string since =
+          last_ok ? rfc3339(minute_start(*last_ok + 1)) : "before " + rfc3339(minute_start(eval_first));
+      auto f = make("webhooks:silence", "no successful webhook signature verification",
+                    fmt::format("Webhook deliveries for customer {} keep arriving but none has verified since {} "
+                                "(limit {}): the secret is probably out of step with the platform's subscription, "
+                                "and every event is being rejected.",
+                                series.customer_id, since, format_duration(l.max_silence)),
+                    "Re-sync the webhook secret: generate a new secret, store it beside the current one, update the "
+                    "platform's subscription with it (PUT /api/Webhook/{id}), confirm deliveries verify, then "
+                    "replay the missed events.");
+      f.evidence.emplace_back("last_success", since);
+      f.evidence.emplace_back("deliveries_in_silence", std::to_string(activity));
+      f.evidence.emplace_back("max_silence", format_duration(l.max_silence));
+      out.push_back(std::move(f));
+    }
+
+    // (d) any unsigned request processed: an unsigned request is a forged request.
+    if (unsigned_total > 0) {
+      auto f = make("webhooks:unsigned", "unsigned webhook request processed",
+                    fmt::format("The webhook endpoint for customer {} processed {} request(s) without a signature "
+                                "between {} and {}; an unsigned request is a forged request.",
+                                series.customer_id, unsigned_total, rfc3339(minute_start(first_unsigned)),
+                                rfc3339(minute_start(last_unsigned + 1))),
+                    "Make the receiver reject (401) every request without a valid signature before any processing, "
+                    "then review the events those requests created (gifts, donors, e-mails) and reverse forged "
+                    "ones.");
+      f.severity = unsigned_severity;
+      f.evidence.emplace_back("unsigned_requests", std::to_string(unsigned_total));
+      f.evidence.emplace_back("first_minute", rfc3339(minute_start(first_unsigned)));
+      f.evidence.emplace_back("last_minute", rfc3339(minute_start(last_unsigned)));
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const CheckDef& signature_failures_check() {
+  static const CheckDef def{
+      CheckInfo{
+          .id = "signature-failures",
+          .title = "Webhook signatures verify",
+          .default_severity = Severity::high,
+          .checklist_items = {"Signature verification on every incoming webhook before any processing",
+                              "Validate webhook signatures", "Monitor for unusual activity"},
+          .rationale = "Verification failures mean either a secret out of step with the platform or forged "
+                       "requests; the reference pages alert on a failure rate above 1% sustained over 10 minutes, "
+                       "failures per minute above 10x baseline and more than 1 hour without a successful "
+                       "verification during active delivery, and an unsigned request is a forged request.",
+          .remediation = "Find out whether the secret or an attacker is the cause: compare the stored secret with "
+                         "the subscription's, review rejected requests, and reject every unsigned request.",
+          .params = {ParamSpec{.name = "max_failure_rate",
+                               .type = ParamType::number,
+                               .default_value = 0.01,
+                               .description = "Verification failure rate (failures / verifications) above which a "
+                                              "window alarms",
+                               .min = 0,
+                               .max = 1},
+                     ParamSpec{.name = "window",
+                               .type = ParamType::duration,
+                               .default_value = minutes(10),
+                               .description = "Window over which the failure rate must be sustained",
+                               .min = 60,
+                               .max = 86400},
+                     ParamSpec{.name = "min_sample",
+                               .type = ParamType::integer,
+                               .default_value = std::int64_t{100},
+                               .description = "Minimum verifications in a window before its rate is judged, so "
+                                              "quiet customers do not alarm",
+                               .min = 1},
+                     ParamSpec{.name = "spike_factor",
+                               .type = ParamType::number,
+                               .default_value = 10.0,
+                               .description = "Failures in one minute above this multiple of the customer's "
+                                              "baseline are a spike",
+                               .min = 1},
+                     ParamSpec{.name = "min_baseline_per_minute",
+                               .type = ParamType::number,
+                               .default_value = 1.0,
+                               .description = "Floor of the baseline failures per minute, so that a zero baseline "
+                                              "does not make one failure a spike",
+                               .min = 0},
+                     ParamSpec{.name = "baseline_window",
+                               .type = ParamType::duration,
+                               .default_value = hours(24),
+                               .description = "Period before the lookback over which the baseline failures per "
+                                              "minute are averaged",
+                               .min = 60,
+                               .max = 7 * 86400},
+                     ParamSpec{.name = "max_silence",
+                               .type = ParamType::duration,
+                               .default_value = hours(1),
+                               .description = "Longest time without a successful verification while deliveries "
+                                              "are active",
+                               .min = 60,
+                               .max = 7 * 86400},
+                     ParamSpec{.name = "lookback",
+                               .type = ParamType::duration,
+                               .default_value = hours(1),
+                               .description = "Period evaluated each cycle (the cycle interval): rate windows ending "
+                                              "in it, spikes and unsigned requests in it",
+                               .min = 60,
+                               .max = 86400}},
+          .frameworks = {{"SOC 2", "CC7.2"}, {"SOC 2", "CC7.3"}, {"PCI DSS v4.0", "10.2.1.4"}},
+          .needs = {FactKind::verifications},
+      },
+      evaluate};
+  return def;
+}
+
+}  // namespace complyd

@@ -1,0 +1,257 @@
+#include <gtest/gtest.h>
+
+#include "fact_builders.hpp"
+
+namespace complyd::testing {
+namespace {
+
+AuditEvent event(std::string customer_id, std::string actor, std::string action, std::string resource, Time at) {
+  return AuditEvent{std::move(customer_id), std::move(actor), std::move(action), std::move(resource), at};
+}
+
+const std::string kPath = "raise/production/c1/api_token";
+
+// c1 with an API token created 30 days ago and rotated 10 days ago, both
+// audited, and an old onboarding event (the audit log's horizon).
+Facts audited_population() {
+  Facts f;
+  f.customers.push_back(customer("c1"));
+  auto c = credential("c1", "api_token", CredentialRole::current, ago(days(10)));
+  c.created_at = ago(days(30));
+  f.credentials.push_back(c);
+  f.audit_events.push_back(event("c1", "onboarding-service", "customer_onboarded", "c1", ago(days(400))));
+  f.audit_events.push_back(event("c1", "onboarding-service", "credential_created", kPath, ago(days(30))));
+  f.audit_events.push_back(event("c1", "onboarding-service", "token_rotated", kPath, ago(days(10))));
+  f.audit_events.push_back(event("c1", "sync-worker-prod-3", "token_read", kPath, ago(hours(1))));
+  return f;
+}
+
+struct CoverageCase {
+  const char* name;
+  std::function<void(Facts&)> change;
+  std::vector<std::string> expected;  // subjects, in report order
+};
+
+class AuditCoverage : public ::testing::TestWithParam<CoverageCase> {};
+
+TEST_P(AuditCoverage, Cases) {
+  const auto& tc = GetParam();
+  Facts f = audited_population();
+  tc.change(f);
+  auto out = run_check("audit-coverage", f);
+  std::vector<std::string> got;
+  for (const auto& x : out) {
+    got.push_back(x.subject);
+    EXPECT_FALSE(x.detail.empty());
+    EXPECT_FALSE(x.remediation.empty());
+    EXPECT_EQ(std::count_if(x.title.begin(), x.title.end(), [](char c) { return std::isdigit(c); }), 0) << x.title;
+  }
+  EXPECT_EQ(got, tc.expected) << tc.name;
+}
+
+const std::string kCreated = "audit:created:" + kPath;
+const std::string kRotated = "audit:rotated:" + kPath;
+
+// Moves the event with `action` by `d`.
+std::function<void(Facts&)> shift(std::string action, Duration d) {
+  return [=](Facts& f) {
+    for (auto& e : f.audit_events) {
+      if (e.action == action) e.at += d;
+    }
+  };
+}
+std::function<void(Facts&)> drop(std::string action) {
+  return [=](Facts& f) {
+    std::erase_if(f.audit_events, [&](const AuditEvent& e) { return e.action == action; });
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Edges, AuditCoverage,
+    ::testing::Values(
+        CoverageCase{"fully audited", [](Facts&) {}, {}},
+        CoverageCase{"creation event exactly 1h late", shift("credential_created", hours(1)), {}},
+        CoverageCase{"creation event 1h and 1s late", shift("credential_created", hours(1) + secs(1)), {kCreated}},
+        CoverageCase{"creation event exactly 1h early", shift("credential_created", -hours(1)), {}},
+        CoverageCase{"creation event 1h and 1s early", shift("credential_created", -hours(1) - secs(1)), {kCreated}},
+        CoverageCase{"creation not audited", drop("credential_created"), {kCreated}},
+        CoverageCase{"rotation not audited", drop("token_rotated"), {kRotated}},
+        CoverageCase{"rotation event 1h and 1s late", shift("token_rotated", hours(1) + secs(1)), {kRotated}},
+        CoverageCase{"rotation audited as credential_rotated",
+                     [](Facts& f) {
+                       for (auto& e : f.audit_events) {
+                         if (e.action == "token_rotated") e.action = "credential_rotated";
+                       }
+                     },
+                     {}},
+        CoverageCase{"event names the customer's resource differently",
+                     [](Facts& f) {
+                       for (auto& e : f.audit_events) e.resource = "raise_api_token";
+                     },
+                     {}},
+        CoverageCase{"event of another customer does not count",
+                     [](Facts& f) {
+                       for (auto& e : f.audit_events) {
+                         if (e.action == "credential_created") {
+                           e.customer_id = "c2";
+                           e.resource = "raise/production/c2/api_token";
+                         }
+                       }
+                     },
+                     {kCreated}},
+        CoverageCase{"event by path without customer counts",
+                     [](Facts& f) {
+                       for (auto& e : f.audit_events) e.customer_id.clear();
+                     },
+                     {}},
+        CoverageCase{"never rotated: no rotation event needed",
+                     [](Facts& f) {
+                       f.credentials[0].rotated_at = f.credentials[0].created_at;
+                       std::erase_if(f.audit_events, [](const AuditEvent& e) { return e.action == "token_rotated"; });
+                     },
+                     {}},
+        CoverageCase{"creation older than the audit log",
+                     [](Facts& f) {
+                       f.credentials[0].created_at = ago(days(500));
+                       std::erase_if(f.audit_events,
+                                     [](const AuditEvent& e) { return e.action == "credential_created"; });
+                     },
+                     {}},
+        CoverageCase{"creation exactly one tolerance after the audit log starts",
+                     [](Facts& f) {
+                       f.credentials[0].created_at = ago(days(400)) + hours(1);
+                       std::erase_if(f.audit_events,
+                                     [](const AuditEvent& e) { return e.action == "credential_created"; });
+                     },
+                     {kCreated}},
+        CoverageCase{"creation time unknown",
+                     [](Facts& f) {
+                       f.credentials[0].created_at.reset();
+                       f.credentials[0].rotated_at.reset();
+                       f.audit_events.resize(1);
+                     },
+                     {}},
+        CoverageCase{"creation time in the future",
+                     [](Facts& f) {
+                       f.credentials[0].created_at = kNow + days(3);
+                       f.credentials[0].rotated_at = kNow + days(4);
+                       f.audit_events.resize(1);
+                     },
+                     {}},
+        CoverageCase{"offboarded without an offboarding event",
+                     [](Facts& f) { f.customers.push_back(customer("gone", CustomerStatus::offboarded)); },
+                     {"audit:offboarded"}},
+        CoverageCase{"offboarded with an offboarding event",
+                     [](Facts& f) {
+                       f.customers.push_back(customer("gone", CustomerStatus::offboarded));
+                       f.audit_events.push_back(event("gone", "ops:a", "customer_offboarded", "gone", ago(days(10))));
+                     },
+                     {}},
+        CoverageCase{"offboarded before the audit log starts",
+                     [](Facts& f) {
+                       f.customers.push_back(customer("gone", CustomerStatus::offboarded));
+                       f.customers.back().offboarded_at = ago(days(500));
+                     },
+                     {}},
+        CoverageCase{"read by a laptop",
+                     [](Facts& f) {
+                       f.audit_events.push_back(event("c1", "laptop:jsmith", "token_read", kPath, ago(days(2))));
+                     },
+                     {"reader:laptop:jsmith"}},
+        CoverageCase{"actor almost matching the pattern",
+                     [](Facts& f) {
+                       f.audit_events.push_back(event("c1", "sync-worker", "secret_read", kPath, ago(days(2))));
+                     },
+                     {"reader:sync-worker"}},
+        CoverageCase{"read without an actor",
+                     [](Facts& f) {
+                       f.audit_events.push_back(event("c1", "", "credential_read", kPath, ago(days(2))));
+                     },
+                     {"reader:(no actor)"}},
+        CoverageCase{"other actions by humans are not reads",
+                     [](Facts& f) {
+                       f.audit_events.push_back(event("c1", "laptop:jsmith", "token_listed", kPath, ago(days(2))));
+                     },
+                     {}}),
+    [](const auto& info) {
+      std::string n = info.param.name;
+      std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+      return n;
+    });
+
+TEST(AuditCoverageCheck, OneFindingPerCustomerAndActor) {
+  Facts f = audited_population();
+  f.customers.push_back(customer("c2"));
+  for (int i = 0; i < 3; ++i) {
+    f.audit_events.push_back(event("c1", "laptop:jsmith", "token_read", kPath, ago(days(2 + i))));
+  }
+  f.audit_events.push_back(event("c2", "laptop:jsmith", "token_read", "raise/production/c2/api_token", ago(days(1))));
+  f.audit_events.push_back(event("c1", "support-tool", "token_read", kPath, ago(days(1))));
+  auto out = run_check("audit-coverage", f);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].customer_id, "c1");
+  EXPECT_EQ(out[0].subject, "reader:laptop:jsmith");
+  EXPECT_EQ(out[0].severity, Severity::high);
+  std::map<std::string, std::string> ev(out[0].evidence.begin(), out[0].evidence.end());
+  EXPECT_EQ(ev["reads"], "3");
+  EXPECT_EQ(ev["first_read"], "2026-11-18T12:00:00Z");
+  EXPECT_EQ(ev["last_read"], "2026-11-20T12:00:00Z");
+  EXPECT_EQ(ev["resources"], kPath);
+  EXPECT_EQ(out[1].customer_id, "c1");
+  EXPECT_EQ(out[1].subject, "reader:support-tool");
+  EXPECT_EQ(out[2].customer_id, "c2");
+  EXPECT_EQ(out[2].subject, "reader:laptop:jsmith");
+}
+
+TEST(AuditCoverageCheck, AllowedReadersAreGlobs) {
+  Facts f = audited_population();
+  f.audit_events.push_back(event("c1", "recon-worker-7", "token_read", kPath, ago(days(1))));
+  f.audit_events.push_back(event("c1", "recon-worker-17", "token_read", kPath, ago(days(1))));
+  f.audit_events.push_back(event("c1", "sync-worker-prod-1", "token_read", kPath, ago(days(1))));
+  auto out = run_check("audit-coverage", f, kNow, [](Params& p) {
+    p.set("allowed_readers", std::vector<std::string>{"sync-*-prod-?", "recon-worker-?"});
+  });
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject, "reader:recon-worker-17");
+}
+
+TEST(AuditCoverageCheck, GapsAreMediumReadsFollowConfiguredSeverity) {
+  Facts f = audited_population();
+  std::erase_if(f.audit_events, [](const AuditEvent& e) { return e.action == "token_rotated"; });
+  f.audit_events.push_back(event("c1", "laptop:jsmith", "token_read", kPath, ago(days(2))));
+  auto out = run_check("audit-coverage", f);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].subject, kRotated);
+  EXPECT_EQ(out[0].severity, Severity::medium);
+  EXPECT_EQ(out[1].severity, Severity::high);
+}
+
+TEST(AuditCoverageCheck, NoAuditEventsAtAllIsOneFinding) {
+  Facts f = audited_population();
+  f.audit_events.clear();
+  f.customers.push_back(customer("gone", CustomerStatus::offboarded));
+  auto out = run_check("audit-coverage", f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject, "audit:events");
+  EXPECT_TRUE(out[0].customer_id.empty());
+  Facts empty;
+  EXPECT_TRUE(run_check("audit-coverage", empty).empty());
+}
+
+TEST(AuditCoverageCheck, ToleranceIsConfigurableAndEvidenceHasNoSecret) {
+  Facts f = audited_population();
+  f.credentials[0].fingerprint = "CANARY-fingerprint";
+  for (auto& e : f.audit_events) {
+    if (e.action == "credential_created") e.at += minutes(20);
+  }
+  EXPECT_TRUE(run_check("audit-coverage", f).empty());
+  auto out = run_check("audit-coverage", f, kNow, [](Params& p) { p.set("match_tolerance", minutes(10)); });
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject, kCreated);
+  EXPECT_NE(out[0].detail.find("10m"), std::string::npos) << out[0].detail;
+  for (const auto& [k, v] : out[0].evidence) EXPECT_EQ(v.find("CANARY"), std::string::npos);
+  EXPECT_EQ(out[0].detail.find("CANARY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace complyd::testing
