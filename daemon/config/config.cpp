@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -334,6 +335,33 @@ Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
     if (auto v = s->duration("timeout", Duration{1}, Duration{3600})) c.smtp.timeout = *v;
     s->finish();
     if (!c.smtp.url.empty() && c.smtp.from.empty()) d.add(s->where(), "smtp.from is required when smtp.url is set");
+  }
+  if (auto s = top.table("files")) {
+    FilesConfig fc;
+    if (auto v = s->string_list("paths")) {
+      if (v->empty()) d.add(s->raw().get("paths")->source(), "files.paths must list at least one file or directory");
+      for (const auto& p : *v) {
+        if (p.empty()) {
+          d.add(s->raw().get("paths")->source(), "files.paths: an entry is empty");
+          continue;
+        }
+        const fs::path pp(p);
+        fc.paths.push_back(pp.is_absolute() ? pp : base / pp);
+      }
+    } else if (!s->raw().contains("paths")) {
+      d.add(s->where(), "files.paths is required (the files and directories to scan)");
+    }
+    for (const char* key : {"exclude", "log_globs"}) {
+      auto v = s->string_list(key);
+      if (!v) continue;
+      if (std::any_of(v->begin(), v->end(), [](const std::string& g) { return g.empty(); })) {
+        d.add(s->raw().get(key)->source(), fmt::format("files.{}: a pattern is empty", key));
+      }
+      (std::string_view(key) == "exclude" ? fc.exclude : fc.log_globs) = *v;
+    }
+    if (auto v = s->integer("max_bytes_per_cycle", 4096, std::int64_t{1} << 40)) fc.max_bytes_per_cycle = *v;
+    s->finish();
+    c.files = std::move(fc);
   }
   if (auto s = top.table("checks")) {
     for (auto&& [k, v] : s->raw()) {

@@ -36,6 +36,14 @@ struct SmtpConfig {
   Duration timeout{60};
 };
 
+// [files]: where leak-scan looks. Absent: no file is scanned.
+struct FilesConfig {
+  std::vector<std::filesystem::path> paths;  // files or directories (absolute, resolved against the config file)
+  std::vector<std::string> exclude;          // globs: on the name, or on the path when the glob has a '/'
+  std::vector<std::string> log_globs;        // extra globs classed as logs (besides *.log and log/ logs/ dirs)
+  std::int64_t max_bytes_per_cycle = std::int64_t{64} << 20;
+};
+
 struct CheckConfig {
   bool enabled = true;
   Severity severity = Severity::medium;
@@ -50,6 +58,7 @@ struct Config {
   ScheduleConfig schedule;
   InventoryConfig inventory;
   SmtpConfig smtp;
+  std::optional<FilesConfig> files;
   std::map<std::string, CheckConfig> checks;  // every registered check, defaults filled in
 };
 

@@ -66,7 +66,12 @@ struct Cred {
   std::optional<double> entropy = 32.0;
 };
 
-void add_credential(Writer& w, const std::string& cust, const std::string& env, const Cred& c) {
+void add_audit(Writer& w, const std::string& cust, const std::string& actor, const std::string& action,
+               const std::string& resource, Time at);
+
+// Stores a credential and, unless `audited` is false (a planted audit-coverage
+// gap), the audit events of its creation and rotation, as a credential store should.
+void add_credential(Writer& w, const std::string& cust, const std::string& env, const Cred& c, bool audited = true) {
   auto& s = w.credential;
   s.reset();
   s.bind(1, cust).bind(2, c.kind).bind(3, c.role).bind(4, c.path).bind(5, env);
@@ -74,6 +79,12 @@ void add_credential(Writer& w, const std::string& cust, const std::string& env, 
   s.bind(10, c.fp).bind(11, c.entropy);
   s.run();
   ++w.sum.credentials;
+  if (!audited || !c.created) return;
+  add_audit(w, cust, "onboarding-service", "credential_created", c.path, *c.created);
+  if (c.rotated && *c.rotated > *c.created) {
+    add_audit(w, cust, "onboarding-service", c.kind == "api_token" ? "token_rotated" : "credential_rotated", c.path,
+              *c.rotated);
+  }
 }
 
 void add_audit(Writer& w, const std::string& cust, const std::string& actor, const std::string& action,
@@ -133,11 +144,85 @@ void write_config(const DemoOptions& o) {
            "# A plain local mail catcher; production requires starttls or tls.\n"
            "tls = \"none\"\n";
   }
+  out << "\n[files]\n"
+         "# Scanned for leaked secrets, card numbers and donor e-mail addresses (leak-scan).\n"
+         "# Only bytes not scanned yet are read each cycle.\n"
+         "paths = [\"logs\", \"app\"]\n"
+         "exclude = [\"*.gz\"]\n"
+         "max_bytes_per_cycle = 67108864\n\n"
+         "[checks.leak-scan]\n"
+         "# The partner's own staff addresses are not donor data.\n"
+         "ignore_email_domains = [\"partner.example.com\"]\n"
+         "min_entropy_bits_per_char = 3.5\n"
+         "min_value_length = 16\n";
   out << "\n[checks.credential-age]\n"
          "severity = \"high\"\n"
          "max_age = { api_token = \"90d\", webhook_secret = \"90d\" }\n\n"
          "[checks.offboarding-completeness]\n"
          "deletion_window = \"30d\"\n";
+}
+
+// Random text from an alphabet: demo token values, generated here and
+// written only into the demo's own leak files.
+std::string random_text(std::mt19937_64& rng, std::size_t n, std::string_view alphabet) {
+  std::string out(n, '\0');
+  for (auto& c : out) c = alphabet[rng() % alphabet.size()];
+  return out;
+}
+
+// DIR/logs and DIR/app for leak-scan. With violations: a worker log with a
+// bearer token, a securityToken assignment, a test card number and donor
+// e-mail addresses, an app/.env file and a private key. Compliant: the same
+// log lines redacted, and only an .env.example with placeholders.
+void write_leak_files(const DemoOptions& o) {
+  const fs::path logs = o.dir / "logs", app = o.dir / "app";
+  fs::create_directories(logs);
+  fs::create_directories(app);
+  for (const fs::path& p : {app / ".env", app / "deploy" / "deploy_key.pem"}) fs::remove(p);
+  std::mt19937_64 rng(o.seed ^ 0x6c65616b7363616eULL);
+  constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  constexpr std::string_view kUrlSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  auto at = [&](int s) { return format_time(o.now - Duration{600 - s}); };
+  const bool v = o.violations;
+
+  std::ofstream log(logs / "sync-worker.log", std::ios::trunc);
+  log << at(1) << " INFO  sync-worker-prod-1 cust_0001 synced 42 contacts in 1.2s\n";
+  log << at(2) << " DEBUG sync-worker-prod-1 cust_0003 GET https://prod-api.raisedonors.com/api/Donors?page=2 "
+      << "headers={\"Authorization\": \"Bearer "
+      << (v ? random_text(rng, 40, kUrlSafe) : std::string("[REDACTED]")) << "\"}\n";
+  log << at(3) << " INFO  sync-worker-prod-2 cust_0004 webhook subscription updated: {\"notificationUrl\": "
+      << "\"https://partner.example.com/raise-webhooks/cust_0004\", \"securityToken\": \""
+      << (v ? random_text(rng, 43, kB64) + "=" : std::string("[REDACTED]")) << "\"}\n";
+  log << at(4) << " WARN  sync-worker-prod-2 cust_0005 gift rejected: "
+      << (v ? "card 4111 1111 1111 1111 exp 12/28" : "paymentMethodId=pm_1Qx7 cardBrand=visa") << " amount 25.00 "
+      << "order 1763812684000123\n";
+  log << at(5) << " INFO  sync-worker-prod-3 cust_0006 synced contact: "
+      << (v ? "jane.donor@example.net Jane Donor" : "contact_id=C-10293") << "\n";
+  log << at(6) << " INFO  sync-worker-prod-3 cust_0007 synced contact: "
+      << (v ? "m.okafor@example.com" : "contact_id=C-10294") << "\n";
+  log << at(7) << " INFO  notifier rotation reminder for cust_0002 sent to ops@partner.example.com\n";
+  log << at(8) << " INFO  sync-worker-prod-1 cust_0001 token refreshed (expires in 3600s, tokenUpdatedAt="
+      << at(8) << ")\n";
+
+  if (v) {
+    std::ofstream env(app / ".env", std::ios::trunc);
+    env << "# sync-worker settings (these belong in the secrets manager)\n"
+           "RAISE_API_BASE=https://prod-api.raisedonors.com\n"
+           "RAISE_API_TOKEN="
+        << random_text(rng, 40, kUrlSafe) << "\n";
+    // The armour line is assembled here: no source file holds it literally.
+    const std::string armour = std::string("PRIVATE") + " KEY-----";
+    fs::create_directories(app / "deploy");
+    std::ofstream key(app / "deploy" / "deploy_key.pem", std::ios::trunc);
+    key << "-----BEGIN RSA " << armour << "\n";
+    for (int i = 0; i < 6; ++i) key << random_text(rng, 64, kB64) << "\n";
+    key << "-----END RSA " << armour << "\n";
+  }
+  std::ofstream example(app / ".env.example", std::ios::trunc);
+  example << "# Copy to the secrets manager, never to a .env file in production.\n"
+             "RAISE_API_BASE=https://prod-api.raisedonors.com\n"
+             "RAISE_API_TOKEN=your_raise_api_token_here\n"
+             "WEBHOOK_SECRET=${WEBHOOK_SECRET}\n";
 }
 
 }  // namespace
@@ -163,7 +248,7 @@ DemoSummary write_demo(const DemoOptions& o) {
   auto days_ago = [&](std::int64_t d) { return now - Duration{d * kDay}; };
 
   const std::int64_t n = o.customers;
-  const std::int64_t busy = o.busy_customers >= 0 ? o.busy_customers : std::max<std::int64_t>(10, n / 10);
+  const std::int64_t busy = o.busy_customers >= 0 ? o.busy_customers : std::max<std::int64_t>(16, n / 10);
   std::string shared_secret_fp;  // reused below to plant cross-customer sharing
   std::int64_t offboarded_seen = 0;
 
@@ -171,7 +256,14 @@ DemoSummary write_demo(const DemoOptions& o) {
     const std::string id = fmt::format("cust_{:04d}", i);
     const std::string platform = kPlatforms[i % 3];
     const std::string env = (i % 20 == 7) ? "sandbox" : "production";
-    const std::string jurisdiction = i % 4 == 1 ? "EU" : (i % 4 == 2 ? "US-CA" : "US");
+    // Violations are planted only in "troubled" customers (one in four, slot s),
+    // several per customer, so the demo fails some customers and passes most.
+    const bool troubled = v && i % 4 == 3;
+    const std::int64_t s = troubled ? i / 4 : -1;
+    auto plant = [&](std::int64_t mod, std::int64_t rem) { return troubled && s % mod == rem; };
+    const bool missing_dpa = plant(5, 1);
+    const std::string jurisdiction =
+        (i % 4 == 1 || missing_dpa) ? "EU" : (i % 4 == 2 ? "US-CA" : "US");
     const bool offboarded = i % 12 == 0;
     const bool offboarding = i % 12 == 6;
     const Time onboarded = days_ago(uniform(200, 900));
@@ -220,47 +312,45 @@ DemoSummary write_demo(const DemoOptions& o) {
 
     // --- active and offboarding customers -----------------------------------
     std::int64_t token_age = uniform(5, 80);
-    if (i % 7 == 2) token_age = 3;  // mid-rotation: the previous token is in its grace window
-    if (v && i % 13 == 3) token_age = 120;
-    if (v && i % 17 == 5) token_age = 200;
-    const bool unknown_age = v && i % 29 == 11;
+    if (!troubled && i % 7 == 2) token_age = 3;  // mid-rotation: the previous token is in its grace window
+    if (plant(7, 0)) token_age = 120;
+    if (plant(7, 3)) token_age = 200;
+    const bool unknown_age = plant(7, 5);
     Cred api{"api_token", "current", base + "/api_token", days_ago(token_age + uniform(0, 300)),
              days_ago(token_age), now - Duration{uniform(60, 7200)}, std::nullopt, fingerprint(key, rng)};
     if (unknown_age) api.created = api.rotated = std::nullopt;
-    if (v && i % 47 == 10) api.last_used = days_ago(120);
-    add_credential(w, id, env, api);
-    if (!unknown_age) add_audit(w, id, "onboarding-service", "token_rotated", api.path, *api.rotated);
+    if (plant(6, 1)) api.last_used = days_ago(120);
+    add_credential(w, id, env, api, !plant(8, 2));  // a token created and rotated without audit events
 
     std::int64_t secret_age = uniform(10, 80);
-    if (v && i % 19 == 4) secret_age = 150;
+    if (plant(6, 4)) secret_age = 150;
     Cred secret{"webhook_secret", "current", base + "/webhook_secret", days_ago(secret_age), days_ago(secret_age),
                 now - Duration{uniform(60, 3600)}, std::nullopt, fingerprint(key, rng)};
-    if (v && i % 41 == 7) secret.entropy = 12.0;
-    if (v && i % 43 == 3) secret.entropy = 24.0;
-    if (i == 2) shared_secret_fp = secret.fp;
-    if (v && i % 37 == 20 && !shared_secret_fp.empty()) secret.fp = shared_secret_fp;
+    if (plant(5, 2)) secret.entropy = 12.0;
+    if (plant(5, 3)) secret.entropy = 24.0;
+    if (i == 3) shared_secret_fp = secret.fp;
+    if (plant(7, 4) && !shared_secret_fp.empty()) secret.fp = shared_secret_fp;
     add_credential(w, id, env, secret);
-    add_audit(w, id, "onboarding-service", "credential_created", secret.path, *secret.created);
 
-    if (i % 7 == 2) {  // a rotation in its grace window
+    if (!troubled && i % 7 == 2) {  // a rotation in its grace window
       add_credential(w, id, env, {"api_token", "previous", base + "/api_token.previous", days_ago(token_age + 90),
                                   days_ago(token_age + 90), days_ago(token_age),
                                   std::nullopt, fingerprint(key, rng)});
     }
-    if (v && i % 23 == 9) {  // previous token kept for a month
+    if (plant(6, 2)) {  // previous token kept for a month
       add_credential(w, id, env, {"api_token", "previous", base + "/api_token.previous", days_ago(130), days_ago(130),
                                   days_ago(30), std::nullopt, fingerprint(key, rng)});
     }
-    if (v && i % 11 == 8) {  // previous webhook secret kept for days, not an hour
+    if (plant(6, 5)) {  // previous webhook secret kept for days, not an hour
       add_credential(w, id, env, {"webhook_secret", "previous", base + "/webhook_secret.previous", days_ago(100),
                                   days_ago(100), days_ago(2), std::nullopt, fingerprint(key, rng)});
     }
-    if (v && i % 31 == 14) {  // pending token never activated
+    if (plant(7, 6)) {  // pending token never activated
       add_credential(w, id, env, {"api_token", "pending", base + "/api_token.pending", days_ago(20), std::nullopt,
                                   std::nullopt, std::nullopt, fingerprint(key, rng)});
     }
     if (i % 5 == 0) {
-      const std::int64_t age = v && i % 45 == 0 ? 240 : uniform(20, 150);
+      const std::int64_t age = plant(5, 3) ? 240 : uniform(20, 150);
       add_credential(w, id, env, {"oauth_refresh_token", "current", fmt::format("mailchimp/{}/{}/refresh_token", env, id),
                                   days_ago(age), days_ago(age), now - Duration{uniform(60, 86400)}, std::nullopt,
                                   fingerprint(key, rng)});
@@ -269,25 +359,28 @@ DemoSummary write_demo(const DemoOptions& o) {
     auto& ws = w.webhook;
     ws.reset();
     ws.bind(1, fmt::format("wh_{:05d}", i)).bind(2, id).bind(3, platform);
-    ws.bind(4, fmt::format("{}://partner.example.com/{}-webhooks/{}", v && i % 53 == 6 ? "http" : "https", platform, id));
+    ws.bind(4, fmt::format("{}://partner.example.com/{}-webhooks/{}", plant(6, 3) ? "http" : "https", platform, id));
     ws.bind(5, "active").bind(6, format_time(onboarded));
     ws.run();
     ++w.sum.webhooks;
 
     add_audit(w, id, fmt::format("sync-worker-prod-{}", i % 4), "token_read", api.path, now - Duration{uniform(60, 3600)});
-    if (v && i % 59 == 13) add_audit(w, id, "laptop:jsmith", "token_read", api.path, days_ago(2));
+    if (plant(7, 2)) add_audit(w, id, "laptop:jsmith", "token_read", api.path, days_ago(2));
 
     add_data_set(w, id, "sync_state", "sync_state", "partner_contacts", uniform(100, 50000), onboarded, now, false);
-    add_data_set(w, id, "dead_letter", "dead_letter", "dead_letter_entries", uniform(0, 40),
-                 days_ago(v && i % 61 == 15 ? 140 : uniform(1, 60)), now, false);
+    // Planted: resolved dead-letter entries kept 140 days (never an empty data set).
+    add_data_set(w, id, "dead_letter", "dead_letter", "dead_letter_entries",
+                 std::max<std::int64_t>(uniform(0, 40), plant(7, 1) ? 12 : 0),
+                 days_ago(plant(7, 1) ? 140 : uniform(1, 60)), now, false);
 
     // Per-minute verification counters for the busiest customers.
     if (i <= busy) {
       auto& vs = w.verification;
       const std::int64_t start = (now.time_since_epoch().count() / 60) * 60 - 1440 * 60;
-      const bool failing = v && i % 9 == 4;     // 5% failures in the last 30 minutes
-      const bool silent = v && i % 14 == 5;     // no successful verification for two hours
-      const bool unsigned_seen = v && i % 16 == 7;
+      const bool failing = plant(4, 0);     // 5% failures in the last 30 minutes
+      const bool silent = plant(4, 1);     // no successful verification for two hours
+      const bool unsigned_seen = plant(4, 2);  // two unsigned requests processed 10 minutes ago
+      const bool spiking = plant(4, 3);          // a burst of 60 failures 5 minutes ago
       for (std::int64_t m = 0; m < 1440; ++m) {
         const std::int64_t ok = 20 + static_cast<std::int64_t>(rng() % 20);
         std::int64_t fail = (rng() % 400 == 0) ? 1 : 0;
@@ -297,28 +390,31 @@ DemoSummary write_demo(const DemoOptions& o) {
           fail = 3;
           okv = 0;
         }
+        if (spiking && m == 1435) fail = 60;
         vs.reset();
-        vs.bind(1, id).bind(2, start + m * 60).bind(3, okv).bind(4, fail).bind(5, unsigned_seen && m == 1000 ? 2 : 0);
+        vs.bind(1, id).bind(2, start + m * 60).bind(3, okv).bind(4, fail).bind(5, unsigned_seen && m == 1430 ? 2 : 0);
         vs.run();
         ++w.sum.verification_rows;
       }
     }
-    if ((jurisdiction == "EU" || jurisdiction == "US-CA") && (!v || i % 8 != 5)) {
+    if ((jurisdiction == "EU" || jurisdiction == "US-CA") && !missing_dpa) {
       add_attestation(w, "dpa", id, "legal:akim", days_ago(uniform(30, 300)), fmt::format("DPA-{}", id));
     }
   }
 
   // Integration-wide data, attestations and API endpoints.
   add_data_set(w, "", "worker_logs/hot", "worker_log_hot", "/var/log/sync-workers", 120000, days_ago(28), now, false);
-  add_data_set(w, "", "worker_logs/cold", "worker_log_cold", "s3://logs-archive/sync-workers", 9000000, days_ago(420),
+  add_data_set(w, "", "worker_logs/cold", "worker_log_cold", "s3://logs-archive/sync-workers", 9000000, days_ago(v ? 420 : 300),
                days_ago(29), false);
   add_data_set(w, "", "webhook_captures", "webhook_capture", "webhook_captures", 3400, days_ago(v ? 45 : 20), now, false);
   add_data_set(w, "", "reconciliation_logs", "reconciliation_log", "reconciliation_runs", 52000, days_ago(300), now,
                false);
-  add_data_set(w, "", "audit_log", "audit_log", "audit-store", 800000, days_ago(200), now, false);
+  add_data_set(w, "", "audit_log", "audit_log", "audit-store", 800000, days_ago(v ? 200 : 400), now, false);
   add_attestation(w, "incident_runbook", "", "secops:rpatel", days_ago(120), "RUNBOOK-credential-compromise v3");
   add_attestation(w, "access_review", "", "secops:rpatel", days_ago(v ? 400 : 100), "AR-2025-Q3");
   add_attestation(w, "pci_scope", "", "secops:rpatel", days_ago(60), "PCI-SAQ-A 2026");
+  add_attestation(w, "iam_rbac_review", "", "secops:rpatel", days_ago(90), "IAM-REVIEW-2026-08");
+  add_attestation(w, "encryption_at_rest", "", "secops:rpatel", days_ago(150), "ENC-2026-06 (KMS + app-level PII)");
   {
     sql::Stmt s(db, "INSERT INTO api_endpoints(name, url, origin) VALUES (?,?,?)");
     s.bind(1, "raise").bind(2, "https://prod-api.raisedonors.com").bind(3, "sync-workers/config.yaml").run();
@@ -328,7 +424,10 @@ DemoSummary write_demo(const DemoOptions& o) {
     s.bind(1, "revolv3-sandbox").bind(2, v ? "http://api-sandbox.revolv3.com" : "https://api-sandbox.revolv3.com").bind(3, "sync-workers/staging.yaml").run();
   }
   tx.commit();
-  if (o.write_config) write_config(o);
+  if (o.write_config) {
+    write_leak_files(o);
+    write_config(o);
+  }
   return w.sum;
 }
 

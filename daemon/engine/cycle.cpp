@@ -79,7 +79,12 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   const Time started = clock_();
   out.record.started_at = started;
 
-  const auto sources = make_sources(config_);
+  // The files source continues where the last committed cycle stopped; its
+  // new state is committed with this cycle's findings, or not at all.
+  std::optional<FileScanState> file_scans;
+  if (config_.files) file_scans = store_.load_file_scans();
+  FileScanState* scans = file_scans ? &*file_scans : nullptr;
+  const auto sources = make_sources(config_, scans);
   Facts facts = collect_facts(sources, started);
   if (keep_going && !keep_going()) {
     CLOG(notice) << "cycle abandoned after collection: shutdown requested";
@@ -107,7 +112,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
     out.current.push_back(f);
   }
 
-  const auto cycle_id = store_.commit_cycle(out.record, out.lifecycle, keep_going);
+  const auto cycle_id = store_.commit_cycle(out.record, out.lifecycle, keep_going, scans);
   out.committed = cycle_id != 0;
   if (out.committed) {
     CLOG(info) << fmt::format(

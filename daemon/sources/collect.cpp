@@ -3,14 +3,24 @@
 #include "daemon/config/config.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/sources/files_source.hpp"
 #include "daemon/sources/inventory.hpp"
 #include "daemon/sources/source.hpp"
 
 namespace complyd {
 
-std::vector<std::unique_ptr<Source>> make_sources(const Config& config) {
+std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans) {
   std::vector<std::unique_ptr<Source>> out;
   out.push_back(std::make_unique<InventorySource>(config.inventory));
+  if (config.files) {
+    // The detector's thresholds are leak-scan's parameters: configured once,
+    // under [checks.leak-scan]. A disabled leak-scan reads no files.
+    auto cc = config.checks.find("leak-scan");
+    if (cc == config.checks.end() || cc->second.enabled) {
+      out.push_back(std::make_unique<FilesSource>(
+          *config.files, leak_scan_options(cc != config.checks.end() ? cc->second.params : Params{}), file_scans));
+    }
+  }
   return out;
 }
 
@@ -40,7 +50,8 @@ Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time no
       st.collected_at = now;
       st.rows = static_cast<std::int64_t>(part.customers.size() + part.credentials.size() + part.webhooks.size() +
                                           part.data_sets.size() + part.audit_events.size() +
-                                          part.attestations.size() + part.api_endpoints.size());
+                                          part.attestations.size() + part.api_endpoints.size() +
+                                          part.leak_hits.size());
       for (const auto& v : part.verifications) st.rows += static_cast<std::int64_t>(v.minutes.size());
       append(facts.customers, part.customers);
       append(facts.credentials, part.credentials);
@@ -50,6 +61,7 @@ Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time no
       append(facts.audit_events, part.audit_events);
       append(facts.attestations, part.attestations);
       append(facts.api_endpoints, part.api_endpoints);
+      append(facts.leak_hits, part.leak_hits);
     } catch (const std::exception& e) {
       st.ok = false;
       st.error = redact(e.what());

@@ -246,7 +246,9 @@ void read_api_endpoints(sql::Db& db, Facts& f) {
 InventorySource::InventorySource(InventoryConfig cfg) : cfg_(std::move(cfg)) {}
 
 std::vector<FactKind> InventorySource::provides() const {
-  return {std::begin(kAllFactKinds), std::end(kAllFactKinds)};
+  // Listed explicitly: kinds of other sources (file_scans) are not the inventory's.
+  return {FactKind::customers,    FactKind::credentials,  FactKind::webhooks,    FactKind::verifications,
+          FactKind::data_sets,    FactKind::audit_events, FactKind::attestations, FactKind::api_endpoints};
 }
 
 void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& problems) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checks/facts.hpp"
+#include "daemon/sources/file_scan_state.hpp"
 
 namespace complyd {
 
@@ -30,7 +31,9 @@ class Source {
   virtual void collect(Facts& into, Time now, std::vector<std::string>& problems) = 0;
 };
 
-std::vector<std::unique_ptr<Source>> make_sources(const Config& config);
+// `file_scans`: the files source's incremental state, loaded from the state
+// database by the cycle and updated in place when the source succeeds.
+std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans = nullptr);
 
 // Runs every source; a failed source contributes no facts and a failed
 // SourceStatus. Never throws.

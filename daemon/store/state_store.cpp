@@ -11,6 +11,7 @@ namespace complyd {
 
 namespace embedded {
 extern const std::string_view state_0001_init;
+extern const std::string_view state_0002_file_scan;
 }
 
 namespace {
@@ -21,7 +22,7 @@ struct Migration {
 };
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> m{{1, embedded::state_0001_init}};
+  static const std::vector<Migration> m{{1, embedded::state_0001_init}, {2, embedded::state_0002_file_scan}};
   return m;
 }
 
@@ -81,6 +82,57 @@ void insert_event(sql::Db& db, const FindingEventRecord& e) {
   if (e.from_status.empty()) st.bind_null(5); else st.bind(5, e.from_status);
   st.bind(6, e.to_status).bind(7, e.severity).bind(8, e.actor).bind(9, redact(e.reason));
   st.run();
+}
+
+// Hits as stored: where, what kind, the masked excerpt; never a value.
+std::string hits_to_json(const std::vector<LeakHit>& hits) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& h : hits) {
+    a.push_back({{"line", h.line},
+                 {"kind", to_string(h.kind)},
+                 {"excerpt", h.excerpt},
+                 {"value_length", h.value_length},
+                 {"occurrences", h.occurrences}});
+  }
+  return redact(a.dump());
+}
+
+std::vector<LeakHit> hits_from_json(const std::string& path, std::string_view text) {
+  std::vector<LeakHit> out;
+  try {
+    for (const auto& j : nlohmann::json::parse(text)) {
+      auto kind = leak_kind_from(j.value("kind", ""));
+      if (!kind) continue;
+      out.push_back({path, j.value("line", std::size_t{0}), *kind, j.value("excerpt", ""),
+                     j.value("value_length", std::size_t{0}), j.value("occurrences", std::uint32_t{1})});
+    }
+  } catch (const nlohmann::json::exception&) {
+    // Unreadable hits: the file is treated as scanned without hits until rotated.
+  }
+  return out;
+}
+
+void write_file_scans(sql::Db& db, const FileScanState& scans) {
+  db.exec("DELETE FROM file_scans");
+  sql::Stmt st(db,
+               "INSERT INTO file_scans(path, device, inode, size, mtime_ns, scanned_bytes, scanned_lines, carry, "
+               "is_log, is_binary, hits, scanned_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+  for (const auto& [path, r] : scans) {
+    st.reset();
+    st.bind(1, path)
+        .bind(2, static_cast<std::int64_t>(r.device))
+        .bind(3, static_cast<std::int64_t>(r.inode))
+        .bind(4, r.size)
+        .bind(5, r.mtime_ns)
+        .bind(6, r.scanned_bytes)
+        .bind(7, r.scanned_lines)
+        .bind(8, r.carry)
+        .bind(9, r.is_log ? 1 : 0)
+        .bind(10, r.is_binary ? 1 : 0)
+        .bind(11, hits_to_json(r.hits))
+        .bind(12, secs(r.scanned_at));
+    st.run();
+  }
 }
 
 }  // namespace
@@ -206,8 +258,34 @@ std::optional<CycleRecord> StateStore::last_cycle() {
   return c;
 }
 
+FileScanState StateStore::load_file_scans() {
+  FileScanState out;
+  sql::Stmt s(db_,
+              "SELECT path, device, inode, size, mtime_ns, scanned_bytes, scanned_lines, carry, is_log, is_binary, "
+              "hits, scanned_at FROM file_scans");
+  while (s.step()) {
+    FileScanRecord r;
+    r.path = s.text(0);
+    r.device = static_cast<std::uint64_t>(s.i64(1));
+    r.inode = static_cast<std::uint64_t>(s.i64(2));
+    r.size = s.i64(3);
+    r.mtime_ns = s.i64(4);
+    r.scanned_bytes = s.i64(5);
+    r.scanned_lines = s.i64(6);
+    r.carry = s.i64(7);
+    r.is_log = s.i64(8) != 0;
+    r.is_binary = s.i64(9) != 0;
+    r.hits = hits_from_json(r.path, s.text_view(10));
+    r.scanned_at = time_of(s.i64(11));
+    auto path = r.path;
+    out.emplace(std::move(path), std::move(r));
+  }
+  return out;
+}
+
 std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
-                                      const std::function<bool()>& before_commit) {
+                                      const std::function<bool()>& before_commit,
+                                      const FileScanState* file_scans) {
   sql::Transaction tx(db_);
   int ok = 0, failed = 0;
   for (const auto& s : cycle.sources) (s.ok ? ok : failed)++;
@@ -257,6 +335,7 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
       st.run();
     }
   }
+  if (file_scans != nullptr) write_file_scans(db_, *file_scans);
   if (before_commit && !before_commit()) return 0;  // tx rolls back
   tx.commit();
   return cycle.id;

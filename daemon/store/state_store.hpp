@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/engine/lifecycle.hpp"
+#include "daemon/sources/file_scan_state.hpp"
 #include "daemon/store/sqlite.hpp"
 
 namespace complyd {
@@ -50,7 +51,7 @@ struct FindingFilter {
 
 class StateStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   explicit StateStore(const std::filesystem::path& path);
 
@@ -60,12 +61,17 @@ class StateStore {
   std::optional<StoredFinding> get(const std::string& id);
   std::vector<FindingEventRecord> history(const std::string& finding_id);
   std::optional<CycleRecord> last_cycle();
+  // The files source's incremental state (leak-scan).
+  FileScanState load_file_scans();
 
   // Writes the cycle row, every changed finding and every transition in one
   // IMMEDIATE transaction. `before_commit` runs inside it; returning false
-  // rolls everything back (shutdown requested mid-cycle).
+  // rolls everything back (shutdown requested mid-cycle). `file_scans`, when
+  // given, replaces the stored file scan state in the same transaction, so
+  // offsets never advance without the findings of the bytes they cover.
   std::int64_t commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
-                            const std::function<bool()>& before_commit = {});
+                            const std::function<bool()>& before_commit = {},
+                            const FileScanState* file_scans = nullptr);
 
   // Operator actions; they throw StateError with a message for the CLI.
   StoredFinding mute(const std::string& id, const std::string& reason, const std::string& by, Time until, Time now);

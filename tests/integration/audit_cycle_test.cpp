@@ -106,8 +106,11 @@ TEST_F(AuditCycle, FixingOneViolationResolvesExactlyThatFinding) {
     }
   }
   ASSERT_FALSE(id.empty());
+  // A proper rotation: new rotation time, and its audit event (or audit-coverage would object).
   inventory_exec("UPDATE credentials SET rotated_at = '2026-11-20T00:00:00Z' WHERE storage_path = '" + subject +
-                 "' AND role = 'current'");
+                 "' AND role = 'current'; INSERT INTO audit_events(customer_id, actor, action, resource, at) "
+                 "SELECT customer_id, 'onboarding-service', 'token_rotated', storage_path, '2026-11-20T00:00:00Z' "
+                 "FROM credentials WHERE storage_path = '" + subject + "' AND role = 'current'");
   auto after = audit(3, "2026-11-22T13:00:00Z");
   EXPECT_EQ(after["cycle"]["resolved"], 1);
   EXPECT_EQ(after["cycle"]["opened"], 0);

@@ -1,0 +1,315 @@
+#include "daemon/sources/files_source.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+#include "daemon/log/log.hpp"
+
+namespace complyd {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Candidate {
+  std::string path;
+  std::string rel;       // relative to its configured root (for globs with a '/')
+  bool walked = true;    // found by walking a directory (false: configured as a file)
+};
+
+std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
+
+// A glob without '/' is matched against the name; one with '/' against the
+// path relative to the configured root and against the full path.
+bool glob_match(const std::vector<std::string>& globs, const std::string& name, const std::string& rel,
+                const std::string& full) {
+  for (const auto& g : globs) {
+    if (g.find('/') == std::string::npos) {
+      if (fnmatch(g.c_str(), name.c_str(), 0) == 0) return true;
+    } else if (fnmatch(g.c_str(), rel.c_str(), 0) == 0 || fnmatch(g.c_str(), full.c_str(), 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string name_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Depth-first, without following symbolic links (one could lead out of the
+// tree, or loop). Directories that cannot be listed are problems, and are
+// remembered so that what was known about their files is kept.
+void walk(const fs::path& root, const FilesConfig& cfg, std::vector<Candidate>& out,
+          std::vector<std::string>& unlisted, std::vector<std::string>& problems) {
+  std::vector<fs::path> stack{root};
+  while (!stack.empty()) {
+    const fs::path dir = stack.back();
+    stack.pop_back();
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    if (ec) {
+      problems.push_back(fmt::format("{}: cannot list the directory ({})", dir.string(), ec.message()));
+      unlisted.push_back(dir.string());
+      continue;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      const fs::path& p = it->path();
+      std::error_code sec;
+      const auto st = it->symlink_status(sec);
+      if (sec) continue;  // vanished meanwhile
+      const std::string full = p.string();
+      const std::string rel = p.lexically_relative(root).string();
+      if (glob_match(cfg.exclude, p.filename().string(), rel, full)) continue;
+      if (fs::is_symlink(st)) continue;
+      if (fs::is_directory(st)) {
+        stack.push_back(p);
+      } else if (fs::is_regular_file(st)) {
+        out.push_back({full, rel, true});
+      }
+    }
+    if (ec) {
+      problems.push_back(fmt::format("{}: listing the directory stopped ({})", dir.string(), ec.message()));
+      unlisted.push_back(dir.string());
+    }
+  }
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Adds `more` (lines after those of `into`) to `into`, one hit per (line,
+// kind), at most FilesSource::kMaxHitsPerFile.
+void merge_hits(std::vector<LeakHit>& into, std::vector<LeakHit>&& more) {
+  for (auto& h : more) {
+    auto same = std::find_if(into.rbegin(), into.rend(), [&](const LeakHit& x) {
+      return x.line == h.line && x.kind == h.kind;
+    });
+    if (same != into.rend()) {
+      same->occurrences += h.occurrences;
+    } else if (into.size() < FilesSource::kMaxHitsPerFile) {
+      into.push_back(std::move(h));
+    }
+  }
+}
+
+}  // namespace
+
+FilesSource::FilesSource(FilesConfig cfg, LeakScanOptions options, FileScanState* state)
+    : cfg_(std::move(cfg)), options_(std::move(options)), state_(state != nullptr ? state : &own_state_) {}
+
+void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& problems) {
+  stats_ = {};
+  // A configured path that is missing makes the whole scan unreliable: fail
+  // (leak-scan keeps its findings) before reading anything.
+  for (const auto& p : cfg_.paths) {
+    std::error_code ec;
+    const auto st = fs::status(p, ec);  // a symlinked root is followed: the operator chose it
+    if (!fs::exists(st)) {
+      throw SourceError(fmt::format("files path {} does not exist{}", p.string(),
+                                    ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : ""));
+    }
+  }
+
+  std::vector<Candidate> files;
+  std::vector<std::string> unlisted;
+  for (const auto& p : cfg_.paths) {
+    if (fs::is_directory(p)) {
+      walk(p, cfg_, files, unlisted, problems);
+    } else {
+      files.push_back({p.string(), p.filename().string(), false});
+    }
+  }
+  std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
+  files.erase(std::unique(files.begin(), files.end(),
+                          [](const Candidate& a, const Candidate& b) { return a.path == b.path; }),
+              files.end());
+
+  const FileScanState& prev = *state_;
+  FileScanState next;
+  std::int64_t budget = cfg_.max_bytes_per_cycle;
+  LeakScanOptions log_options = options_, plain_options = options_;
+  log_options.is_log = true;
+  plain_options.is_log = false;
+
+  auto keep_previous = [&](const std::string& path) {
+    auto it = prev.find(path);
+    if (it == prev.end()) return;
+    into.leak_hits.insert(into.leak_hits.end(), it->second.hits.begin(), it->second.hits.end());
+    next.emplace(path, it->second);
+  };
+
+  for (const auto& c : files) {
+    ++stats_.files_seen;
+    const std::string name = name_of(c.path);
+    const bool is_log = is_log_path(c.path) || glob_match(cfg_.log_globs, name, c.rel, c.path);
+    if (auto h = env_file_hit(c.path)) into.leak_hits.push_back(std::move(*h));
+
+    const int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (c.walked ? O_NOFOLLOW : 0));
+    if (fd < 0) {
+      const int e = errno;
+      if (e == ENOENT) continue;  // deleted since the walk: its hits go with it
+      problems.push_back(fmt::format("{}: cannot read ({})", c.path, errno_text(e)));
+      keep_previous(c.path);
+      continue;
+    }
+    Fd guard(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      problems.push_back(fmt::format("{}: cannot read (not a regular file)", c.path));
+      keep_previous(c.path);
+      continue;
+    }
+
+    FileScanRecord rec;
+    rec.path = c.path;
+    rec.device = static_cast<std::uint64_t>(st.st_dev);
+    rec.inode = static_cast<std::uint64_t>(st.st_ino);
+    rec.size = static_cast<std::int64_t>(st.st_size);
+    rec.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    rec.is_log = is_log;
+    rec.scanned_at = now;
+
+    auto before_it = prev.find(c.path);
+    if (before_it != prev.end()) {
+      const FileScanRecord& b = before_it->second;
+      // Same file, only grown (or unchanged): continue where the last cycle
+      // stopped. New inode, shrunk, or rewritten at the same size: rotated.
+      const bool same_file = b.device == rec.device && b.inode == rec.inode;
+      const bool shrunk = rec.size < b.size || rec.size < b.scanned_bytes;
+      const bool rewritten = rec.size == b.size && rec.mtime_ns != b.mtime_ns;
+      if (same_file && !shrunk && !rewritten) {
+        rec.scanned_bytes = b.scanned_bytes;
+        rec.scanned_lines = b.scanned_lines;
+        rec.carry = b.carry;
+        rec.is_binary = b.is_binary;
+        rec.hits = b.hits;
+      } else {
+        ++stats_.rescans;
+        CLOG(debug) << "files: " << c.path << " rotated or truncated; rescanning from the start";
+      }
+    }
+
+    auto finish = [&](std::vector<LeakHit> transient = {}) {
+      into.leak_hits.insert(into.leak_hits.end(), rec.hits.begin(), rec.hits.end());
+      into.leak_hits.insert(into.leak_hits.end(), std::make_move_iterator(transient.begin()),
+                            std::make_move_iterator(transient.end()));
+      next.emplace(c.path, std::move(rec));
+    };
+
+    if (rec.is_binary) {
+      rec.scanned_bytes = rec.size;
+      rec.carry = 0;
+      finish();
+      continue;
+    }
+    const std::int64_t avail = rec.size - rec.scanned_bytes;
+    if (avail <= 0) {
+      rec.carry = 0;
+      finish();
+      continue;
+    }
+    if (budget <= 0) {
+      ++stats_.deferred;
+      finish();
+      continue;
+    }
+
+    const std::int64_t want = std::min(avail, budget);
+    std::string buf(static_cast<std::size_t>(want), '\0');
+    std::size_t got = 0;
+    bool read_failed = false;
+    while (got < buf.size()) {
+      const ssize_t n = ::pread(fd, buf.data() + got, buf.size() - got,
+                                static_cast<off_t>(rec.scanned_bytes + static_cast<std::int64_t>(got)));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        problems.push_back(fmt::format("{}: read failed ({})", c.path, errno_text(errno)));
+        read_failed = true;
+        break;
+      }
+      if (n == 0) break;  // shrank since fstat
+      got += static_cast<std::size_t>(n);
+    }
+    if (read_failed) {
+      keep_previous(c.path);
+      continue;
+    }
+    buf.resize(got);
+    budget -= static_cast<std::int64_t>(got);
+    stats_.bytes_read += static_cast<std::int64_t>(got);
+    ++stats_.files_read;
+    if (want < avail) ++stats_.deferred;
+
+    // Compressed or binary files (rotated .gz logs, images): skipped until rotated.
+    if (rec.scanned_bytes == 0 && std::string_view(buf).substr(0, 8192).find('\0') != std::string_view::npos) {
+      rec.is_binary = true;
+      rec.hits.clear();
+      rec.scanned_bytes = rec.size;
+      rec.carry = 0;
+      finish();
+      continue;
+    }
+
+    const bool at_eof = rec.scanned_bytes + static_cast<std::int64_t>(got) >= rec.size;
+    const std::string_view text(buf);
+    std::size_t complete = text.rfind('\n');
+    complete = complete == std::string_view::npos ? 0 : complete + 1;
+    // A run without any newline longer than a line may be: scanned as it is.
+    if (complete == 0 && static_cast<std::int64_t>(got) >= kMaxLineBytes) complete = got;
+    const LeakScanOptions& opts = is_log ? log_options : plain_options;
+    if (complete > 0) {
+      const std::string_view done = text.substr(0, complete);
+      merge_hits(rec.hits, scan_text(done, c.path, static_cast<std::size_t>(rec.scanned_lines) + 1, opts));
+      rec.scanned_lines += std::count(done.begin(), done.end(), '\n');
+      rec.scanned_bytes += static_cast<std::int64_t>(complete);
+    }
+    const std::string_view tail = text.substr(complete);
+    rec.carry = static_cast<std::int64_t>(tail.size());
+    std::vector<LeakHit> transient;
+    if (at_eof && !tail.empty()) {
+      // The last line has no newline (yet): reported now, kept only once the
+      // line is complete (it is re-read next cycle).
+      transient = scan_text(tail, c.path, static_cast<std::size_t>(rec.scanned_lines) + 1, opts);
+    }
+    finish(std::move(transient));
+  }
+
+  // Files under a directory that could not be listed keep what was known.
+  for (const auto& [path, rec] : prev) {
+    if (next.contains(path)) continue;
+    if (std::any_of(unlisted.begin(), unlisted.end(), [&](const std::string& d) {
+          return path.size() > d.size() && path.starts_with(d) && path[d.size()] == '/';
+        })) {
+      keep_previous(path);
+    }
+  }
+
+  *state_ = std::move(next);
+  CLOG(debug) << fmt::format("files: {} files, {} read ({} bytes), {} rescanned, {} deferred to the next cycle",
+                             stats_.files_seen, stats_.files_read, stats_.bytes_read, stats_.rescans,
+                             stats_.deferred);
+}
+
+}  // namespace complyd
