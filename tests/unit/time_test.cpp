@@ -32,3 +32,17 @@ TEST(ParseDuration, UnitsAndCompounds) {
 
 }  // namespace
 }  // namespace complyd
+
+namespace complyd {
+namespace {
+TEST(ParseTime, FastPathAgreesWithTheGeneralParser) {
+  // The fast path handles the canonical form; variants go through date::parse.
+  EXPECT_EQ(parse_time("2024-02-29T23:59:59Z"), parse_time("2024-02-29T23:59:59+00:00"));
+  EXPECT_EQ(format_time(*parse_time("2024-02-29T23:59:59Z")), "2024-02-29T23:59:59Z");
+  EXPECT_FALSE(parse_time("2023-02-29T00:00:00Z"));  // not a leap year
+  EXPECT_FALSE(parse_time("2026-11-22T24:00:00Z"));
+  EXPECT_FALSE(parse_time("2026-1a-22T10:00:00Z"));
+  EXPECT_EQ(format_time(*parse_time("1970-01-01T00:00:00Z")), "1970-01-01T00:00:00Z");
+}
+}  // namespace
+}  // namespace complyd
