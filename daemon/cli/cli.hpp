@@ -1,0 +1,48 @@
+// The command line, one file per command group. Each group registers its
+// subcommands on the app and sets `exit_code` from its callback. Adding a
+// group: one file in daemon/cli/ and one line in daemon/main.cpp.
+#pragma once
+
+#include "daemon/prelude.hpp"
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "daemon/config/config.hpp"
+#include "daemon/store/state_store.hpp"
+#include "daemon/util/time.hpp"
+
+namespace complyd::cli {
+
+enum Exit { kOk = 0, kRuntime = 1, kUsage = 2, kFindings = 3 };
+
+struct State {
+  std::string config_path;  // --config, shared by every command
+  int exit_code = kUsage;
+};
+
+inline const char* kConfigHelp = "Configuration file (default $COMPLYD_CONFIG or /etc/complyd/complyd.toml)";
+
+void add_config_option(CLI::App* cmd, State& st);
+
+// Loads and validates; prints every problem as file:line:column: message.
+std::optional<Config> load_or_report(const std::string& path);
+// Runs fn with the configuration and an open state store; maps StateError to
+// exit 2 with its message and other failures to exit 1.
+int with_store(const std::string& config_path, const std::function<int(const Config&, StateStore&)>& fn);
+// --now: empty means the system clock.
+Clock clock_from(const std::string& now);
+// Validates a time option; prints an error and returns false when invalid.
+bool valid_time_option(const std::string& value);
+std::string operator_name();
+
+void add_demo_commands(CLI::App& app, State& st);
+void add_audit_commands(CLI::App& app, State& st);
+void add_run_commands(CLI::App& app, State& st);
+void add_config_commands(CLI::App& app, State& st);
+void add_findings_commands(CLI::App& app, State& st);
+void add_checks_commands(CLI::App& app, State& st);
+
+}  // namespace complyd::cli

@@ -1,0 +1,99 @@
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "daemon/cli/cli.hpp"
+#include "daemon/report/findings_doc.hpp"
+
+namespace complyd::cli {
+
+void add_findings_commands(CLI::App& app, State& st) {
+  struct Opts {
+    std::string status = "open", customer, check, format = "text", id, reason, until, by = operator_name();
+  };
+  auto o = std::make_shared<Opts>();
+  auto* c = app.add_subcommand("findings", "List, inspect and mute findings");
+  c->require_subcommand(1);
+
+  auto* list = c->add_subcommand("list", "List findings");
+  add_config_option(list, st);
+  list->add_option("--status", o->status, "open, resolved, muted or all")
+      ->check(CLI::IsMember({"open", "resolved", "muted", "all"}));
+  list->add_option("--customer", o->customer, "Only this customer id");
+  list->add_option("--check", o->check, "Only this check id");
+  list->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  list->callback([o, &st] {
+    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+      FindingFilter f;
+      if (o->status != "all") f.status = finding_status_from(o->status);
+      f.customer_id = o->customer;
+      f.check_id = o->check;
+      auto rows = store.list(f);
+      if (o->format == "json") {
+        std::cout << findings_document(rows, store.last_cycle(), system_clock()()).dump(2) << '\n';
+      } else {
+        std::cout << findings_text(rows);
+      }
+      return kOk;
+    });
+  });
+
+  auto* show = c->add_subcommand("show", "Show one finding with its full history");
+  add_config_option(show, st);
+  show->add_option("ID", o->id, "Finding id")->required();
+  show->callback([o, &st] {
+    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+      auto f = store.get(o->id);
+      if (!f) throw StateError("no finding with id " + o->id);
+      auto j = finding_to_json(*f);
+      nlohmann::json h = nlohmann::json::array();
+      for (const auto& e : store.history(o->id)) {
+        h.push_back({{"at", format_time(e.at)},
+                     {"event", e.event},
+                     {"from", e.from_status},
+                     {"to", e.to_status},
+                     {"severity", e.severity},
+                     {"actor", e.actor},
+                     {"reason", e.reason},
+                     {"cycle_id", e.cycle_id ? nlohmann::json(*e.cycle_id) : nlohmann::json(nullptr)}});
+      }
+      j["history"] = h;
+      std::cout << j.dump(2) << '\n';
+      return kOk;
+    });
+  });
+
+  auto* mute = c->add_subcommand("mute", "Mute an open finding until a date, with a reason");
+  add_config_option(mute, st);
+  mute->add_option("ID", o->id, "Finding id")->required();
+  mute->add_option("--reason", o->reason, "Why it is accepted for now (recorded in the history)")->required();
+  mute->add_option("--until", o->until, "Date or time the mute ends (RFC 3339)")->required();
+  mute->add_option("--by", o->by, "Who mutes it (default: the invoking user)");
+  mute->callback([o, &st] {
+    if (!valid_time_option(o->until)) {
+      st.exit_code = kUsage;
+      return;
+    }
+    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+      auto f = store.mute(o->id, o->reason, o->by, *parse_time(o->until), system_clock()());
+      std::cout << fmt::format("muted {} until {} ({})\n", f.id, format_time(*f.muted_until), o->reason);
+      return kOk;
+    });
+  });
+
+  auto* unmute = c->add_subcommand("unmute", "End a mute now");
+  add_config_option(unmute, st);
+  unmute->add_option("ID", o->id, "Finding id")->required();
+  unmute->add_option("--by", o->by, "Who unmutes it (default: the invoking user)");
+  unmute->callback([o, &st] {
+    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+      auto f = store.unmute(o->id, o->by, system_clock()());
+      std::cout << fmt::format("unmuted {}\n", f.id);
+      return kOk;
+    });
+  });
+}
+
+}  // namespace complyd::cli
