@@ -40,8 +40,9 @@ nlohmann::json finding_to_json(const StoredFinding& f) {
           {"muted_by", f.muted_by ? nlohmann::json(*f.muted_by) : nlohmann::json(nullptr)}};
 }
 
-nlohmann::json findings_document(const std::vector<StoredFinding>& findings, const std::optional<CycleRecord>& cycle,
-                                 Time generated_at) {
+namespace {
+nlohmann::json document_head(const std::vector<StoredFinding>& findings, const std::optional<CycleRecord>& cycle,
+                             Time generated_at) {
   nlohmann::json doc;
   doc["schema_version"] = kFindingsSchemaVersion;
   doc["generated_at"] = format_time(generated_at);
@@ -72,7 +73,6 @@ nlohmann::json findings_document(const std::vector<StoredFinding>& findings, con
   for (auto s : {Severity::critical, Severity::high, Severity::medium, Severity::low, Severity::info})
     by_sev[to_string(s)] = 0;
   int open = 0, muted = 0;
-  nlohmann::json list = nlohmann::json::array();
   for (const auto& f : findings) {
     if (f.status == FindingStatus::open) {
       ++open;
@@ -80,11 +80,35 @@ nlohmann::json findings_document(const std::vector<StoredFinding>& findings, con
     } else if (f.status == FindingStatus::muted) {
       ++muted;
     }
-    list.push_back(finding_to_json(f));
   }
   doc["summary"] = {{"open", open}, {"muted", muted}, {"by_severity", by_sev}};
+  return doc;
+}
+}  // namespace
+
+nlohmann::json findings_document(const std::vector<StoredFinding>& findings, const std::optional<CycleRecord>& cycle,
+                                 Time generated_at) {
+  nlohmann::json doc = document_head(findings, cycle, generated_at);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : findings) list.push_back(finding_to_json(f));
   doc["findings"] = std::move(list);
   return doc;
+}
+
+void write_findings_document(std::ostream& out, const std::vector<StoredFinding>& findings,
+                             const std::optional<CycleRecord>& cycle, Time generated_at) {
+  const nlohmann::json head = document_head(findings, cycle, generated_at);
+  out << "{\n";
+  for (const char* key : {"schema_version", "generated_at", "cycle", "summary"}) {
+    out << "  \"" << key << "\": " << head.at(key).dump() << ",\n";
+  }
+  out << "  \"findings\": [";
+  bool first = true;
+  for (const auto& f : findings) {
+    out << (first ? "\n    " : ",\n    ") << finding_to_json(f).dump();
+    first = false;
+  }
+  out << (first ? "]\n}\n" : "\n  ]\n}\n");
 }
 
 std::string findings_text(const std::vector<StoredFinding>& findings) {

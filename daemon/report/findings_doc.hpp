@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ inline constexpr int kFindingsSchemaVersion = 1;
 nlohmann::json finding_to_json(const StoredFinding& f);
 nlohmann::json findings_document(const std::vector<StoredFinding>& findings, const std::optional<CycleRecord>& cycle,
                                  Time generated_at);
+// The same document, streamed one finding per line: a large audit never
+// holds the whole JSON tree in memory.
+void write_findings_document(std::ostream& out, const std::vector<StoredFinding>& findings,
+                             const std::optional<CycleRecord>& cycle, Time generated_at);
 std::string findings_text(const std::vector<StoredFinding>& findings);
 std::string cycle_summary_text(const CycleRecord& cycle, const std::vector<StoredFinding>& current,
                                Severity fail_on);

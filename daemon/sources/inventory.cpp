@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <future>
 
 #include "daemon/store/sqlite.hpp"
 #include "daemon/util/time.hpp"
@@ -146,7 +147,14 @@ void read_verifications(sql::Db& db, Facts& f, Time now, std::vector<std::string
               "SELECT customer_id, minute, ok, fail, unsigned FROM webhook_verifications WHERE minute >= ? "
               "ORDER BY customer_id, minute");
   s.bind(1, (now - InventorySource::kVerificationLookback).time_since_epoch().count());
-  VerificationSeries* cur = nullptr;
+  // Rows of one customer gather in a reused buffer and are copied out at the
+  // exact size: 14M rows in geometrically grown vectors cost 30% more memory.
+  std::vector<VerificationMinute> buf;
+  std::string cur;
+  auto flush = [&] {
+    if (!buf.empty()) f.verifications.push_back(VerificationSeries{cur, {buf.begin(), buf.end()}});
+    buf.clear();
+  };
   std::size_t bad = 0;
   while (s.step()) {
     const std::string_view cust = s.text_view(0);
@@ -158,13 +166,14 @@ void read_verifications(sql::Db& db, Facts& f, Time now, std::vector<std::string
                                                     cust));
       continue;
     }
-    if (cur == nullptr || cur->customer_id != cust) {
-      f.verifications.push_back(VerificationSeries{std::string(cust), {}});
-      cur = &f.verifications.back();
+    if (cust != cur) {
+      flush();
+      cur.assign(cust);
     }
-    cur->minutes.push_back({s.i64(1) / 60, static_cast<std::uint32_t>(ok), static_cast<std::uint32_t>(fail),
-                            static_cast<std::uint32_t>(uns)});
+    buf.push_back({s.i64(1) / 60, static_cast<std::uint32_t>(ok), static_cast<std::uint32_t>(fail),
+                   static_cast<std::uint32_t>(uns)});
   }
+  flush();
   if (bad > 5) problems.push_back(fmt::format("webhook_verifications: {} more rows skipped", bad - 5));
 }
 
@@ -255,18 +264,39 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
   if (!std::filesystem::exists(cfg_.path)) {
     throw SourceError(fmt::format("inventory database {} does not exist", cfg_.path.string()));
   }
-  sql::Db db(cfg_.path, sql::OpenMode::read_only, static_cast<int>(cfg_.busy_timeout.count() * 1000));
-  // One read transaction: a consistent snapshot even while the inventory is written.
-  db.exec("BEGIN");
-  read_customers(db, into, problems);
-  read_credentials(db, into, problems);
-  read_webhooks(db, into, problems);
-  read_verifications(db, into, now, problems);
-  read_data_sets(db, into, problems);
-  read_audit_events(db, into, problems);
-  read_attestations(db, into, problems);
-  read_api_endpoints(db, into);
-  db.exec("COMMIT");
+  const int busy_ms = static_cast<int>(cfg_.busy_timeout.count() * 1000);
+  // The verification counters (millions of rows) are read on a second core,
+  // over their own connection, while this thread reads everything else. Each
+  // connection reads in one transaction; the two snapshots may differ by
+  // writes committed in between, which no check depends on.
+  std::vector<std::string> counter_problems;
+  std::vector<VerificationSeries> series;
+  auto counters = std::async(std::launch::async, [&] {
+    sql::Db vdb(cfg_.path, sql::OpenMode::read_only, busy_ms);
+    vdb.exec("BEGIN");
+    Facts part;
+    read_verifications(vdb, part, now, counter_problems);
+    vdb.exec("COMMIT");
+    series = std::move(part.verifications);
+  });
+  try {
+    sql::Db db(cfg_.path, sql::OpenMode::read_only, busy_ms);
+    db.exec("BEGIN");
+    read_customers(db, into, problems);
+    read_credentials(db, into, problems);
+    read_webhooks(db, into, problems);
+    read_data_sets(db, into, problems);
+    read_audit_events(db, into, problems);
+    read_attestations(db, into, problems);
+    read_api_endpoints(db, into);
+    db.exec("COMMIT");
+  } catch (...) {
+    counters.wait();  // never leave the reader running on our locals
+    throw;
+  }
+  counters.get();  // rethrows the reader's failure
+  into.verifications = std::move(series);
+  problems.insert(problems.end(), counter_problems.begin(), counter_problems.end());
 }
 
 void create_inventory_schema(const std::filesystem::path& path) {
