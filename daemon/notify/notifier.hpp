@@ -1,0 +1,55 @@
+// Delivers due outbox messages: one SMTP connection per batch, each message
+// marked sent in its own transaction right after the server's 250. A crash
+// between that 250 and the commit resends that one message (docs/notifications.md).
+#pragma once
+
+#include "daemon/prelude.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+
+#include "daemon/config/config.hpp"
+#include "daemon/store/state_store.hpp"
+#include "daemon/util/time.hpp"
+
+namespace complyd::notify {
+
+struct DeliveryReport {
+  int sent = 0, failed = 0, expired = 0, remaining = 0;
+  std::string error;  // the connection-level error that stopped the batch, redacted
+};
+
+// Sends due messages in batches until none is due, the server fails, or
+// keep_going() says stop. Uses the caller's (the single writer) connection.
+DeliveryReport deliver_due(const Config& config, sql::Db& db, const Clock& clock,
+                           const std::function<bool()>& keep_going = {});
+
+// The daemon's delivery: a timer on the Asio loop posts delivery runs to the
+// cycle worker pool, so the single writer connection is never used by two
+// threads at once. Every method is called on the loop thread.
+class DeliveryLoop {
+ public:
+  DeliveryLoop(boost::asio::io_context& io, boost::asio::thread_pool& worker, StateStore& store, Clock clock,
+               const std::atomic<bool>& stopping);
+  void start(std::shared_ptr<const Config> config);
+  void set_config(std::shared_ptr<const Config> config) { config_ = std::move(config); }
+  void kick();  // after a cycle committed: deliver what it enqueued now
+  void stop();
+
+ private:
+  void arm(std::chrono::seconds delay);
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& worker_;
+  StateStore& store_;
+  Clock clock_;
+  const std::atomic<bool>& stopping_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<const Config> config_;
+  bool busy_ = false;
+};
+
+}  // namespace complyd::notify

@@ -1,0 +1,250 @@
+#include "daemon/notify/outbox.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "checks/registry.hpp"
+#include "daemon/log/log.hpp"
+#include "daemon/log/redact.hpp"
+#include "daemon/notify/mime.hpp"
+#include "daemon/notify/planner.hpp"
+#include "daemon/notify/templates.hpp"
+
+namespace complyd::notify {
+
+namespace {
+
+std::int64_t secs(Time t) { return t.time_since_epoch().count(); }
+Time time_of(std::int64_t s) { return Time{Duration{s}}; }
+
+constexpr const char* kColumns =
+    "id, idempotency_key, kind, customer_id, recipients, subject, message_id, status, coalesce(last_reply,''), "
+    "attempts, next_attempt_at, expires_at, created_at, sent_at";
+
+OutboxRow read_row(const sql::Stmt& s) {
+  OutboxRow r;
+  r.id = s.i64(0);
+  r.key = s.text(1);
+  r.kind = s.text(2);
+  r.customer_id = s.text(3);
+  r.recipients = s.text(4);
+  r.subject = s.text(5);
+  r.message_id = s.text(6);
+  r.status = s.text(7);
+  r.last_reply = s.text(8);
+  r.attempts = s.i64(9);
+  r.next_attempt_at = time_of(s.i64(10));
+  r.expires_at = time_of(s.i64(11));
+  r.created_at = time_of(s.i64(12));
+  if (auto v = s.opt_i64(13)) r.sent_at = time_of(*v);
+  return r;
+}
+
+DurationMap rotation_limits(const Config& config) {
+  // The credential-age check's limits: reminders and findings agree on the due date.
+  auto it = config.checks.find("credential-age");
+  if (it != config.checks.end()) {
+    try {
+      return it->second.params.duration_map("max_age");
+    } catch (const ParamError&) {
+    }
+  }
+  return {{"api_token", Duration{90 * 86400}}};
+}
+
+}  // namespace
+
+ReminderFacts reminder_facts(const Facts& facts, const Config& config) {
+  ReminderFacts out;
+  if (config.smtp.url.empty() || !config.reminders.enabled) return out;
+  out.customers = facts.customers;
+  for (const auto& c : facts.credentials) {
+    if (c.role != CredentialRole::current) continue;
+    const auto& kinds = config.reminders.kinds;
+    if (std::find(kinds.begin(), kinds.end(), c.kind) != kinds.end()) out.credentials.push_back(c);
+  }
+  return out;
+}
+
+OutboxHealth outbox_health(sql::Db& db) {
+  OutboxHealth h;
+  {
+    sql::Stmt s(db, "SELECT count(*) FROM outbox WHERE status IN ('pending','failed')");
+    s.step();
+    h.pending = s.i64(0);
+  }
+  sql::Stmt s(db,
+              "SELECT id, kind, customer_id, recipients, attempts, coalesce(last_reply,''), created_at FROM outbox "
+              "WHERE status = 'dead' ORDER BY id");
+  while (s.step()) {
+    h.dead.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.text(5), time_of(s.i64(6))});
+  }
+  return h;
+}
+
+int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time now,
+                  const std::vector<Transition>& transitions, const std::vector<StoredFinding>& changed,
+                  const std::unordered_map<std::string, StoredFinding>& stored, const ReminderFacts& facts) {
+  if (config.smtp.url.empty()) return 0;
+  PlanInput in;
+  in.cycle_id = cycle_id;
+  in.now = now;
+  in.transitions = transitions;
+  std::unordered_map<std::string, const StoredFinding*> merged;
+  for (const auto& [id, f] : stored) merged[id] = &f;
+  for (const auto& f : changed) merged[f.id] = &f;
+  std::unordered_map<std::string, bool> resolved_now;
+  for (const auto& t : transitions) {
+    if (t.event == "resolved") resolved_now[t.finding_id] = true;
+  }
+  for (const auto& [id, f] : merged) {
+    if (f->status != FindingStatus::resolved || resolved_now.contains(id)) in.findings.push_back(*f);
+  }
+  in.customers = facts.customers;
+  in.credentials = facts.credentials;
+  in.rotation_limits = rotation_limits(config);
+  in.alerts = config.alerts;
+  in.reminders = config.reminders;
+  {
+    sql::Stmt s(db, "SELECT finding_id, recipient, first_alerted_at, last_alerted_at, active FROM alert_ledger");
+    while (s.step()) {
+      in.ledger.push_back({s.text(0), s.text(1), time_of(s.i64(2)), time_of(s.i64(3)), s.i64(4) != 0});
+    }
+  }
+  {
+    sql::Stmt s(db, "SELECT idempotency_key FROM outbox WHERE kind IN ('reminder','escalation')");
+    while (s.step()) in.existing_keys.insert(s.text(0));
+  }
+  const Plan plan = plan_notifications(in);
+
+  std::vector<std::string> problems;
+  const Templates templates = Templates::load(config.smtp.templates_dir, &problems);
+  for (const auto& p : problems) CLOG(error) << "template override: " << p;
+
+  sql::Stmt ins(db,
+                "INSERT INTO outbox(idempotency_key, kind, cycle_id, customer_id, recipients, subject, message_id, "
+                "message, status, attempts, next_attempt_at, expires_at, created_at) "
+                "VALUES (?,?,?,?,?,?,?,?,'pending',0,?,?,?) ON CONFLICT(idempotency_key) DO NOTHING");
+  int n = 0;
+  for (const auto& m : plan.messages) {
+    Rendered r = templates.render(m.template_name, m.context);
+    // Defence in depth: nothing secret-shaped leaves in an e-mail.
+    MimeMessage mm{config.smtp.from, m.to, redact(r.subject), redact(r.text), redact(r.html), now,
+                   make_message_id(m.key, config.smtp.from)};
+    ins.reset();
+    ins.bind(1, m.key)
+        .bind(2, m.kind)
+        .bind(3, cycle_id)
+        .bind(4, m.customer_id)
+        .bind(5, fmt::format("{}", fmt::join(m.to, ",")))
+        .bind(6, mm.subject)
+        .bind(7, mm.message_id)
+        .bind(8, build_mime(mm))
+        .bind(9, secs(now))
+        .bind(10, secs(now + config.smtp.dead_after))
+        .bind(11, secs(now));
+    ins.run();
+    n += db.changes();
+  }
+  sql::Stmt up(db,
+               "INSERT INTO alert_ledger(finding_id, recipient, first_alerted_at, last_alerted_at, active) "
+               "VALUES (?,?,?,?,?) ON CONFLICT(finding_id, recipient) DO UPDATE SET "
+               "first_alerted_at=excluded.first_alerted_at, last_alerted_at=excluded.last_alerted_at, "
+               "active=excluded.active");
+  for (const auto& e : plan.ledger_upserts) {
+    up.reset();
+    up.bind(1, e.finding_id).bind(2, e.recipient).bind(3, secs(e.first_alerted_at)).bind(4, secs(e.last_alerted_at));
+    up.bind(5, e.active ? 1 : 0);
+    up.run();
+  }
+  if (n > 0 || plan.deferred_reminders > 0) {
+    CLOG(info) << fmt::format("cycle {}: {} e-mail(s) enqueued{}", cycle_id, n,
+                              plan.deferred_reminders > 0
+                                  ? fmt::format(", {} reminder(s) deferred by the caps", plan.deferred_reminders)
+                                  : std::string());
+  }
+  return n;
+}
+
+std::vector<OutboxRow> list_outbox(sql::Db& db, const std::vector<std::string>& statuses, std::int64_t limit) {
+  std::string q = fmt::format("SELECT {} FROM outbox", kColumns);
+  if (!statuses.empty()) {
+    std::vector<std::string> qs(statuses.size(), "?");
+    q += fmt::format(" WHERE status IN ({})", fmt::join(qs, ","));
+  }
+  q += " ORDER BY id LIMIT ?";
+  sql::Stmt s(db, q);
+  int i = 1;
+  for (const auto& st : statuses) s.bind(i++, st);
+  s.bind(i, limit);
+  std::vector<OutboxRow> out;
+  while (s.step()) out.push_back(read_row(s));
+  return out;
+}
+
+OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig& smtp) {
+  sql::Transaction tx(db);
+  sql::Stmt s(db, fmt::format("SELECT {} FROM outbox WHERE id = ?", kColumns));
+  s.bind(1, id);
+  if (!s.step()) throw std::runtime_error(fmt::format("no outbox message with id {}", id));
+  auto row = read_row(s);
+  if (row.status == "sent") throw std::runtime_error(fmt::format("message {} was already sent", id));
+  if (row.status == "pending") throw std::runtime_error(fmt::format("message {} is already pending", id));
+  sql::Stmt u(db, "UPDATE outbox SET status='pending', next_attempt_at=?, expires_at=? WHERE id=?");
+  u.bind(1, secs(now)).bind(2, secs(now + smtp.dead_after)).bind(3, id).run();
+  tx.commit();
+  row.status = "pending";
+  row.next_attempt_at = now;
+  return row;
+}
+
+int expire_messages(sql::Db& db, Time now) {
+  sql::Transaction tx(db);
+  sql::Stmt s(db, "UPDATE outbox SET status='dead' WHERE status IN ('pending','failed') AND expires_at <= ?");
+  s.bind(1, secs(now)).run();
+  const int n = db.changes();
+  tx.commit();
+  return n;
+}
+
+std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit) {
+  sql::Stmt s(db, fmt::format("SELECT {}, message FROM outbox WHERE status IN ('pending','failed') AND "
+                              "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                              kColumns));
+  s.bind(1, secs(now)).bind(2, limit);
+  std::vector<OutboxRow> out;
+  while (s.step()) {
+    out.push_back(read_row(s));
+    out.back().message = s.text(14);
+  }
+  return out;
+}
+
+void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply) {
+  sql::Transaction tx(db);
+  sql::Stmt s(db, "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_reply=? WHERE id=?");
+  s.bind(1, secs(now)).bind(2, redact(reply)).bind(3, id).run();
+  tx.commit();
+}
+
+void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, const SmtpConfig& smtp) {
+  sql::Transaction tx(db);
+  std::int64_t attempts = 0;
+  {
+    sql::Stmt s(db, "SELECT attempts FROM outbox WHERE id=?");
+    s.bind(1, id);
+    if (s.step()) attempts = s.i64(0);
+  }
+  // Exponential backoff: retry_initial, doubling, at most retry_max.
+  auto delay = smtp.retry_initial;
+  for (std::int64_t i = 0; i < attempts && delay < smtp.retry_max; ++i) delay *= 2;
+  delay = std::min(delay, smtp.retry_max);
+  sql::Stmt s(db,
+              "UPDATE outbox SET status='failed', attempts=attempts+1, next_attempt_at=?, last_reply=? WHERE id=?");
+  s.bind(1, secs(now + delay)).bind(2, redact(reply)).bind(3, id).run();
+  tx.commit();
+}
+
+}  // namespace complyd::notify

@@ -1,0 +1,54 @@
+// The outbox in the state database: messages are enqueued inside the
+// cycle's IMMEDIATE transaction (see StateStore::commit_cycle), delivered by
+// the notifier, and listed or requeued by `complyd notify`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "daemon/engine/lifecycle.hpp"
+#include "daemon/store/sqlite.hpp"
+
+namespace complyd::notify {
+
+// What the reminder planner needs from the facts, taken before the cycle
+// drops its snapshot: customers and current credentials of reminder kinds.
+struct ReminderFacts {
+  std::vector<Customer> customers;
+  std::vector<Credential> credentials;
+};
+ReminderFacts reminder_facts(const Facts& facts, const Config& config);
+
+// Dead messages for the notification-delivery check.
+OutboxHealth outbox_health(sql::Db& db);
+
+// Plans, renders and inserts this cycle's messages and updates the alert
+// ledger. Call inside the cycle's transaction. Returns messages enqueued.
+int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time now,
+                  const std::vector<Transition>& transitions, const std::vector<StoredFinding>& changed,
+                  const std::unordered_map<std::string, StoredFinding>& stored, const ReminderFacts& facts);
+
+struct OutboxRow {
+  std::int64_t id = 0;
+  std::string key, kind, customer_id, recipients, subject, message_id, status, last_reply;
+  std::int64_t attempts = 0;
+  Time next_attempt_at{}, expires_at{}, created_at{};
+  std::optional<Time> sent_at;
+  std::string message;  // only filled by due()
+};
+
+std::vector<OutboxRow> list_outbox(sql::Db& db, const std::vector<std::string>& statuses, std::int64_t limit);
+// Requeues a dead or failed message; throws std::runtime_error with a message for the CLI.
+OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig& smtp);
+
+// Marks messages past their expiry dead; returns how many.
+int expire_messages(sql::Db& db, Time now);
+std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit);
+void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply);
+void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, const SmtpConfig& smtp);
+
+}  // namespace complyd::notify
