@@ -1,0 +1,96 @@
+// `complyd report`: the audit report as of a time, rebuilt from the stored
+// history (the same bytes for the same --as-of, apart from the generation
+// time), in HTML, Markdown, JSON or CSV.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "daemon/cli/cli.hpp"
+#include "daemon/report/report_model.hpp"
+#include "daemon/store/report_store.hpp"
+
+namespace complyd::cli {
+
+namespace {
+
+struct ReportOpts {
+  std::string format = "html", customer, as_of, output, period = "30d";
+};
+
+// A bare date means the end of that day: "as of 2026-11-30" includes it.
+std::optional<Time> parse_as_of(const std::string& s) {
+  auto t = parse_time(s);
+  if (t && s.size() == 10) *t += Duration{86399};
+  return t;
+}
+
+// Written beside the target and renamed: a failed run never leaves half a report.
+bool write_output(const std::string& path, const std::string& body) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << body) || !out.flush()) {
+      std::cerr << fmt::format("complyd: cannot write {}\n", tmp);
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::cerr << fmt::format("complyd: cannot write {}: {}\n", path, ec.message());
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
+
+int report(const State& st, const ReportOpts& o) {
+  const auto generated = system_clock()();
+  std::optional<Time> as_of = o.as_of.empty() ? std::optional<Time>(generated) : parse_as_of(o.as_of);
+  if (!as_of) {
+    std::cerr << "complyd: --as-of is not an RFC 3339 time or date (e.g. 2026-11-22T10:00:00Z or 2026-11-22)\n";
+    return kUsage;
+  }
+  auto period = parse_duration(o.period);
+  if (!period || period->count() <= 0) {
+    std::cerr << "complyd: --period is not a duration (e.g. 30d, 12w)\n";
+    return kUsage;
+  }
+  return with_store(st.config_path, [&](const Config&, StateStore& store) {
+    report::ReportOptions ro{*as_of, *period, o.customer, generated};
+    auto history = load_report_history(store.db(), ro.as_of, ro.as_of - ro.period);
+    if (!o.customer.empty()) {
+      const bool known =
+          std::any_of(history.customers.begin(), history.customers.end(),
+                      [&](const auto& c) { return c.customer_id == o.customer; }) ||
+          std::any_of(history.findings.begin(), history.findings.end(),
+                      [&](const auto& f) { return f.customer_id == o.customer; });
+      if (!known) throw StateError(fmt::format("no customer {} in the history as of {}", o.customer, format_time(*as_of)));
+    }
+    const auto model = report::build_report(history, ro);
+    const auto body = *report::render(model, o.format);
+    if (o.output.empty() || o.output == "-") {
+      std::cout << body;
+      return std::cout.flush() ? kOk : kRuntime;
+    }
+    return write_output(o.output, body) ? kOk : kRuntime;
+  });
+}
+
+}  // namespace
+
+void add_report_commands(CLI::App& app, State& st) {
+  auto o = std::make_shared<ReportOpts>();
+  auto* c = app.add_subcommand("report", "Write the audit report (checklist, findings, trends, customers, frameworks)");
+  add_config_option(c, st);
+  c->add_option("--format", o->format, "html, md, json or csv")->check(CLI::IsMember({"html", "md", "json", "csv"}));
+  c->add_option("--customer", o->customer, "Only this customer");
+  c->add_option("--as-of", o->as_of, "Rebuild the state at this time or date (end of day) from the stored history");
+  c->add_option("--period", o->period, "Length of the period ending at --as-of (trends, resolved findings)");
+  c->add_option("--output,-o", o->output, "Write to this file instead of stdout");
+  c->callback([o, &st] { st.exit_code = report(st, *o); });
+}
+
+}  // namespace complyd::cli

@@ -1,0 +1,32 @@
+// The HTTP API as plain functions: request + immutable snapshot + settings in,
+// response out (the Beast examples' handle_request style). No I/O, no
+// database; errors never echo anything from the request.
+#pragma once
+
+#include "daemon/prelude.hpp"
+
+#include <boost/beast/http.hpp>
+#include <memory>
+
+#include "daemon/config/config.hpp"
+#include "daemon/http/snapshot.hpp"
+
+namespace complyd::http {
+
+namespace bhttp = boost::beast::http;
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+
+Response handle_request(const Request& req, const Snapshot* snap, const HttpConfig& cfg);
+
+// A fixed error response (also used by the server for parse errors and limits).
+Response error_response(bhttp::status status, unsigned version, const std::string& message);
+
+// Prometheus text exposition format 0.0.4.
+std::string render_metrics(const Snapshot* snap);
+
+// True if `authorization` is "Bearer <token>" and SHA-256(token) is among the
+// allowed hashes; every hash is compared, in constant time.
+bool token_allowed(std::string_view authorization, const std::vector<std::string>& allowed_sha256);
+
+}  // namespace complyd::http

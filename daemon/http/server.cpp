@@ -1,0 +1,181 @@
+#include "daemon/http/server.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "daemon/http/handlers.hpp"
+#include "daemon/log/log.hpp"
+
+namespace complyd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+struct Shared {
+  std::atomic<std::shared_ptr<const Snapshot>> snapshot;
+  std::shared_ptr<const HttpConfig> config;  // loop thread only
+  int active = 0;                            // loop thread only
+};
+
+namespace {
+
+constexpr std::chrono::seconds kWriteTimeout{30};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)), config_(shared_->config) {
+    ++shared_->active;
+  }
+  ~Session() { --shared_->active; }
+
+  void run() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(config_->max_header_bytes));
+    parser_->body_limit(static_cast<std::uint64_t>(config_->max_body_bytes));
+    // One deadline for the whole request: a client that trickles bytes is
+    // cut off at read_timeout however slowly it sends.
+    stream_.expires_after(config_->read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+      return close();
+    }
+    if (ec == bhttp::error::header_limit) {
+      return send(error_response(bhttp::status::request_header_fields_too_large, 11, "request header too large"), true);
+    }
+    if (ec == bhttp::error::body_limit) {
+      return send(error_response(bhttp::status::payload_too_large, 11, "request body too large"), true);
+    }
+    if (ec) {
+      if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+        return send(error_response(bhttp::status::bad_request, 11, "malformed request"), true);
+      }
+      CLOG(debug) << "http: read failed: " << ec.message();
+      return close();
+    }
+    const auto& req = parser_->get();
+    const bool keep_alive = req.keep_alive();
+    const auto snap = shared_->snapshot.load();
+    send(handle_request(req, snap.get(), *config_), !keep_alive);
+  }
+
+  void send(Response res, bool close_after) {
+    res.keep_alive(!close_after);
+    response_ = std::make_shared<Response>(std::move(res));
+    stream_.expires_after(kWriteTimeout);
+    bhttp::async_write(stream_, *response_,
+                       [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
+                         self->response_.reset();
+                         if (ec) return self->close();
+                         if (close_after) return self->linger_close();
+                         self->read();
+                       });
+  }
+
+  // After an answer that ends the connection: stop sending, then read and
+  // discard for a moment, so unread request bytes do not turn the close into
+  // a reset that destroys the answer before the client reads it.
+  void linger_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds{2});
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_{8192};
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Response> response_;
+  std::array<char, 4096> drain_{};
+  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<const HttpConfig> config_;  // the settings this connection started with
+};
+
+}  // namespace
+
+Server::Server(asio::io_context& io, const HttpConfig& cfg)
+    : io_(io), acceptor_(io), shared_(std::make_shared<Shared>()) {
+  shared_->config = std::make_shared<const HttpConfig>(cfg);
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  const auto& cfg = *shared_->config;
+  beast::error_code ec;
+  const auto addr = asio::ip::make_address(cfg.host, ec);
+  if (ec) throw std::runtime_error(fmt::format("http.listen: '{}' is not an IP address", cfg.host));
+  const tcp::endpoint ep(addr, cfg.port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error(fmt::format("http: cannot listen on {}: {}", cfg.listen, ec.message()));
+  }
+  const auto bound = acceptor_.local_endpoint();
+  CLOG(info) << fmt::format("http: listening on {}:{}{}", bound.address().to_string(), bound.port(),
+                            cfg.token_sha256.empty() ? " (no tokens configured: /v1/ refuses every request)" : "");
+  accept();
+}
+
+void Server::stop() {
+  beast::error_code ignored;
+  if (acceptor_.is_open()) acceptor_.close(ignored);
+}
+
+void Server::publish(std::shared_ptr<const Snapshot> snap) { shared_->snapshot.store(std::move(snap)); }
+
+void Server::set_config(const HttpConfig& cfg) {
+  auto next = std::make_shared<HttpConfig>(cfg);
+  // The socket stays where it is until a restart.
+  next->listen = shared_->config->listen;
+  next->host = shared_->config->host;
+  next->port = shared_->config->port;
+  shared_->config = std::move(next);
+}
+
+tcp::endpoint Server::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+void Server::accept() {
+  acceptor_.async_accept(io_, [this, shared = shared_](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (shared->active >= shared->config->max_connections) {
+        // Over the limit: refuse at once rather than queue (bounded memory).
+        beast::error_code ignored;
+        socket.close(ignored);
+        CLOG(debug) << "http: connection refused, " << shared->active << " already open";
+      } else {
+        std::make_shared<Session>(std::move(socket), shared)->run();
+      }
+    }
+    accept();
+  });
+}
+
+}  // namespace complyd::http

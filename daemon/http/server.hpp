@@ -1,0 +1,42 @@
+// The HTTP endpoint on the daemon's Asio loop (Boost.Beast): /healthz,
+// /metrics, /v1/findings, /v1/report. Sessions read one request at a time
+// (one outstanding read and write per stream) under explicit limits; the
+// handlers read the latest immutable snapshot, so a slow client never
+// touches the database or blocks a cycle.
+#pragma once
+
+#include "daemon/prelude.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+
+#include "daemon/config/config.hpp"
+#include "daemon/http/snapshot.hpp"
+
+namespace complyd::http {
+
+struct Shared;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const HttpConfig& cfg);
+  ~Server();
+  // Binds and listens; throws std::runtime_error with a clear message.
+  void start();
+  void stop();
+  // Any thread: the worker publishes after each cycle.
+  void publish(std::shared_ptr<const Snapshot> snap);
+  // Loop thread (SIGHUP): tokens and limits; `listen` needs a restart.
+  void set_config(const HttpConfig& cfg);
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+ private:
+  void accept();
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace complyd::http

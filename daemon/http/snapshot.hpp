@@ -1,0 +1,41 @@
+// What the HTTP handlers read: an immutable snapshot built on the worker
+// thread (which owns the state database) after each cycle and swapped in
+// atomically. Handlers never touch the database.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "daemon/store/state_store.hpp"
+
+namespace complyd::http {
+
+// A gauge or counter from another part of the daemon (the e-mail outbox:
+// pending, dead, sent). Emitted as given; absent when its source is absent.
+struct ExtraMetric {
+  std::string name, help, type;  // type: gauge | counter
+  std::vector<std::pair<std::string, std::string>> labels;
+  double value = 0;
+};
+
+struct Snapshot {
+  Time built_at{};
+  std::optional<CycleRecord> last_cycle;
+  std::optional<Time> last_success_at;  // last cycle with status ok
+  std::int64_t cycles_total = 0;
+  // Open and muted findings by (severity, check).
+  std::map<std::pair<std::string, std::string>, int> open, muted;
+  std::vector<ExtraMetric> extra;
+  // Pre-rendered on the worker: serving never does heavy work.
+  std::string findings_json;
+  std::map<std::string, std::string> reports;  // format -> body (report as of the snapshot)
+};
+
+// Reads the store; call on the thread that owns it. Throws on database errors.
+std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now);
+
+}  // namespace complyd::http

@@ -1,0 +1,383 @@
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "checks/registry.hpp"
+#include "checks/rotation.hpp"
+#include "daemon/report/report_model.hpp"
+#include "daemon/util/time.hpp"
+
+namespace complyd::report {
+
+namespace {
+
+// The checklists of the reference pages, verbatim (/work/shared/reference).
+const ChecklistLine kReferenceChecklist[] = {
+    {"Raise integration: credential security", "Raise API tokens stored in a secrets manager, never in code or environment files"},
+    {"Raise integration: credential security", "Webhook secrets generated with 32 bytes of cryptographic random"},
+    {"Raise integration: credential security", "Per-customer credentials — no shared tokens across customers"},
+    {"Raise integration: credential security", "HTTPS everywhere — API calls and webhook deliveries"},
+    {"Raise integration: credential security", "Signature verification on every incoming webhook before any processing"},
+    {"Raise integration: credential security", "Logging framework includes credential redaction by default"},
+    {"Raise integration: credential security", "No raw card data ever stored on the partner side"},
+    {"Raise integration: credential security", "Customer offboarding deletes credentials and the webhook subscription"},
+    {"Raise integration: credential security", "Token rotation tracked centrally with reminders"},
+    {"Raise integration: credential security", "Webhook secret rotation uses the dual-verify pattern"},
+    {"Raise integration: credential security", "Sensitive donor data (email, name, address) encrypted at rest"},
+    {"Raise integration: credential security", "Audit logs for all credential access and customer lifecycle events"},
+    {"Raise integration: credential security", "Production access controlled by IAM/RBAC; developers don’t have direct production access"},
+    {"Raise integration: credential security", "PCI scope is out — Raise handles all card tokenization"},
+    {"Raise integration: credential security", "Data processing agreements signed with customers in regulated jurisdictions"},
+    {"Raise integration: credential security", "Incident response runbook exists for credential compromise"},
+    {"Revolv3: security best practices", "Never expose tokens in client-side code"},
+    {"Revolv3: security best practices", "Store tokens in a secrets manager (not in code)"},
+    {"Revolv3: security best practices", "Always use HTTPS for API requests"},
+    {"Revolv3: security best practices", "Make API calls from your backend server only"},
+    {"Revolv3: security best practices", "Rotate tokens periodically and after exposure"},
+    {"Revolv3: security best practices", "Log only non-sensitive metadata"},
+    {"Revolv3: security best practices", "Validate webhook signatures"},
+    {"Revolv3: security best practices", "Monitor for unusual activity"},
+    {"Revolv3: security best practices", "Use separate tokens for sandbox and production"},
+    {"Customer portals: API keys, tokens and webhooks", "Generate API keys with cryptographic randomness"},
+    {"Customer portals: API keys, tokens and webhooks", "Store only hashed API keys in the database"},
+    {"Customer portals: API keys, tokens and webhooks", "Implement permission scoping for every key"},
+    {"Customer portals: API keys, tokens and webhooks", "Support key rotation with overlap periods"},
+    {"Customer portals: API keys, tokens and webhooks", "Use short-lived access tokens with refresh token rotation"},
+    {"Customer portals: API keys, tokens and webhooks", "Sign all webhook payloads with HMAC-SHA256"},
+    {"Customer portals: API keys, tokens and webhooks", "Include timestamps for replay protection"},
+    {"Customer portals: API keys, tokens and webhooks", "Enforce HTTPS for webhook endpoints"},
+    {"Customer portals: API keys, tokens and webhooks", "Log all credential lifecycle events and API actions"},
+    {"Customer portals: API keys, tokens and webhooks", "Apply rate limiting per key and per customer"},
+    {"Customer portals: API keys, tokens and webhooks", "Provide customers with activity logs and key management UI"},
+};
+
+// attestation-freshness reports per control (subject attestation:<control>);
+// this maps a control to the checklist line it attests, so one stale control
+// fails its own line only. Unknown controls count against all its lines.
+const std::map<std::string, std::string, std::less<>>& attested_lines() {
+  static const std::map<std::string, std::string, std::less<>> m{
+      {"iam_rbac_review", "Production access controlled by IAM/RBAC; developers don’t have direct production access"},
+      {"access_review", "Production access controlled by IAM/RBAC; developers don’t have direct production access"},
+      {"pci_scope", "PCI scope is out — Raise handles all card tokenization"},
+      {"dpa", "Data processing agreements signed with customers in regulated jurisdictions"},
+      {"incident_runbook", "Incident response runbook exists for credential compromise"},
+      {"encryption_at_rest", "Sensitive donor data (email, name, address) encrypted at rest"},
+  };
+  return m;
+}
+
+constexpr std::string_view kAttestationCheck = "attestation-freshness";
+
+std::string attestation_control(const std::string& subject) {
+  constexpr std::string_view prefix = "attestation:";
+  if (!subject.starts_with(prefix)) return {};
+  auto rest = subject.substr(prefix.size());
+  return rest.substr(0, rest.find(':'));
+}
+
+// Does a finding of `check` count against `item`?
+bool counts_against(const ReportFinding& f, const std::string& item) {
+  if (f.check_id != kAttestationCheck) return true;
+  auto it = attested_lines().find(attestation_control(f.subject));
+  return it == attested_lines().end() || it->second == item;
+}
+
+struct Replay {
+  FindingStatus status = FindingStatus::open;
+  Severity severity = Severity::medium;
+  std::optional<Time> resolved_at, muted_until, muted_at;
+  std::string mute_reason, muted_by;
+};
+
+// Mute events carry "reason (until T)" (StateStore::mute).
+void parse_mute(const EventRow& e, Replay& r) {
+  r.mute_reason = e.reason;
+  r.muted_until.reset();
+  const auto pos = e.reason.rfind(" (until ");
+  if (pos != std::string::npos && e.reason.ends_with(")")) {
+    r.mute_reason = e.reason.substr(0, pos);
+    const auto t = e.reason.substr(pos + 8, e.reason.size() - pos - 9);
+    r.muted_until = parse_time(t);
+  }
+  r.muted_by = e.actor;
+  r.muted_at = e.at;
+}
+
+void apply(const EventRow& e, Replay& r) {
+  r.status = finding_status_from(e.to_status).value_or(FindingStatus::open);
+  r.severity = severity_from(e.severity).value_or(r.severity);
+  if (e.event == "muted") parse_mute(e, r);
+  if (r.status != FindingStatus::muted) {
+    r.mute_reason.clear();
+    r.muted_by.clear();
+    r.muted_until.reset();
+    r.muted_at.reset();
+  }
+  if (r.status == FindingStatus::resolved) r.resolved_at = e.at; else r.resolved_at.reset();
+}
+
+bool applies_before(const EventRow& e, const CycleRow& c) {
+  return e.cycle_id ? *e.cycle_id <= c.id : e.at <= c.at;
+}
+
+std::string rotation_stage(const nlohmann::json& c, Time as_of, std::optional<Time>& basis,
+                           std::optional<Time>& due, std::optional<Duration>& age) {
+  if (c.value("basis_at", nlohmann::json()).is_number_integer()) basis = Time{Duration{c["basis_at"].get<std::int64_t>()}};
+  if (c.value("due_at", nlohmann::json()).is_number_integer()) due = Time{Duration{c["due_at"].get<std::int64_t>()}};
+  if (basis) age = as_of - *basis;
+  Credential cred;
+  cred.kind = c.value("kind", "");
+  cred.rotated_at = basis;
+  DurationMap limits;
+  if (c.value("limit", nlohmann::json()).is_number_integer()) limits[cred.kind] = Duration{c["limit"].get<std::int64_t>()};
+  return to_string(rotation_status(cred, limits, Duration{10 * 86400}, as_of).stage);
+}
+
+}  // namespace
+
+const std::vector<ChecklistLine>& checklist_lines() {
+  static const std::vector<ChecklistLine> lines = [] {
+    std::vector<ChecklistLine> out(std::begin(kReferenceChecklist), std::end(kReferenceChecklist));
+    for (const CheckDef* def : all_checks()) {
+      for (const auto& item : def->info.checklist_items) {
+        if (std::none_of(out.begin(), out.end(), [&](const ChecklistLine& l) { return l.item == item; })) {
+          out.push_back({"Reference pages (other sections)", item});
+        }
+      }
+    }
+    return out;
+  }();
+  return lines;
+}
+
+ReportModel build_report(const History& h, const ReportOptions& opt) {
+  ReportModel m;
+  m.generated_at = opt.generated_at;
+  m.as_of = opt.as_of;
+  m.period_start = opt.as_of - opt.period;
+  m.customer = opt.customer;
+  const auto in_scope = [&](const std::string& customer_id) {
+    return opt.customer.empty() || customer_id == opt.customer;
+  };
+
+  std::map<std::string, const FindingRow*> rows;
+  for (const auto& f : h.findings) {
+    if (in_scope(f.customer_id)) rows.emplace(f.id, &f);
+  }
+
+  // Replay the history: the state of every finding after each cycle of the
+  // period (the trend) and at as_of (the tables).
+  std::map<std::string, Replay> state;
+  std::array<int, kSeverities> open_counts{};
+  auto bucket = [&](const Replay& r, int delta) {
+    if (r.status == FindingStatus::open) open_counts[static_cast<int>(r.severity)] += delta;
+  };
+  std::size_t next = 0;
+  auto apply_until = [&](const std::function<bool(const EventRow&)>& pred) {
+    for (; next < h.events.size() && pred(h.events[next]); ++next) {
+      const auto& e = h.events[next];
+      if (!rows.contains(e.finding_id)) continue;
+      auto [it, fresh] = state.try_emplace(e.finding_id);
+      if (!fresh) bucket(it->second, -1);
+      apply(e, it->second);
+      bucket(it->second, +1);
+    }
+  };
+  for (const auto& c : h.cycles) {
+    apply_until([&](const EventRow& e) { return applies_before(e, c); });
+    if (c.at >= m.period_start) m.trend.push_back({c.id, c.at, open_counts});
+  }
+  apply_until([](const EventRow&) { return true; });
+
+  for (const auto& [id, r] : state) {
+    const FindingRow& row = *rows.at(id);
+    ReportFinding f{row.id, row.check_id, row.customer_id, row.subject, row.title, row.remediation};
+    f.severity = r.severity;
+    f.status = r.status;
+    f.first_seen = row.first_seen;
+    f.age = opt.as_of - row.first_seen;
+    f.resolved_at = r.resolved_at;
+    f.mute_reason = r.mute_reason;
+    f.muted_by = r.muted_by;
+    f.muted_until = r.muted_until;
+    f.muted_at = r.muted_at;
+    switch (r.status) {
+      case FindingStatus::open: m.open.push_back(std::move(f)); break;
+      case FindingStatus::muted: m.muted.push_back(std::move(f)); break;
+      case FindingStatus::resolved:
+        if (r.resolved_at && *r.resolved_at >= m.period_start) m.resolved.push_back(std::move(f));
+        break;
+    }
+  }
+  const auto by_severity = [](const ReportFinding& a, const ReportFinding& b) {
+    return std::tie(b.severity, a.check_id, a.customer_id, a.subject, a.id) <
+           std::tie(a.severity, b.check_id, b.customer_id, b.subject, b.id);
+  };
+  std::sort(m.open.begin(), m.open.end(), by_severity);
+  std::sort(m.muted.begin(), m.muted.end(), by_severity);
+  std::sort(m.resolved.begin(), m.resolved.end(), [](const ReportFinding& a, const ReportFinding& b) {
+    return std::tie(*a.resolved_at, a.check_id, a.id) < std::tie(*b.resolved_at, b.check_id, b.id);
+  });
+  for (const auto& f : m.open) ++m.open_by_severity[static_cast<int>(f.severity)];
+  m.muted_total = static_cast<int>(m.muted.size());
+  m.resolved_in_period = static_cast<int>(m.resolved.size());
+
+  // The last cycle at as_of: which checks were evaluated, which sources up.
+  const CycleRow* last = h.cycles.empty() ? nullptr : &h.cycles.back();
+  std::set<std::string> complete, disabled;
+  if (last != nullptr) {
+    m.last_cycle_id = last->id;
+    m.last_cycle_at = last->at;
+    m.last_cycle_status = last->status;
+    for (const auto& s : last->sources) m.sources.push_back({s.name, s.type, s.ok});
+    if (last->checks_complete) {
+      complete = *last->checks_complete;
+      disabled = last->checks_disabled.value_or(std::set<std::string>{});
+    } else {
+      // Cycles recorded before migration 4: derive from the sources' kinds.
+      std::set<FactKind> missing;
+      for (const auto& s : last->sources) {
+        if (!s.ok) missing.insert(s.provides.begin(), s.provides.end());
+      }
+      for (const CheckDef* def : all_checks()) {
+        if (std::none_of(def->info.needs.begin(), def->info.needs.end(),
+                         [&](FactKind k) { return missing.contains(k); })) {
+          complete.insert(def->info.id);
+        }
+      }
+    }
+  }
+  const auto evaluated = [&](const std::string& id) { return complete.contains(id) && !disabled.contains(id); };
+
+  // Checks and their status.
+  std::map<std::string, std::pair<int, int>> per_check;  // open, muted
+  for (const auto& f : m.open) ++per_check[f.check_id].first;
+  for (const auto& f : m.muted) ++per_check[f.check_id].second;
+  for (const CheckDef* def : all_checks()) {
+    const auto& [o, mu] = per_check[def->info.id];
+    std::string status = !evaluated(def->info.id) ? "not_evaluated" : (o + mu > 0 ? "fail" : "pass");
+    m.checks.push_back({def->info.id, def->info.title, status, o, mu});
+  }
+
+  // Checklist: every line, with the checks behind it and their evidence.
+  for (const auto& line : checklist_lines()) {
+    ChecklistEntry e{line.page, line.item};
+    bool any_evaluated = false, attested = false;
+    std::set<std::string> customers;
+    for (const CheckDef* def : all_checks()) {
+      const auto& items = def->info.checklist_items;
+      if (std::find(items.begin(), items.end(), line.item) == items.end()) continue;
+      e.checks.push_back(def->info.id);
+      if (!evaluated(def->info.id)) continue;
+      any_evaluated = true;
+      if (def->info.id == kAttestationCheck) attested = true;
+    }
+    auto count = [&](const std::vector<ReportFinding>& list, int& n) {
+      for (const auto& f : list) {
+        if (std::find(e.checks.begin(), e.checks.end(), f.check_id) == e.checks.end() || !evaluated(f.check_id) ||
+            !counts_against(f, line.item)) {
+          continue;
+        }
+        ++n;
+        if (!f.customer_id.empty()) customers.insert(f.customer_id);
+        if (!e.oldest || f.age > *e.oldest) e.oldest = f.age;
+      }
+    };
+    count(m.open, e.open);
+    count(m.muted, e.muted);
+    e.customers = static_cast<int>(customers.size());
+    if (!any_evaluated) e.status = "not_evaluated";
+    else if (e.open + e.muted > 0) e.status = "fail";
+    else if (attested) e.status = "attested";
+    else e.status = "pass";
+    m.checklist.push_back(std::move(e));
+  }
+
+  // Framework mapping, in catalogue order within each reference.
+  for (const char* fw : {"SOC 2", "PCI DSS v4.0", "GDPR"}) {
+    FrameworkGroup g{fw};
+    std::map<std::string, std::vector<std::string>> refs;
+    for (const CheckDef* def : all_checks()) {
+      for (const auto& r : def->info.frameworks) {
+        if (r.framework == fw) refs[r.reference].push_back(def->info.id);
+      }
+    }
+    for (auto& [ref, checks] : refs) g.refs.push_back({ref, std::move(checks)});
+    m.frameworks.push_back(std::move(g));
+  }
+
+  // Signature failure rate per customer over the period.
+  std::map<std::string, SignatureTrend> sig;
+  std::map<std::int64_t, Time> cycle_at;
+  for (const auto& c : h.cycles) cycle_at[c.id] = c.at;
+  for (const auto& s : h.signatures) {
+    if (!in_scope(s.customer_id) || !cycle_at.contains(s.cycle_id)) continue;
+    const auto at = cycle_at[s.cycle_id];
+    if (at < m.period_start) continue;
+    const auto total = s.ok + s.fail;
+    const double rate = total > 0 ? static_cast<double>(s.fail) / static_cast<double>(total) : 0.0;
+    auto& t = sig[s.customer_id];
+    t.customer_id = s.customer_id;
+    t.points.push_back({s.cycle_id, at, rate});
+    t.peak = std::max(t.peak, rate);
+  }
+  for (auto& [id, t] : sig) m.signature_trends.push_back(std::move(t));
+  std::sort(m.signature_trends.begin(), m.signature_trends.end(), [](const SignatureTrend& a, const SignatureTrend& b) {
+    return std::tie(b.peak, a.customer_id) < std::tie(a.peak, b.customer_id);
+  });
+
+  // Per customer.
+  std::map<std::string, std::array<int, 3>> cust_findings;  // open, signature failing, webhook attention
+  std::map<std::string, int> offboarding_open;
+  for (const auto& f : m.open) {
+    auto& c = cust_findings[f.customer_id];
+    ++c[0];
+    if (f.check_id == "signature-failures") ++c[1];
+    if (f.check_id == "transport-https" || f.check_id == "webhook-secret-strength") ++c[2];
+    if (f.check_id == "offboarding-completeness") ++offboarding_open[f.customer_id];
+  }
+  std::map<std::string, const SignatureRow*> last_rates;
+  for (const auto& s : h.signatures) {
+    if (last != nullptr && s.cycle_id == last->id) last_rates[s.customer_id] = &s;
+  }
+  for (const auto& row : h.customers) {
+    if (!in_scope(row.customer_id)) continue;
+    const auto& j = row.state;
+    CustomerView v;
+    v.id = row.customer_id;
+    v.name = j.value("name", "");
+    v.status = j.value("status", "");
+    v.environment = j.value("environment", "");
+    v.jurisdiction = j.value("jurisdiction", "");
+    if (j.value("offboarded_at", nlohmann::json()).is_number_integer())
+      v.offboarded_at = Time{Duration{j["offboarded_at"].get<std::int64_t>()}};
+    for (const auto& c : j.value("credentials", nlohmann::json::array())) {
+      CredentialView cv{c.value("path", ""), c.value("kind", ""), c.value("role", ""), c.value("environment", "")};
+      cv.stage = rotation_stage(c, opt.as_of, cv.basis_at, cv.due_at, cv.age);
+      v.credentials.push_back(std::move(cv));
+    }
+    for (const auto& w : j.value("webhooks", nlohmann::json::array())) {
+      v.webhooks.push_back({w.value("id", ""), w.value("platform", ""), w.value("status", ""), w.value("https", false)});
+    }
+    const auto counts = cust_findings[v.id];
+    v.open_findings = counts[0];
+    const bool deliveries = j.value("deliveries", false);
+    if (auto it = last_rates.find(v.id); it != last_rates.end()) {
+      const auto total = it->second->ok + it->second->fail;
+      v.failure_rate = total > 0 ? static_cast<double>(it->second->fail) / static_cast<double>(total) : 0.0;
+    } else if (deliveries) {
+      v.failure_rate = 0.0;
+    }
+    if (v.webhooks.empty()) v.webhook_health = "no subscriptions";
+    else if (counts[1] > 0) v.webhook_health = "failing";
+    else if (counts[2] > 0) v.webhook_health = "attention";
+    else if (!deliveries && !v.failure_rate) v.webhook_health = "no deliveries";
+    else v.webhook_health = "ok";
+    if (v.status == "active") v.offboarding = "active";
+    else v.offboarding = offboarding_open[v.id] > 0 ? "incomplete" : "complete";
+    m.customers.push_back(std::move(v));
+  }
+  return m;
+}
+
+}  // namespace complyd::report

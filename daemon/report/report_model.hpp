@@ -1,0 +1,179 @@
+// The audit report (`complyd report`, GET /v1/report): a model built by pure
+// code from the stored history as of a time, then rendered per format.
+// Everything in the model is a function of the history at or before `as_of`
+// (never of today's tables or the wall clock), so a report for a past date
+// can be reproduced byte-for-byte apart from its generation time.
+#pragma once
+
+#include <array>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "checks/check.hpp"
+#include "daemon/engine/lifecycle.hpp"
+
+namespace complyd::report {
+
+inline constexpr int kReportSchemaVersion = 1;
+inline constexpr int kSeverities = 5;  // info .. critical
+
+// ---- Raw history as read from the store (daemon/store/report_store) -------
+struct FindingRow {  // columns that never change for an id
+  std::string id, check_id, customer_id, subject, title, remediation;
+  Time first_seen{};
+};
+struct EventRow {
+  std::string finding_id;
+  std::optional<std::int64_t> cycle_id;
+  Time at{};
+  std::string event, to_status, severity, actor, reason;
+};
+struct CycleRow {
+  std::int64_t id = 0;
+  Time started_at{}, at{};  // at: finished_at (the time its events carry)
+  std::string status;
+  std::vector<SourceStatus> sources;
+  std::optional<std::set<std::string>> checks_complete, checks_disabled;  // absent before migration 4
+};
+struct CustomerStateRow {
+  std::string customer_id;
+  nlohmann::json state;
+};
+struct SignatureRow {
+  std::int64_t cycle_id = 0;
+  std::string customer_id;
+  std::int64_t ok = 0, fail = 0, unsigned_processed = 0;
+};
+struct History {
+  std::vector<FindingRow> findings;      // first seen at or before as_of
+  std::vector<EventRow> events;          // at or before as_of, in recording order
+  std::vector<CycleRow> cycles;          // finished at or before as_of, in order (period + the last one)
+  std::vector<CustomerStateRow> customers;  // state valid at as_of
+  std::vector<SignatureRow> signatures;  // cycles in the period
+};
+
+struct ReportOptions {
+  Time as_of{};
+  Duration period{30 * 86400};
+  std::string customer;  // empty: the whole integration
+  Time generated_at{};   // the only value allowed to differ between two builds
+};
+
+// ---- The model -------------------------------------------------------------
+struct ReportFinding {
+  std::string id, check_id, customer_id, subject, title, remediation;
+  Severity severity = Severity::medium;
+  FindingStatus status = FindingStatus::open;
+  Time first_seen{};
+  Duration age{0};
+  std::optional<Time> resolved_at;
+  std::string mute_reason, muted_by;
+  std::optional<Time> muted_until, muted_at;
+};
+
+struct ChecklistEntry {
+  std::string page, item;
+  std::string status;  // pass | fail | attested | not_evaluated
+  std::vector<std::string> checks;
+  int open = 0, muted = 0, customers = 0;
+  std::optional<Duration> oldest;  // age of the oldest open or muted finding behind it
+};
+
+struct TrendPoint {
+  std::int64_t cycle_id = 0;
+  Time at{};
+  std::array<int, kSeverities> open{};  // by Severity value
+};
+
+struct RatePoint {
+  std::int64_t cycle_id = 0;
+  Time at{};
+  double rate = 0;  // failed / (ok + failed) over the hour before the cycle
+};
+struct SignatureTrend {
+  std::string customer_id;
+  std::vector<RatePoint> points;
+  double peak = 0;
+};
+
+struct CredentialView {
+  std::string path, kind, role, environment;
+  std::optional<Time> basis_at, due_at;
+  std::optional<Duration> age;
+  std::string stage;  // rotation stage at as_of (checks/rotation.hpp)
+};
+struct WebhookView {
+  std::string id, platform, status;
+  bool https = false;
+};
+struct CustomerView {
+  std::string id, name, status, environment, jurisdiction;
+  std::optional<Time> offboarded_at;
+  std::vector<CredentialView> credentials;
+  std::vector<WebhookView> webhooks;
+  std::string webhook_health;  // ok | failing | attention | no deliveries | no subscriptions
+  std::optional<double> failure_rate;
+  std::string offboarding;  // active | complete | incomplete
+  int open_findings = 0;
+};
+
+struct CheckView {
+  std::string id, title, status;  // pass | fail | not_evaluated
+  int open = 0, muted = 0;
+};
+struct FrameworkRefView {
+  std::string reference;
+  std::vector<std::string> checks;
+};
+struct FrameworkGroup {
+  std::string framework;
+  std::vector<FrameworkRefView> refs;
+};
+
+struct SourceView {
+  std::string name, type;
+  bool ok = true;
+};
+
+struct ReportModel {
+  int schema_version = kReportSchemaVersion;
+  Time generated_at{}, as_of{}, period_start{};
+  std::string customer;
+  std::optional<std::int64_t> last_cycle_id;
+  std::optional<Time> last_cycle_at;
+  std::string last_cycle_status;  // empty: no cycle yet
+  std::vector<SourceView> sources;
+  std::array<int, kSeverities> open_by_severity{};
+  int muted_total = 0, resolved_in_period = 0;
+  std::vector<ChecklistEntry> checklist;
+  std::vector<ReportFinding> open, muted, resolved;
+  std::vector<TrendPoint> trend;
+  std::vector<SignatureTrend> signature_trends;  // customers with failures in the period, worst first
+  std::vector<CustomerView> customers;
+  std::vector<CheckView> checks;
+  std::vector<FrameworkGroup> frameworks;
+};
+
+// The reference pages' checklist lines (with their page) plus any line a
+// check names that is not among them, in page order.
+struct ChecklistLine {
+  std::string page, item;
+};
+const std::vector<ChecklistLine>& checklist_lines();
+
+ReportModel build_report(const History& h, const ReportOptions& opt);
+
+// Renderers: pure functions of the model.
+std::string render_json(const ReportModel& m);
+std::string render_markdown(const ReportModel& m);
+std::string render_html(const ReportModel& m);
+std::string render_csv(const ReportModel& m);
+// format: html | md | json | csv; nullopt for an unknown format.
+std::optional<std::string> render(const ReportModel& m, std::string_view format);
+const char* content_type(std::string_view format);
+
+}  // namespace complyd::report

@@ -1,0 +1,151 @@
+#include "daemon/store/report_store.hpp"
+
+#include <unordered_map>
+
+#include "daemon/log/redact.hpp"
+#include "daemon/util/crypto.hpp"
+
+namespace complyd {
+
+namespace {
+
+std::int64_t secs(Time t) { return t.time_since_epoch().count(); }
+Time time_of(std::int64_t s) { return Time{Duration{s}}; }
+
+std::string set_json(const std::set<std::string>& s) { return nlohmann::json(s).dump(); }
+
+std::optional<std::set<std::string>> set_from(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  try {
+    return nlohmann::json::parse(*text).get<std::set<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h) {
+  {
+    sql::Stmt st(db, "INSERT INTO report_cycles(cycle_id, at, checks_complete, checks_disabled) VALUES (?,?,?,?)");
+    st.bind(1, cycle_id).bind(2, secs(at)).bind(3, set_json(h.checks_complete)).bind(4, set_json(h.checks_disabled));
+    st.run();
+  }
+  std::unordered_map<std::string, std::string> current;  // customer -> digest of its open row
+  {
+    sql::Stmt s(db, "SELECT customer_id, digest FROM report_customer_state WHERE valid_to IS NULL");
+    while (s.step()) current.emplace(s.text(0), s.text(1));
+  }
+  sql::Stmt close(db, "UPDATE report_customer_state SET valid_to = ? WHERE customer_id = ? AND valid_to IS NULL");
+  sql::Stmt insert(db,
+                   "INSERT INTO report_customer_state(customer_id, valid_from, digest, state) VALUES (?,?,?,?) "
+                   "ON CONFLICT(customer_id, valid_from) DO UPDATE SET valid_to = NULL, digest = excluded.digest, "
+                   "state = excluded.state");
+  for (const auto& c : h.customers) {
+    // Redacted like everything else written; metadata only, by construction.
+    const std::string state = redact(c.state_json);
+    const std::string digest = sha256_hex(state);
+    auto it = current.find(c.customer_id);
+    if (it != current.end()) {
+      const bool same = it->second == digest;
+      current.erase(it);
+      if (same) continue;
+      close.reset();
+      close.bind(1, secs(at)).bind(2, c.customer_id).run();
+    }
+    insert.reset();
+    insert.bind(1, c.customer_id).bind(2, secs(at)).bind(3, digest).bind(4, state).run();
+  }
+  // Customers no longer in the inventory: their state ends here.
+  for (const auto& [id, digest] : current) {
+    close.reset();
+    close.bind(1, secs(at)).bind(2, id).run();
+  }
+  sql::Stmt rate(db, "INSERT INTO report_signature_rates(cycle_id, customer_id, ok, fail, unsigned) VALUES (?,?,?,?,?)");
+  for (const auto& r : h.signature_rates) {
+    rate.reset();
+    rate.bind(1, cycle_id).bind(2, r.customer_id).bind(3, r.ok).bind(4, r.fail).bind(5, r.unsigned_processed).run();
+  }
+}
+
+report::History load_report_history(sql::Db& db, Time as_of, Time period_start) {
+  report::History h;
+  const auto t = secs(as_of);
+  {
+    sql::Stmt s(db,
+                "SELECT id, check_id, customer_id, subject, title, remediation, first_seen FROM findings "
+                "WHERE first_seen <= ? ORDER BY id");
+    s.bind(1, t);
+    while (s.step()) h.findings.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), time_of(s.i64(6))});
+  }
+  {
+    sql::Stmt s(db,
+                "SELECT finding_id, cycle_id, at, event, to_status, severity, coalesce(actor,''), coalesce(reason,'') "
+                "FROM finding_events WHERE at <= ? ORDER BY id");
+    s.bind(1, t);
+    while (s.step()) {
+      h.events.push_back({s.text(0), s.opt_i64(1), time_of(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
+    }
+  }
+  {
+    // The period's cycles, and the last cycle before it (so a period without
+    // cycles still knows the state). Cycles are ordered by id: several can
+    // share a time under an injected clock.
+    sql::Stmt s(db,
+                "SELECT c.id, c.started_at, coalesce(c.finished_at, c.started_at), c.status, c.sources, "
+                "r.checks_complete, r.checks_disabled FROM cycles c LEFT JOIN report_cycles r ON r.cycle_id = c.id "
+                "WHERE coalesce(c.finished_at, c.started_at) <= ?1 AND c.id >= coalesce((SELECT max(id) FROM cycles "
+                "WHERE coalesce(finished_at, started_at) <= ?1 AND coalesce(finished_at, started_at) < ?2), 0) "
+                "ORDER BY c.id");
+    s.bind(1, t).bind(2, secs(period_start));
+    while (s.step()) {
+      report::CycleRow c;
+      c.id = s.i64(0);
+      c.started_at = time_of(s.i64(1));
+      c.at = time_of(s.i64(2));
+      c.status = s.text(3);
+      try {
+        for (const auto& j : nlohmann::json::parse(s.text(4))) {
+          SourceStatus st;
+          st.name = j.value("name", "");
+          st.type = j.value("type", "");
+          st.ok = j.value("ok", false);
+          for (const auto& k : j.value("provides", nlohmann::json::array())) {
+            for (auto kind : kAllFactKinds) {
+              if (k.is_string() && k.get<std::string>() == to_string(kind)) st.provides.push_back(kind);
+            }
+          }
+          c.sources.push_back(std::move(st));
+        }
+      } catch (const nlohmann::json::exception&) {
+        // An unreadable sources column loses only the per-source detail.
+      }
+      c.checks_complete = set_from(s.opt_text(5));
+      c.checks_disabled = set_from(s.opt_text(6));
+      h.cycles.push_back(std::move(c));
+    }
+  }
+  {
+    sql::Stmt s(db,
+                "SELECT customer_id, state FROM report_customer_state WHERE valid_from <= ?1 AND "
+                "(valid_to IS NULL OR valid_to > ?1) ORDER BY customer_id");
+    s.bind(1, t);
+    while (s.step()) {
+      try {
+        h.customers.push_back({s.text(0), nlohmann::json::parse(s.text_view(1))});
+      } catch (const nlohmann::json::exception&) {
+        h.customers.push_back({s.text(0), nlohmann::json::object()});
+      }
+    }
+  }
+  if (!h.cycles.empty()) {
+    sql::Stmt s(db,
+                "SELECT cycle_id, customer_id, ok, fail, unsigned FROM report_signature_rates WHERE cycle_id >= ? AND "
+                "cycle_id <= ? ORDER BY cycle_id, customer_id");
+    s.bind(1, h.cycles.front().id).bind(2, h.cycles.back().id);
+    while (s.step()) h.signatures.push_back({s.i64(0), s.text(1), s.i64(2), s.i64(3), s.i64(4)});
+  }
+  return h;
+}
+
+}  // namespace complyd

@@ -1,0 +1,19 @@
+// The report's history in the state database (schema/state/0004): written
+// with each cycle, read back as of a time for `complyd report --as-of`.
+#pragma once
+
+#include "daemon/report/history.hpp"
+#include "daemon/report/report_model.hpp"
+#include "daemon/store/sqlite.hpp"
+
+namespace complyd {
+
+// Inside the cycle's transaction. Customer state rows are versioned: only a
+// changed, new or vanished customer writes a row.
+void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h);
+
+// Everything recorded at or before `as_of` that the report shows; cycles and
+// signature rates from `period_start` on (plus the last cycle before it).
+report::History load_report_history(sql::Db& db, Time as_of, Time period_start);
+
+}  // namespace complyd
