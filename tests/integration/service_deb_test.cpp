@@ -1,0 +1,110 @@
+// The Debian package: `cpack -G DEB` from the build tree into a scratch
+// directory, then its control data (dependencies from dpkg-shlibdeps,
+// conffiles, maintainer scripts), its contents extracted with `dpkg-deb -x`
+// (binary, units, sysusers/tmpfiles, default config mode 0640, man page), and
+// lintian without errors. Its own executable and ctest label (`package`): it
+// takes a minute.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <regex>
+
+#include "harness.hpp"
+
+namespace complyd::itest {
+namespace {
+
+const fs::path kBuild = fs::path(COMPLYD_BINARY).parent_path();
+
+Result sh(const TempDir& dir, const std::string& cmd) {
+  const auto out = dir / ".sh-out";
+  const int status = std::system((cmd + " >" + quote(out.string()) + " 2>&1 </dev/null").c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out);
+  return r;
+}
+
+class Deb : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir;
+    auto r = sh(*dir_, "cpack --config " + quote((kBuild / "CPackConfig.cmake").string()) + " -G DEB -B " +
+                           quote((dir_->path() / "out").string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    for (const auto& e : fs::directory_iterator(dir_->path() / "out")) {
+      if (e.path().extension() == ".deb") deb_ = e.path();
+    }
+    ASSERT_FALSE(deb_.empty()) << r.out;
+    root_ = dir_->path() / "root";
+    r = sh(*dir_, "dpkg-deb -x " + quote(deb_.string()) + " " + quote(root_.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string field(const std::string& name) {
+    return sh(*dir_, "dpkg-deb -f " + quote(deb_.string()) + " " + name).out;
+  }
+  static std::string control_file(const std::string& name) {
+    return sh(*dir_, "dpkg-deb --info " + quote(deb_.string()) + " " + name).out;
+  }
+  static TempDir* dir_;
+  static fs::path deb_, root_;
+};
+TempDir* Deb::dir_ = nullptr;
+fs::path Deb::deb_, Deb::root_;
+
+TEST_F(Deb, DependsOnTheSharedLibrariesItLinks) {
+  const std::string depends = field("Depends");
+  for (const char* lib : {"libc6", "libsqlite3-0", "libcurl4", "libsystemd0", "libboost-log1.74.0", "libre2-9",
+                          "systemd"}) {
+    EXPECT_NE(depends.find(lib), std::string::npos) << lib << " in: " << depends;
+  }
+  EXPECT_EQ(field("Package"), "complyd\n");
+  EXPECT_EQ(field("Section"), "admin\n");
+}
+
+TEST_F(Deb, ShipsTheBinaryUnitsSnippetsConfigAndManPage) {
+  for (const char* p : {"usr/bin/complyd", "usr/lib/systemd/system/complyd.service",
+                        "usr/lib/systemd/system/complyd-report.service", "usr/lib/systemd/system/complyd-report.timer",
+                        "usr/lib/sysusers.d/complyd.conf", "usr/lib/tmpfiles.d/complyd.conf",
+                        "usr/share/man/man8/complyd.8.gz", "usr/share/doc/complyd/copyright",
+                        "usr/share/doc/complyd/changelog.gz", "usr/share/doc/complyd/operations.md"}) {
+    EXPECT_TRUE(fs::exists(root_ / p)) << p;
+  }
+  // Modes as packaged (dpkg-deb -x keeps them): config 0640, binary 0755.
+  const auto listing = sh(*dir_, "dpkg-deb -c " + quote(deb_.string())).out;
+  EXPECT_TRUE(std::regex_search(listing, std::regex(R"(-rw-r----- root/root .* \./etc/complyd/complyd\.toml)")))
+      << listing;
+  EXPECT_TRUE(std::regex_search(listing, std::regex(R"(-rwxr-xr-x root/root .* \./usr/bin/complyd)"))) << listing;
+  EXPECT_EQ(control_file("conffiles"), "/etc/complyd/complyd.toml\n");
+  // The packaged binary runs.
+  auto r = sh(*dir_, quote((root_ / "usr/bin/complyd").string()) + " version");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("complyd "), std::string::npos);
+}
+
+TEST_F(Deb, MaintainerScriptsCreateTheUserButNeverStartTheService) {
+  const std::string postinst = control_file("postinst");
+  EXPECT_NE(postinst.find("systemd-sysusers complyd.conf"), std::string::npos) << postinst;
+  EXPECT_NE(postinst.find("systemd-tmpfiles --create complyd.conf"), std::string::npos) << postinst;
+  EXPECT_NE(postinst.find("daemon-reload"), std::string::npos) << postinst;
+  EXPECT_NE(postinst.find("chgrp complyd /etc/complyd/complyd.toml"), std::string::npos) << postinst;
+  for (const char* never : {"systemctl start", "systemctl enable", "systemctl restart", "deb-systemd-invoke start",
+                            "deb-systemd-helper enable"}) {
+    EXPECT_EQ(postinst.find(never), std::string::npos) << never;
+  }
+  EXPECT_NE(control_file("prerm").find("stop"), std::string::npos);
+  EXPECT_NE(control_file("postrm").find("purge"), std::string::npos);
+}
+
+TEST_F(Deb, LintianReportsNoErrors) {
+  auto r = sh(*dir_, "lintian --tag-display-limit 0 " + quote(deb_.string()));
+  std::cout << r.out;
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) EXPECT_FALSE(line.starts_with("E: ")) << line;
+  EXPECT_NE(r.exit_code, 127) << "lintian is not installed (./dev deps installs it)";
+}
+
+}  // namespace
+}  // namespace complyd::itest
