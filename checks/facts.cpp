@@ -15,6 +15,7 @@ const char* to_string(FactKind k) {
     case FactKind::attestations: return "attestations";
     case FactKind::api_endpoints: return "api_endpoints";
     case FactKind::file_scans: return "file_scans";
+    case FactKind::outbox: return "outbox";
   }
   return "unknown";
 }

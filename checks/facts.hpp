@@ -26,12 +26,13 @@ enum class FactKind : std::uint8_t {
   attestations,
   api_endpoints,
   file_scans,  // leak hits from the files source (leak-scan)
+  outbox,      // e-mail delivery health (notification-delivery)
 };
 const char* to_string(FactKind k);
 inline constexpr FactKind kAllFactKinds[] = {
     FactKind::customers,     FactKind::credentials,  FactKind::webhooks,
     FactKind::verifications, FactKind::data_sets,    FactKind::audit_events,
-    FactKind::attestations,  FactKind::api_endpoints, FactKind::file_scans};
+    FactKind::attestations,  FactKind::api_endpoints, FactKind::file_scans, FactKind::outbox};
 
 enum class CustomerStatus : std::uint8_t { active, offboarding, offboarded };
 const char* to_string(CustomerStatus s);
@@ -159,6 +160,23 @@ struct SourceStatus {
   std::vector<std::string> problems;
 };
 
+// E-mail the notifier gave up on (dead), as the cycle read it from the
+// outbox: ids, kinds and the redacted last reply; never a message body.
+struct DeadMessage {
+  std::int64_t id = 0;
+  std::string kind;  // digest, reminder, escalation
+  std::string customer_id;
+  std::string recipients;
+  std::int64_t attempts = 0;
+  std::string last_reply;
+  std::optional<Time> created_at;
+};
+
+struct OutboxHealth {
+  std::int64_t pending = 0;
+  std::vector<DeadMessage> dead;
+};
+
 struct Facts {
   std::vector<Customer> customers;
   std::vector<Credential> credentials;
@@ -170,6 +188,7 @@ struct Facts {
   std::vector<ApiEndpoint> api_endpoints;
   std::vector<LeakHit> leak_hits;
   std::vector<SourceStatus> sources;
+  OutboxHealth outbox;
 
   // Kinds for which some source failed this cycle.
   bool kind_complete(FactKind k) const;

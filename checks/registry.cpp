@@ -18,6 +18,7 @@ const CheckDef& credential_unused_check();
 const CheckDef& leak_scan_check();
 const CheckDef& attestation_freshness_check();
 const CheckDef& source_unavailable_check();
+const CheckDef& notification_delivery_check();
 
 std::span<const CheckDef* const> all_checks() {
   static const auto checks = std::to_array<const CheckDef*>({
@@ -34,6 +35,7 @@ std::span<const CheckDef* const> all_checks() {
       &leak_scan_check(),
       &attestation_freshness_check(),
       &source_unavailable_check(),
+      &notification_delivery_check(),
   });
   return checks;
 }

@@ -27,6 +27,8 @@ int main_impl(int argc, char** argv) {
   cli::add_config_commands(app, st);
   cli::add_findings_commands(app, st);
   cli::add_checks_commands(app, st);
+  cli::add_notify_commands(app, st);
+  cli::add_report_commands(app, st);
   auto* version = app.add_subcommand("version", "Print the version");
   version->callback([&st] {
     std::cout << "complyd " << kVersion << '\n';

@@ -22,14 +22,23 @@ Daemon::~Daemon() { worker_.join(); }
 int Daemon::run() {
   try {
     store_ = std::make_unique<StateStore>(config_->state_db);
+  } catch (const StateError& e) {  // e.g. downgrade refused: a restart cannot fix it (exit 2, not restarted)
+    CLOG(error) << e.what();
+    notifier_.status(e.what());
+    return 2;
   } catch (const std::exception& e) {
     CLOG(error) << "cannot open the state database: " << e.what();
+    notifier_.status(std::string("cannot open the state database: ") + e.what());
     return 1;
   }
   CLOG(info) << fmt::format("complyd started: config {}, state {}, interval {}, jitter {}", config_path_.string(),
                             config_->state_db.string(), format_duration(config_->schedule.interval),
                             format_duration(config_->schedule.jitter));
   wait_signals();
+  notifier_.ready("started; first cycle running");  // config loaded and database open
+  mailer_ = std::make_unique<notify::DeliveryLoop>(io_, worker_, *store_, clock_, stopping_);
+  mailer_->start(config_);
+  start_http();
   schedule(std::chrono::seconds{0});  // first cycle right away
   io_.run();
   worker_.join();
@@ -56,10 +65,12 @@ void Daemon::on_signal(int sig) {
 }
 
 void Daemon::reload() {
+  notifier_.reloading();
   auto result = load_config(config_path_);
   if (!result.ok()) {
     CLOG(error) << "reload failed, keeping the running configuration:";
     for (const auto& p : result.problems) CLOG(error) << "  " << p.to_string();
+    notifier_.reloaded(false);
     return;
   }
   if (result.config->state_db != config_->state_db) {
@@ -70,7 +81,10 @@ void Daemon::reload() {
                                 result.config->schedule.jitter != config_->schedule.jitter;
   log::set_level(result.config->log_level);
   config_ = std::make_shared<const Config>(std::move(*result.config));
+  if (mailer_) mailer_->set_config(config_);
+  if (http_) http_->set_config(config_->http);
   CLOG(info) << "configuration reloaded from " << config_path_.string();
+  notifier_.reloaded(true);
   if (schedule_changed && !cycle_running_) schedule(next_delay());
 }
 
@@ -96,15 +110,20 @@ void Daemon::start_cycle() {
   auto config = config_;  // the cycle keeps the config it started with
   boost::asio::post(worker_, [this, config] {
     bool ok = true;
+    std::string status;  // for systemd's STATUS=
     try {
       CycleRunner runner(*config, *store_, clock_);
-      runner.run([this] { return !stopping_.load(); });
+      status = cycle_status(runner.run([this] { return !stopping_.load(); }));
     } catch (const std::exception& e) {
       ok = false;
       CLOG(error) << "cycle failed: " << e.what();
+      status = std::string("last cycle failed: ") + e.what();
     }
-    boost::asio::post(io_, [this, ok] {
+    publish_snapshot();
+    boost::asio::post(io_, [this, ok, status] {
       cycle_running_ = false;
+      if (mailer_) mailer_->kick();  // deliver what the cycle enqueued
+      notifier_.status(status);
       if (!ok) CLOG(warning) << "next cycle as scheduled";
       if (stopping_) {
         io_.stop();
@@ -119,7 +138,10 @@ void Daemon::start_cycle() {
 
 void Daemon::stop() {
   stopping_ = true;
+  notifier_.stopping("stopping");
   timer_.cancel();
+  if (mailer_) mailer_->stop();
+  if (http_) http_->stop();
   signals_.cancel();
   if (!cycle_running_) io_.stop();
   // Otherwise the cycle's completion handler stops the loop.

@@ -13,7 +13,10 @@
 #include <memory>
 #include <random>
 
+#include "daemon/app/service_notify.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/http/server.hpp"
+#include "daemon/notify/notifier.hpp"
 #include "daemon/store/state_store.hpp"
 #include "daemon/util/time.hpp"
 
@@ -41,8 +44,13 @@ class Daemon {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer timer_;
+  ServiceNotifier notifier_{io_};  // sd_notify: READY, STATUS, watchdog (no-op outside systemd)
   boost::asio::thread_pool worker_{1};
   std::unique_ptr<StateStore> store_;  // used by the worker thread only
+  std::unique_ptr<notify::DeliveryLoop> mailer_;  // e-mail delivery, on the same worker
+  std::unique_ptr<http::Server> http_;  // [http]; handlers read snapshots published by the worker
+  void start_http();                    // daemon/http/daemon_http.cpp
+  void publish_snapshot();              // worker thread only
   std::atomic<bool> stopping_{false};
   bool cycle_running_ = false;
   std::mt19937_64 rng_{std::random_device{}()};

@@ -4,6 +4,7 @@
 #include "daemon/cli/cli.hpp"
 #include "daemon/engine/cycle.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/notify/notifier.hpp"
 #include "daemon/report/findings_doc.hpp"
 
 namespace complyd::cli {
@@ -22,13 +23,14 @@ int audit(const State& st, const AuditOpts& o) {
     StateStore store(config->state_db);
     CycleRunner runner(*config, store, clock_from(o.now));
     auto out = runner.run();
-    if (!o.no_notify && !config->smtp.url.empty()) {
-      CLOG(info) << "e-mail delivery is not part of this build yet; nothing sent";
+    if (!o.no_notify && !config->smtp.url.empty() && out.committed) {
+      // Before exiting, deliver what this cycle enqueued (and anything due).
+      const auto rep = notify::deliver_due(*config, store.db(), clock_from(o.now));
+      if (!rep.error.empty()) CLOG(error) << "e-mail delivery stopped: " << rep.error << "; the messages stay queued";
     }
     if (o.format == "json") {
-      std::cout << findings_document(out.current, out.record, out.record.finished_at.value_or(out.record.started_at))
-                       .dump(2)
-                << '\n';
+      write_findings_document(std::cout, out.current, out.record,
+                              out.record.finished_at.value_or(out.record.started_at));
     } else {
       std::cout << cycle_summary_text(out.record, out.current, config->fail_on);
     }

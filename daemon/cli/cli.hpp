@@ -44,5 +44,7 @@ void add_run_commands(CLI::App& app, State& st);
 void add_config_commands(CLI::App& app, State& st);
 void add_findings_commands(CLI::App& app, State& st);
 void add_checks_commands(CLI::App& app, State& st);
+void add_notify_commands(CLI::App& app, State& st);
+void add_report_commands(CLI::App& app, State& st);
 
 }  // namespace complyd::cli

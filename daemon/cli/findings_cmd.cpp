@@ -32,7 +32,7 @@ void add_findings_commands(CLI::App& app, State& st) {
       f.check_id = o->check;
       auto rows = store.list(f);
       if (o->format == "json") {
-        std::cout << findings_document(rows, store.last_cycle(), system_clock()()).dump(2) << '\n';
+        write_findings_document(std::cout, rows, store.last_cycle(), system_clock()());
       } else {
         std::cout << findings_text(rows);
       }

@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -79,6 +80,34 @@ class Section {
     }
     fs::path p(*s);
     return p.is_absolute() ? p : base / p;
+  }
+
+  // A secret's *_file path. "%d/NAME" names a systemd credential: the file
+  // NAME in $CREDENTIALS_DIRECTORY (LoadCredential= in complyd.service).
+  std::optional<fs::path> secret_file_value(std::string_view key, const fs::path& base) {
+    auto s = string(key);
+    if (!s) return std::nullopt;
+    if (!s->starts_with('%')) return path_value(key, base);
+    const auto& where = t_.get(key)->source();
+    const std::string name = s->substr(std::min<std::size_t>(3, s->size()));
+    if (!s->starts_with("%d/")) {
+      d_.add(where, fmt::format("{}: '{}': the only placeholder is '%d/NAME' (the systemd credential NAME)",
+                                path(key), *s));
+      return std::nullopt;
+    }
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+      d_.add(where, fmt::format("{}: '{}': '%d/' must be followed by a credential name without '/'", path(key), *s));
+      return std::nullopt;
+    }
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || *dir != '/') {
+      d_.add(where, fmt::format("{}: '{}' names a systemd credential, but $CREDENTIALS_DIRECTORY is not set "
+                                "(run under complyd.service with LoadCredential=, or set it to the directory "
+                                "holding '{}')",
+                                path(key), *s, name));
+      return std::nullopt;
+    }
+    return fs::path(dir) / name;
   }
 
   std::optional<Duration> duration(std::string_view key, Duration min, Duration max) {
@@ -228,6 +257,43 @@ void read_secret_file_for_redaction(Section& s, std::string_view key, const fs::
   register_secret(ss.str());  // masked wherever it might surface
 }
 
+// [http]: listen = "host:port" (IPv6 as "[::1]:port"; "" disables).
+void load_http(Section& s, HttpConfig& h) {
+  if (auto v = s.string("listen")) {
+    h.listen = *v;
+    if (!v->empty()) {
+      static const RE2 re(R"(\[?([0-9A-Fa-f:.]+)\]?:([0-9]{1,5}))");
+      std::string host, port;
+      if (!RE2::FullMatch(*v, re, &host, &port) || std::stoul(port) > 65535) {
+        s.diagnostics().add(s.raw().get("listen")->source(),
+                            "http.listen must be an IP address and port, e.g. \"127.0.0.1:9464\" or \"[::1]:9464\"");
+      } else {
+        h.host = host;
+        h.port = static_cast<std::uint16_t>(std::stoul(port));
+      }
+    }
+  }
+  if (auto v = s.string_list("token_sha256")) {
+    static const RE2 hex("[0-9a-fA-F]{64}");
+    for (auto t : *v) {
+      if (!RE2::FullMatch(t, hex)) {
+        // Never echo it: someone may have pasted a token instead of its hash.
+        s.diagnostics().add(s.raw().get("token_sha256")->source(),
+                            "http.token_sha256: every entry must be the SHA-256 of a token as 64 hex digits "
+                            "(e.g. printf %s \"$TOKEN\" | sha256sum), never the token itself");
+        continue;
+      }
+      std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+      h.token_sha256.push_back(t);
+    }
+  }
+  if (auto v = s.integer("max_connections", 1, 10000)) h.max_connections = *v;
+  if (auto v = s.integer("max_header_bytes", 1024, 65536)) h.max_header_bytes = *v;
+  if (auto v = s.integer("max_body_bytes", 0, 1 << 20)) h.max_body_bytes = *v;
+  if (auto v = s.duration("read_timeout", Duration{1}, Duration{300})) h.read_timeout = *v;
+  s.finish();
+}
+
 void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
   if (auto v = sec.boolean("enabled")) cc.enabled = *v;
   if (auto v = sec.string("severity", kSeverities)) cc.severity = *severity_from(*v);
@@ -274,6 +340,90 @@ void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
     }
   }
   sec.finish();
+}
+
+// tls = "none" only to a loopback mail catcher; the scheme must match the mode.
+void load_smtp_delivery(Section& s, SmtpConfig& smtp, const fs::path& base) {
+  if (auto v = s.duration("retry_initial", Duration{1}, Duration{86400})) smtp.retry_initial = *v;
+  if (auto v = s.duration("retry_max", Duration{1}, Duration{7 * 86400})) smtp.retry_max = *v;
+  if (auto v = s.duration("dead_after", Duration{60}, Duration{365 * 86400})) smtp.dead_after = *v;
+  if (auto v = s.duration("poll_interval", Duration{1}, Duration{86400})) smtp.poll_interval = *v;
+  if (auto v = s.integer("batch_size", 1, 100000)) smtp.batch_size = *v;
+  if (auto p = s.path_value("templates_dir", base)) {
+    std::error_code ec;
+    if (!fs::is_directory(*p, ec)) {
+      s.diagnostics().add(s.raw().get("templates_dir")->source(),
+                          fmt::format("smtp.templates_dir: '{}' is not a directory", p->string()));
+    }
+    smtp.templates_dir = *p;
+  }
+  if (smtp.url.empty()) return;
+  const auto* url_node = s.raw().get("url");
+  const bool smtps = smtp.url.starts_with("smtps://");
+  if (smtp.tls == "tls" && !smtps) s.diagnostics().add(url_node->source(), "smtp.tls = \"tls\" needs an smtps:// url");
+  if (smtp.tls != "tls" && smtps) {
+    s.diagnostics().add(url_node->source(), "an smtps:// url needs smtp.tls = \"tls\"");
+  }
+  if (smtp.tls == "none") {
+    static const RE2 host_re(R"(^smtps?://(?:[^@/]*@)?(\[[^\]]*\]|[^:/]*))");
+    std::string host;
+    RE2::PartialMatch(smtp.url, host_re, &host);
+    const bool loopback = host == "localhost" || host == "[::1]" || host.starts_with("127.");
+    if (!loopback) {
+      s.diagnostics().add(s.raw().get("tls")->source(),
+                          fmt::format("smtp.tls = \"none\" is refused for '{}': only a loopback host (127.0.0.1, "
+                                      "::1, localhost) may receive mail without TLS",
+                                      host));
+    }
+  }
+}
+
+// Addresses: one @, no spaces or header-breaking characters.
+bool plausible_address(const std::string& a) {
+  static const RE2 re(R"(^[^@\s<>,;"]+@[^@\s<>,;"]+$)");
+  return RE2::FullMatch(a, re);
+}
+
+void load_alerts(Section& s, AlertsConfig& a) {
+  if (auto v = s.duration("repeat_interval", Duration{60}, Duration{365 * 86400})) a.repeat_interval = *v;
+  if (auto r = s.table("recipients")) {
+    for (auto&& [k, v] : r->raw()) {
+      const std::string sev(k.str());
+      auto list = r->string_list(sev);
+      if (!kSeverities.contains(sev)) {
+        s.diagnostics().add(k.source(), fmt::format("alerts.recipients.{}: not a severity (info, low, medium, "
+                                                    "high, critical): recipients get findings at or above it",
+                                                    sev));
+        continue;
+      }
+      if (!list) continue;
+      for (const auto& addr : *list) {
+        if (!plausible_address(addr)) {
+          s.diagnostics().add(v.source(), fmt::format("alerts.recipients.{}: '{}' is not an e-mail address", sev, addr));
+        }
+      }
+      a.recipients[*severity_from(sev)] = *list;
+    }
+    r->finish();
+  }
+  s.finish();
+}
+
+void load_reminders(Section& s, RemindersConfig& r) {
+  if (auto v = s.boolean("enabled")) r.enabled = *v;
+  if (auto v = s.string_list("kinds")) r.kinds = *v;
+  if (auto v = s.duration("warn_before", Duration{0}, Duration{365 * 86400})) r.warn_before = *v;
+  if (auto v = s.duration("overdue_every", Duration{3600}, Duration{365 * 86400})) r.overdue_every = *v;
+  if (auto v = s.duration("escalate_after", Duration{0}, Duration{365 * 86400})) r.escalate_after = *v;
+  for (const char* stage : {"warning", "due", "overdue", "escalate"}) {
+    if (auto v = s.boolean(stage)) {
+      const std::string_view st(stage);
+      (st == "warning" ? r.warning : st == "due" ? r.due : st == "overdue" ? r.overdue : r.escalate) = *v;
+    }
+  }
+  if (auto v = s.integer("per_recipient_cap", 1, 100000)) r.per_recipient_cap = *v;
+  if (auto v = s.integer("max_per_cycle", 1, 1000000)) r.max_per_cycle = *v;
+  s.finish();
 }
 
 Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
@@ -326,16 +476,19 @@ Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
     if (auto v = s->string("from")) c.smtp.from = *v;
     if (auto v = s->string("tls", {"starttls", "tls", "none"})) c.smtp.tls = *v;
     if (auto v = s->string("username")) c.smtp.username = *v;
-    if (auto p = s->path_value("password_file", base)) {
+    if (auto p = s->secret_file_value("password_file", base)) {
       c.smtp.password_file = *p;
       read_secret_file_for_redaction(*s, "password_file", *p);
     }
     if (auto p = s->path_value("ca_file", base)) c.smtp.ca_file = *p;
     if (auto v = s->duration("connect_timeout", Duration{1}, Duration{300})) c.smtp.connect_timeout = *v;
     if (auto v = s->duration("timeout", Duration{1}, Duration{3600})) c.smtp.timeout = *v;
+    load_smtp_delivery(*s, c.smtp, base);
     s->finish();
     if (!c.smtp.url.empty() && c.smtp.from.empty()) d.add(s->where(), "smtp.from is required when smtp.url is set");
   }
+  if (auto s = top.table("alerts")) load_alerts(*s, c.alerts);
+  if (auto s = top.table("reminders")) load_reminders(*s, c.reminders);
   if (auto s = top.table("files")) {
     FilesConfig fc;
     if (auto v = s->string_list("paths")) {
@@ -363,6 +516,7 @@ Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
     s->finish();
     c.files = std::move(fc);
   }
+  if (auto s = top.table("http")) load_http(*s, c.http);
   if (auto s = top.table("checks")) {
     for (auto&& [k, v] : s->raw()) {
       const std::string id(k.str());

@@ -34,6 +34,32 @@ struct SmtpConfig {
   std::filesystem::path ca_file;
   Duration connect_timeout{10};
   Duration timeout{60};
+  // Delivery (daemon/notify/): retries back off from retry_initial to
+  // retry_max; a message still undelivered dead_after its creation is dead.
+  Duration retry_initial{60};
+  Duration retry_max{3600};
+  Duration dead_after{3 * 86400};
+  Duration poll_interval{30};   // the daemon's delivery timer
+  std::int64_t batch_size = 200;  // messages per connection and delivery run
+  std::filesystem::path templates_dir;  // overrides of the compiled-in templates
+};
+
+// [alerts]: digests to the integration's own admins.
+struct AlertsConfig {
+  std::map<Severity, std::vector<std::string>> recipients;  // minimum severity -> addresses
+  Duration repeat_interval{86400};
+};
+
+// [reminders]: rotation reminders to customer admins.
+struct RemindersConfig {
+  bool enabled = true;
+  std::vector<std::string> kinds{"api_token"};  // credential kinds the customer rotates
+  Duration warn_before{10 * 86400};
+  Duration overdue_every{7 * 86400};
+  Duration escalate_after{14 * 86400};
+  bool warning = true, due = true, overdue = true, escalate = true;
+  std::int64_t per_recipient_cap = 5;  // reminders per address per cycle
+  std::int64_t max_per_cycle = 500;    // reminders per cycle in all (the rest follow next cycle)
 };
 
 // [files]: where leak-scan looks. Absent: no file is scanned.
@@ -50,6 +76,19 @@ struct CheckConfig {
   Params params;
 };
 
+// [http]: the endpoint (daemon/http/). Loopback by default; /v1/ needs a
+// bearer token whose SHA-256 (hex) is listed; the config never holds a token.
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9464";  // "" disables the endpoint
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9464;
+  std::vector<std::string> token_sha256;  // lowercase hex
+  std::int64_t max_connections = 64;
+  std::int64_t max_header_bytes = 8192;
+  std::int64_t max_body_bytes = 1024;  // GET only: anything larger is refused
+  Duration read_timeout{10};           // the whole request, headers and body
+};
+
 struct Config {
   std::filesystem::path source_file;  // the TOML file this came from
   std::filesystem::path state_db = "/var/lib/complyd/state.db";
@@ -58,7 +97,10 @@ struct Config {
   ScheduleConfig schedule;
   InventoryConfig inventory;
   SmtpConfig smtp;
+  AlertsConfig alerts;
+  RemindersConfig reminders;
   std::optional<FilesConfig> files;
+  HttpConfig http;
   std::map<std::string, CheckConfig> checks;  // every registered check, defaults filled in
 };
 

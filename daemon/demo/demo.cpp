@@ -142,7 +142,17 @@ void write_config(const DemoOptions& o) {
         << "\"\n"
            "from = \"complyd-demo@localhost\"\n"
            "# A plain local mail catcher; production requires starttls or tls.\n"
-           "tls = \"none\"\n";
+           "tls = \"none\"\n"
+           "\n[alerts]\n"
+           "# One digest per cycle to the integration's admins: findings at or above each severity.\n"
+           "recipients = { low = [\"ops@partner.example.com\", \"security@partner.example.com\"] }\n"
+           "repeat_interval = \"24h\"\n"
+           "\n[reminders]\n"
+           "# Rotation reminders to each customer's admin (customers.admin_email).\n"
+           "kinds = [\"api_token\"]\n"
+           "warn_before = \"10d\"\n"
+           "overdue_every = \"7d\"\n"
+           "escalate_after = \"14d\"\n";
   }
   out << "\n[files]\n"
          "# Scanned for leaked secrets, card numbers and donor e-mail addresses (leak-scan).\n"
@@ -239,6 +249,7 @@ DemoSummary write_demo(const DemoOptions& o) {
   sql::Transaction tx(db);
   Writer w{db};
   std::mt19937_64 rng(o.seed);
+  std::mt19937_64 extra_rng(o.seed + 1);
   auto uniform = [&](std::int64_t lo, std::int64_t hi) {
     return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
   };
@@ -354,6 +365,18 @@ DemoSummary write_demo(const DemoOptions& o) {
       add_credential(w, id, env, {"oauth_refresh_token", "current", fmt::format("mailchimp/{}/{}/refresh_token", env, id),
                                   days_ago(age), days_ago(age), now - Duration{uniform(60, 86400)}, std::nullopt,
                                   fingerprint(key, rng)});
+    }
+    // Separate sandbox credentials ("use separate tokens for sandbox and
+    // production"), drawn from their own generator so the rest of the
+    // population does not change with them.
+    if (env == "production" && i % 4 != 0) {
+      auto age = [&] { return std::uniform_int_distribution<std::int64_t>(5, 80)(extra_rng); };
+      const std::string sandbox = fmt::format("{}/sandbox/{}", platform, id);
+      const auto a = age(), b = age();
+      add_credential(w, id, "sandbox", {"api_token", "current", sandbox + "/api_token", days_ago(a), days_ago(a),
+                                        now - Duration{3600}, std::nullopt, fingerprint(key, extra_rng)});
+      add_credential(w, id, "sandbox", {"webhook_secret", "current", sandbox + "/webhook_secret", days_ago(b),
+                                        days_ago(b), now - Duration{3600}, std::nullopt, fingerprint(key, extra_rng)});
     }
 
     auto& ws = w.webhook;

@@ -7,6 +7,8 @@
 #include "checks/registry.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/notify/outbox.hpp"
+#include "daemon/report/history.hpp"
 
 namespace complyd {
 
@@ -86,19 +88,28 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   FileScanState* scans = file_scans ? &*file_scans : nullptr;
   const auto sources = make_sources(config_, scans);
   Facts facts = collect_facts(sources, started);
+  // Outbox health as facts (notification-delivery), read like any source.
+  if (!config_.smtp.url.empty()) facts.outbox = notify::outbox_health(store_.db());
   if (keep_going && !keep_going()) {
     CLOG(notice) << "cycle abandoned after collection: shutdown requested";
     return out;
   }
-  const Evaluation ev = evaluate_checks(facts, started, config_);
+  Evaluation ev = evaluate_checks(facts, started, config_);
+  out.record.sources = facts.sources;
+  out.record.report_history = std::make_shared<const ReportHistory>(
+      summarize_for_report(facts, started, config_, ev.complete_checks, ev.disabled_checks));
+  const auto reminder_facts = notify::reminder_facts(facts, config_);
+  // The snapshot is the largest thing a cycle holds (counters of 10,000
+  // customers over 24 h): anything that needs facts runs above this line.
+  facts = Facts{};
 
   auto stored = store_.load_findings();
   out.lifecycle = apply_lifecycle(stored, ev.observed, ev.complete_checks, ev.disabled_checks, started);
-  for (const auto& f : out.lifecycle.changed) stored[f.id] = f;
+  ev.observed = {};
 
   out.record.finished_at = clock_();
-  out.record.sources = facts.sources;
-  const bool blind = std::any_of(facts.sources.begin(), facts.sources.end(), [](auto& s) { return !s.ok; });
+  const bool blind =
+      std::any_of(out.record.sources.begin(), out.record.sources.end(), [](auto& s) { return !s.ok; });
   out.record.status = blind || !ev.errors.empty() ? "partial" : "ok";
   out.record.checks_run = ev.checks_run;
   out.record.checks_skipped = ev.checks_skipped;
@@ -106,13 +117,20 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   out.record.reopened = out.lifecycle.reopened;
   out.record.resolved = out.lifecycle.resolved;
   out.record.error = fmt::format("{}", fmt::join(ev.errors, "; "));
-  for (auto& [id, f] : stored) {
-    if (f.status == FindingStatus::resolved) continue;
+  // Open count after the cycle, without materialising the merged state yet.
+  for (const auto& [id, f] : stored) out.record.open_total += f.status == FindingStatus::open;
+  for (const auto& f : out.lifecycle.changed) {
+    auto it = stored.find(f.id);
+    if (it != stored.end() && it->second.status == FindingStatus::open) --out.record.open_total;
     if (f.status == FindingStatus::open) ++out.record.open_total;
-    out.current.push_back(f);
   }
 
-  const auto cycle_id = store_.commit_cycle(out.record, out.lifecycle, keep_going, scans);
+  // E-mails are enqueued in the cycle's transaction: with their cause, or not at all.
+  const auto enqueue = [&](std::int64_t id) {
+    notify::enqueue_cycle(config_, store_.db(), id, started, out.lifecycle.transitions, out.lifecycle.changed, stored,
+                          reminder_facts);
+  };
+  const auto cycle_id = store_.commit_cycle(out.record, out.lifecycle, keep_going, scans, enqueue);
   out.committed = cycle_id != 0;
   if (out.committed) {
     CLOG(info) << fmt::format(
@@ -121,6 +139,17 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
         out.lifecycle.resolved, out.record.open_total);
   } else {
     CLOG(notice) << "cycle rolled back: shutdown requested before commit";
+  }
+  // The state after the cycle, moved rather than copied (100k customers can
+  // mean tens of thousands of findings).
+  for (auto& f : out.lifecycle.changed) {
+    auto id = f.id;
+    stored.insert_or_assign(std::move(id), std::move(f));
+  }
+  out.lifecycle.changed.clear();
+  out.current.reserve(stored.size());
+  for (auto& [id, f] : stored) {
+    if (f.status != FindingStatus::resolved) out.current.push_back(std::move(f));
   }
   return out;
 }

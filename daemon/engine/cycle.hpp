@@ -31,7 +31,7 @@ Evaluation evaluate_checks(const Facts& facts, Time now, const Config& config);
 struct CycleOutcome {
   bool committed = false;
   CycleRecord record;
-  LifecycleResult lifecycle;
+  LifecycleResult lifecycle;  // counts and transitions; `changed` is moved into `current` after commit
   std::vector<StoredFinding> current;  // open and muted findings after the cycle
 };
 

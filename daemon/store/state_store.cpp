@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/log/redact.hpp"
+#include "daemon/store/report_store.hpp"
 #include "daemon/util/time.hpp"
 
 namespace complyd {
@@ -12,6 +13,8 @@ namespace complyd {
 namespace embedded {
 extern const std::string_view state_0001_init;
 extern const std::string_view state_0002_file_scan;
+extern const std::string_view state_0003_outbox;
+extern const std::string_view state_0004_report_history;
 }
 
 namespace {
@@ -22,7 +25,9 @@ struct Migration {
 };
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> m{{1, embedded::state_0001_init}, {2, embedded::state_0002_file_scan}};
+  static const std::vector<Migration> m{{1, embedded::state_0001_init}, {2, embedded::state_0002_file_scan},
+                                        {3, embedded::state_0003_outbox},
+                                        {4, embedded::state_0004_report_history}};
   return m;
 }
 
@@ -285,7 +290,8 @@ FileScanState StateStore::load_file_scans() {
 
 std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
                                       const std::function<bool()>& before_commit,
-                                      const FileScanState* file_scans) {
+                                      const FileScanState* file_scans,
+                                      const std::function<void(std::int64_t)>& in_transaction) {
   sql::Transaction tx(db_);
   int ok = 0, failed = 0;
   for (const auto& s : cycle.sources) (s.ok ? ok : failed)++;
@@ -336,6 +342,10 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
     }
   }
   if (file_scans != nullptr) write_file_scans(db_, *file_scans);
+  if (cycle.report_history) {
+    write_report_history(db_, cycle.id, cycle.finished_at.value_or(cycle.started_at), *cycle.report_history);
+  }
+  if (in_transaction) in_transaction(cycle.id);  // e.g. the outbox: enqueued with its cause, or not at all
   if (before_commit && !before_commit()) return 0;  // tx rolls back
   tx.commit();
   return cycle.id;

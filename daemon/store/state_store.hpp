@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,8 @@
 #include "daemon/store/sqlite.hpp"
 
 namespace complyd {
+
+struct ReportHistory;  // daemon/report/history.hpp
 
 class StateError : public std::runtime_error {
  public:
@@ -29,6 +32,9 @@ struct CycleRecord {
   int checks_run = 0, checks_skipped = 0;
   int opened = 0, reopened = 0, resolved = 0, open_total = 0;
   std::string error;
+  // What `complyd report --as-of` needs from this cycle (migration 4);
+  // written in the cycle's transaction when set.
+  std::shared_ptr<const ReportHistory> report_history;
 };
 
 struct FindingEventRecord {
@@ -51,7 +57,7 @@ struct FindingFilter {
 
 class StateStore {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 4;
 
   explicit StateStore(const std::filesystem::path& path);
 
@@ -69,9 +75,11 @@ class StateStore {
   // rolls everything back (shutdown requested mid-cycle). `file_scans`, when
   // given, replaces the stored file scan state in the same transaction, so
   // offsets never advance without the findings of the bytes they cover.
+  // `in_transaction` runs inside it with the new cycle id (the outbox).
   std::int64_t commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
                             const std::function<bool()>& before_commit = {},
-                            const FileScanState* file_scans = nullptr);
+                            const FileScanState* file_scans = nullptr,
+                            const std::function<void(std::int64_t cycle_id)>& in_transaction = {});
 
   // Operator actions; they throw StateError with a message for the CLI.
   StoredFinding mute(const std::string& id, const std::string& reason, const std::string& by, Time until, Time now);

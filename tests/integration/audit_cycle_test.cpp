@@ -242,6 +242,7 @@ TEST_F(AuditCycle, DemoViolatesEveryCheckInTheCatalogue) {
   for (const auto& c : cat) {
     const std::string id = c["id"];
     if (id == "source-unavailable") continue;  // the demo's sources are healthy
+    if (id == "notification-delivery") continue;  // needs a mail path that fails for days (notify_delivery_test)
     EXPECT_GE(counts[id], 2) << id << " should be violated several times by the demo";
   }
   // ...and passes most customers.
