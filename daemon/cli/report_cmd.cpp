@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "daemon/cli/cli.hpp"
+#include "daemon/notify/notifier.hpp"
+#include "daemon/notify/outbox.hpp"
 #include "daemon/report/report_model.hpp"
 #include "daemon/store/report_store.hpp"
 
@@ -17,7 +19,10 @@ namespace {
 
 struct ReportOpts {
   std::string format = "html", customer, as_of, output, period = "30d";
+  bool email = false;
 };
+
+std::string date_only_of(Time t) { return format_time(t).substr(0, 10); }
 
 // A bare date means the end of that day: "as of 2026-11-30" includes it.
 std::optional<Time> parse_as_of(const std::string& s) {
@@ -58,7 +63,7 @@ int report(const State& st, const ReportOpts& o) {
     std::cerr << "complyd: --period is not a duration (e.g. 30d, 12w)\n";
     return kUsage;
   }
-  return with_store(st.config_path, [&](const Config&, StateStore& store) {
+  return with_store(st.config_path, [&](const Config& config, StateStore& store) {
     report::ReportOptions ro{*as_of, *period, o.customer, generated};
     auto history = load_report_history(store.db(), ro.as_of, ro.as_of - ro.period);
     if (!o.customer.empty()) {
@@ -70,6 +75,21 @@ int report(const State& st, const ReportOpts& o) {
       if (!known) throw StateError(fmt::format("no customer {} in the history as of {}", o.customer, format_time(*as_of)));
     }
     const auto model = report::build_report(history, ro);
+    if (o.email) {
+      // The weekly evidence mail (complyd-report.timer): HTML with a Markdown
+      // text part, once per report date, delivered now.
+      const std::string day = date_only_of(*as_of);
+      const bool added = notify::enqueue_report(
+          config, store.db(), fmt::format("report:{}:{}", day, o.customer), fmt::format("complyd report {}", day),
+          *report::render(model, "md"), *report::render(model, "html"), generated);
+      if (!added) std::cerr << fmt::format("complyd: the report for {} was already sent or queued\n", day);
+      const auto rep = notify::deliver_due(config, store.db(), system_clock());
+      if (!rep.error.empty()) {
+        std::cerr << "complyd: e-mail delivery stopped: " << rep.error << "; the report stays queued\n";
+        return kRuntime;
+      }
+      if (o.output.empty()) return kOk;
+    }
     const auto body = *report::render(model, o.format);
     if (o.output.empty() || o.output == "-") {
       std::cout << body;
@@ -90,6 +110,7 @@ void add_report_commands(CLI::App& app, State& st) {
   c->add_option("--as-of", o->as_of, "Rebuild the state at this time or date (end of day) from the stored history");
   c->add_option("--period", o->period, "Length of the period ending at --as-of (trends, resolved findings)");
   c->add_option("--output,-o", o->output, "Write to this file instead of stdout");
+  c->add_flag("--email", o->email, "E-mail the report (HTML + text) to the [alerts] recipients, once per date");
   c->callback([o, &st] { st.exit_code = report(st, *o); });
 }
 

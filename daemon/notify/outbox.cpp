@@ -168,6 +168,38 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   return n;
 }
 
+bool enqueue_report(const Config& config, sql::Db& db, const std::string& key, const std::string& subject,
+                    const std::string& text, const std::string& html, Time now) {
+  std::vector<std::string> to;
+  for (const auto& [sev, list] : config.alerts.recipients) {
+    for (const auto& r : list) {
+      if (std::find(to.begin(), to.end(), r) == to.end()) to.push_back(r);
+    }
+  }
+  if (config.smtp.url.empty() || to.empty()) {
+    throw std::runtime_error("--email needs [smtp] url and at least one [alerts] recipient");
+  }
+  MimeMessage mm{config.smtp.from, to, redact(subject), redact(text), redact(html), now,
+                 make_message_id(key, config.smtp.from)};
+  sql::Transaction tx(db);
+  sql::Stmt ins(db,
+                "INSERT INTO outbox(idempotency_key, kind, cycle_id, customer_id, recipients, subject, message_id, "
+                "message, status, attempts, next_attempt_at, expires_at, created_at) "
+                "VALUES (?,'report',NULL,'',?,?,?,?,'pending',0,?,?,?) ON CONFLICT(idempotency_key) DO NOTHING");
+  ins.bind(1, key)
+      .bind(2, fmt::format("{}", fmt::join(to, ",")))
+      .bind(3, mm.subject)
+      .bind(4, mm.message_id)
+      .bind(5, build_mime(mm))
+      .bind(6, secs(now))
+      .bind(7, secs(now + config.smtp.dead_after))
+      .bind(8, secs(now));
+  ins.run();
+  const bool added = db.changes() > 0;
+  tx.commit();
+  return added;
+}
+
 std::vector<OutboxRow> list_outbox(sql::Db& db, const std::vector<std::string>& statuses, std::int64_t limit) {
   std::string q = fmt::format("SELECT {} FROM outbox", kColumns);
   if (!statuses.empty()) {

@@ -32,6 +32,12 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
                   const std::vector<Transition>& transitions, const std::vector<StoredFinding>& changed,
                   const std::unordered_map<std::string, StoredFinding>& stored, const ReminderFacts& facts);
 
+// Enqueues the report to every [alerts] recipient, once per key (e.g. one per
+// report date), in its own IMMEDIATE transaction. Returns false when the key
+// was already enqueued; throws std::runtime_error without recipients.
+bool enqueue_report(const Config& config, sql::Db& db, const std::string& key, const std::string& subject,
+                    const std::string& text, const std::string& html, Time now);
+
 struct OutboxRow {
   std::int64_t id = 0;
   std::string key, kind, customer_id, recipients, subject, message_id, status, last_reply;

@@ -1,6 +1,10 @@
 #include "daemon/report/history.hpp"
 
+#include <algorithm>
 #include <map>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 #include "daemon/config/config.hpp"
@@ -33,49 +37,14 @@ ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& c
   h.checks_disabled = checks_disabled;
   const auto limits = rotation_limits(config);
 
-  std::map<std::string, nlohmann::json> states;
-  for (const auto& c : facts.customers) {
-    states[c.id] = {{"name", c.name},
-                    {"status", to_string(c.status)},
-                    {"environment", c.environment},
-                    {"jurisdiction", c.jurisdiction},
-                    {"offboarded_at", opt_time(c.offboarded_at)},
-                    {"credentials", nlohmann::json::array()},
-                    {"webhooks", nlohmann::json::array()},
-                    {"deliveries", false}};
-  }
-  auto state_of = [&](const std::string& id) -> nlohmann::json* {
-    auto it = states.find(id);
-    return it == states.end() ? nullptr : &it->second;
-  };
-  for (const auto& c : facts.credentials) {
-    auto* s = state_of(c.customer_id);
-    if (s == nullptr) continue;
-    // Age basis and due date as credential-age computes them; no value, no
-    // fingerprint, no last use (it changes every cycle and is not shown).
-    const auto basis = c.rotated_at ? c.rotated_at : c.created_at;
-    auto lim = limits.find(c.kind);
-    nlohmann::json due = nullptr, limit = nullptr;
-    if (lim != limits.end()) {
-      limit = lim->second.count();
-      if (basis) due = secs(*basis + lim->second);
-    }
-    (*s)["credentials"].push_back({{"path", c.storage_path},
-                                   {"kind", c.kind},
-                                   {"role", to_string(c.role)},
-                                   {"environment", c.environment},
-                                   {"basis_at", opt_time(basis)},
-                                   {"limit", limit},
-                                   {"due_at", due}});
-  }
-  for (const auto& w : facts.webhooks) {
-    auto* s = state_of(w.customer_id);
-    if (s == nullptr) continue;
-    (*s)["webhooks"].push_back({{"id", w.id},
-                                {"platform", w.platform},
-                                {"status", to_string(w.status)},
-                                {"https", w.notification_url.starts_with("https://")}});
-  }
+  // One customer's state is built, serialised and dropped at a time: at
+  // 100k customers a tree of every state at once costs hundreds of MB.
+  std::unordered_map<std::string_view, std::vector<const Credential*>> creds;
+  for (const auto& c : facts.credentials) creds[c.customer_id].push_back(&c);
+  std::unordered_map<std::string_view, std::vector<const WebhookSubscription*>> hooks;
+  for (const auto& w : facts.webhooks) hooks[w.customer_id].push_back(&w);
+
+  std::unordered_set<std::string_view> delivering;
   const std::int64_t from_minute = secs(now - kSignatureRateWindow) / 60;
   const std::int64_t to_minute = secs(now) / 60;
   for (const auto& series : facts.verifications) {
@@ -86,19 +55,62 @@ ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& c
       r.fail += m.fail;
       r.unsigned_processed += m.unsigned_processed;
     }
-    if (auto* s = state_of(series.customer_id); s != nullptr && r.ok + r.fail + r.unsigned_processed > 0) {
-      (*s)["deliveries"] = true;
-    }
+    if (r.ok + r.fail + r.unsigned_processed > 0) delivering.insert(series.customer_id);
     if (r.fail + r.unsigned_processed > 0) h.signature_rates.push_back(std::move(r));
   }
-  h.customers.reserve(states.size());
-  for (auto& [id, j] : states) {
+
+  std::vector<const Customer*> customers;
+  customers.reserve(facts.customers.size());
+  for (const auto& c : facts.customers) customers.push_back(&c);
+  std::sort(customers.begin(), customers.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  h.customers.reserve(customers.size());
+  for (const Customer* cp : customers) {
+    const Customer& c = *cp;
+    nlohmann::json j = {{"name", c.name},
+                        {"status", to_string(c.status)},
+                        {"environment", c.environment},
+                        {"jurisdiction", c.jurisdiction},
+                        {"offboarded_at", opt_time(c.offboarded_at)},
+                        {"credentials", nlohmann::json::array()},
+                        {"webhooks", nlohmann::json::array()},
+                        {"deliveries", delivering.contains(c.id)}};
     // Stable order inside arrays so an unchanged state has an unchanged digest.
-    for (const char* k : {"credentials", "webhooks"}) {
-      auto& a = j[k];
-      std::sort(a.begin(), a.end(), [](const nlohmann::json& x, const nlohmann::json& y) { return x.dump() < y.dump(); });
+    if (auto it = creds.find(c.id); it != creds.end()) {
+      auto& list = it->second;
+      std::sort(list.begin(), list.end(), [](const Credential* a, const Credential* b) {
+        return std::tie(a->storage_path, a->kind, a->environment, a->role) <
+               std::tie(b->storage_path, b->kind, b->environment, b->role);
+      });
+      for (const Credential* cr : list) {
+        // Age basis and due date as credential-age computes them; no value, no
+        // fingerprint, no last use (it changes every cycle and is not shown).
+        const auto basis = cr->rotated_at ? cr->rotated_at : cr->created_at;
+        auto lim = limits.find(cr->kind);
+        nlohmann::json due = nullptr, limit = nullptr;
+        if (lim != limits.end()) {
+          limit = lim->second.count();
+          if (basis) due = secs(*basis + lim->second);
+        }
+        j["credentials"].push_back({{"path", cr->storage_path},
+                                    {"kind", cr->kind},
+                                    {"role", to_string(cr->role)},
+                                    {"environment", cr->environment},
+                                    {"basis_at", opt_time(basis)},
+                                    {"limit", limit},
+                                    {"due_at", due}});
+      }
     }
-    h.customers.push_back({id, j.dump()});
+    if (auto it = hooks.find(c.id); it != hooks.end()) {
+      auto& list = it->second;
+      std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->id < b->id; });
+      for (const WebhookSubscription* w : list) {
+        j["webhooks"].push_back({{"id", w->id},
+                                 {"platform", w->platform},
+                                 {"status", to_string(w->status)},
+                                 {"https", w->notification_url.starts_with("https://")}});
+      }
+    }
+    h.customers.push_back({c.id, j.dump()});
   }
   return h;
 }

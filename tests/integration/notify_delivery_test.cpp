@@ -378,3 +378,39 @@ TEST_F(NotifyE2E, PreviewRendersWithoutSending) {
 
 }  // namespace
 }  // namespace complyd::itest
+
+namespace complyd::itest {
+namespace {
+
+// `complyd report --email` (complyd-report.timer): the report reaches the
+// admins once per report date, as HTML with a text part, without secrets.
+TEST_F(NotifyE2E, ReportEmailGoesToTheAdminsOncePerDate) {
+  MailCatcher smtp(dir_ / "maildir", dir_ / "smtpd.log");
+  ASSERT_TRUE(smtp.ready()) << read_file(dir_ / "smtpd.log");
+  make_demo(smtp.url());
+  ASSERT_EQ(audit(kDemoNow, {"--no-notify"}).exit_code, 3);
+  auto r = run(dir_, {"report", "--email", "--config", config_, "--as-of", kDemoNow});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto again = run(dir_, {"report", "--email", "--config", config_, "--as-of", kDemoNow});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("already sent or queued"), std::string::npos) << again.err;
+  auto mails = with_subject(parse_maildir(dir_, dir_ / "maildir"), "complyd report 2026-11-22");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0]["html"].get<std::string>().find("<svg"), std::string::npos);
+  EXPECT_FALSE(mails[0]["text"].get<std::string>().empty());
+  EXPECT_NE(mails[0]["to"].get<std::string>().find("ops@partner.example.com"), std::string::npos);
+  EXPECT_EQ(mails[0]["raw"].get<std::string>().find(kPasswordCanary), std::string::npos);
+}
+
+TEST(ReportEmail, RefusedWithoutSmtp) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  const auto cfg = (d / "complyd.toml").string();
+  ASSERT_EQ(run(d, {"audit", "--config", cfg, "--now", kDemoNow}).exit_code, 3);
+  auto r = run(d, {"report", "--email", "--config", cfg, "--as-of", kDemoNow});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--email needs [smtp] url"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace complyd::itest
