@@ -11,63 +11,13 @@
 
 #include "daemon/store/sqlite.hpp"
 #include "harness.hpp"
+#include "process.hpp"
 
-extern char** environ;
 
 namespace complyd::itest {
 namespace {
 
 using namespace std::chrono_literals;
-
-class Process {
- public:
-  Process(const std::vector<std::string>& args, const fs::path& err_file) {
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(COMPLYD_BINARY));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, COMPLYD_BINARY, &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Process() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  void signal(int s) { kill(pid_, s); }
-  // Exit code, or -1 if it did not exit in time.
-  int wait_exit(std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
-
-bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
 
 std::int64_t cycles(const fs::path& db) {
   try {
@@ -89,12 +39,12 @@ TEST(Daemon, RunsReloadsAndStopsCleanly) {
   Process p({"run", "--config", config.string()}, err);
   ASSERT_GT(p.pid(), 0);
 
-  ASSERT_TRUE(wait_for([&] { return cycles(d / "state.db") >= 1; }, 20s)) << read_file(err);
+  ASSERT_TRUE(eventually([&] { return cycles(d / "state.db") >= 1; }, 20s)) << read_file(err);
 
   // A broken config on reload: logged with its position, the old one kept.
   write_file(config, good + "\n[schedule]\nbogus = 1\n");
   p.signal(SIGHUP);
-  ASSERT_TRUE(wait_for([&] { return read_file(err).find("reload failed") != std::string::npos; }, 10s))
+  ASSERT_TRUE(eventually([&] { return read_file(err).find("reload failed") != std::string::npos; }, 10s))
       << read_file(err);
   EXPECT_NE(read_file(err).find("complyd.toml:"), std::string::npos);
   EXPECT_EQ(p.wait_exit(300ms), -1) << "a bad reload must not stop the daemon";
@@ -102,7 +52,7 @@ TEST(Daemon, RunsReloadsAndStopsCleanly) {
   // A good reload is accepted.
   write_file(config, good);
   p.signal(SIGHUP);
-  ASSERT_TRUE(wait_for([&] { return read_file(err).find("configuration reloaded") != std::string::npos; }, 10s))
+  ASSERT_TRUE(eventually([&] { return read_file(err).find("configuration reloaded") != std::string::npos; }, 10s))
       << read_file(err);
 
   p.signal(SIGTERM);
@@ -131,7 +81,7 @@ TEST(Daemon, SigintDuringStartupStopsWithExit0) {
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
   const auto err = d / "daemon.err";
   Process p({"run", "--config", (d / "complyd.toml").string()}, err);
-  ASSERT_TRUE(wait_for([&] { return read_file(err).find("complyd started") != std::string::npos; }, 10s));
+  ASSERT_TRUE(eventually([&] { return read_file(err).find("complyd started") != std::string::npos; }, 10s));
   p.signal(SIGINT);
   EXPECT_EQ(p.wait_exit(5s), 0) << read_file(err);
 }

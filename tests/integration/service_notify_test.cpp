@@ -22,6 +22,7 @@
 
 #include "daemon/store/sqlite.hpp"
 #include "harness.hpp"
+#include "process.hpp"
 
 extern char** environ;
 
@@ -90,67 +91,6 @@ class NotifySocket {
   std::thread reader_;
 };
 
-class Service {
- public:
-  Service(const std::vector<std::string>& args, const std::vector<std::string>& extra_env, const fs::path& err_file) {
-    std::vector<char*> argv{const_cast<char*>(COMPLYD_BINARY)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string kv(*e);
-      if (kv.starts_with("NOTIFY_SOCKET=") || kv.starts_with("WATCHDOG_") || kv.starts_with("JOURNAL_STREAM=") ||
-          kv.starts_with("LISTEN_")) {
-        continue;
-      }
-      env_.push_back(kv);
-    }
-    for (const auto& e : extra_env) env_.push_back(e);
-    std::vector<char*> envp;
-    for (auto& e : env_) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, COMPLYD_BINARY, &fa, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Service() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  void signal(int s) { kill(pid_, s); }
-  int wait_exit(std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
- private:
-  std::vector<std::string> env_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(25ms);
-  }
-  return cond();
-}
-
 TEST(ServiceNotify, ReadyStatusWatchdogReloadAndStop) {
   TempDir d;
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
@@ -159,9 +99,7 @@ TEST(ServiceNotify, ReadyStatusWatchdogReloadAndStop) {
   const auto err = d / "daemon.err";
   NotifySocket sock(d / "notify.sock");
   // 600 ms: the daemon pings every 300 ms.
-  Service svc({"run", "--config", config.string()},
-              {"NOTIFY_SOCKET=" + (d / "notify.sock").string(), "WATCHDOG_USEC=600000", "JOURNAL_STREAM=8:12345"},
-              err);
+  Process svc({"run", "--config", config.string()}, err, {"NOTIFY_SOCKET=" + (d / "notify.sock").string(), "WATCHDOG_USEC=600000", "JOURNAL_STREAM=8:12345"});
   ASSERT_GT(svc.pid(), 0);
 
   // READY=1 once the configuration is loaded and the database is open.
@@ -235,8 +173,7 @@ TEST(ServiceNotify, NoWatchdogPingsUnlessAsked) {
   TempDir d;
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
   NotifySocket sock(d / "notify.sock");
-  Service svc({"run", "--config", (d / "complyd.toml").string()},
-              {"NOTIFY_SOCKET=" + (d / "notify.sock").string()}, d / "daemon.err");
+  Process svc({"run", "--config", (d / "complyd.toml").string()}, d / "daemon.err", {"NOTIFY_SOCKET=" + (d / "notify.sock").string()});
   ASSERT_TRUE(eventually([&] { return sock.find("STATUS=last cycle") >= 0; }, 60s)) << sock.dump();
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(sock.count("WATCHDOG=1"), 0u) << sock.dump();
@@ -257,8 +194,7 @@ TEST(ServiceNotify, DatabaseThatCannotOpenIsReportedAndNotReady) {
   text.replace(at, demo_state.size(), "path = \"not-a-dir/state.db\"");
   write_file(config, text);
   NotifySocket sock(d / "notify.sock");
-  Service svc({"run", "--config", config.string()}, {"NOTIFY_SOCKET=" + (d / "notify.sock").string()},
-              d / "daemon.err");
+  Process svc({"run", "--config", config.string()}, d / "daemon.err", {"NOTIFY_SOCKET=" + (d / "notify.sock").string()});
   EXPECT_EQ(svc.wait_exit(10s), 1) << read_file(d / "daemon.err");
   EXPECT_TRUE(eventually([&] { return sock.find("STATUS=cannot open the state database") >= 0; }, 1s))
       << sock.dump();
@@ -272,8 +208,7 @@ TEST(ServiceNotify, DowngradeIsRefusedWithExit2AndAStatus) {
   // As if a newer complyd had migrated it.
   ASSERT_EQ(std::system(("sqlite3 " + quote((d / "state.db").string()) + " 'PRAGMA user_version = 9999'").c_str()), 0);
   NotifySocket sock(d / "notify.sock");
-  Service svc({"run", "--config", (d / "complyd.toml").string()}, {"NOTIFY_SOCKET=" + (d / "notify.sock").string()},
-              d / "daemon.err");
+  Process svc({"run", "--config", (d / "complyd.toml").string()}, d / "daemon.err", {"NOTIFY_SOCKET=" + (d / "notify.sock").string()});
   EXPECT_EQ(svc.wait_exit(10s), 2) << read_file(d / "daemon.err");
   EXPECT_NE(read_file(d / "daemon.err").find("downgrade refused"), std::string::npos) << read_file(d / "daemon.err");
   EXPECT_TRUE(eventually([&] { return sock.find("downgrade refused") >= 0; }, 1s)) << sock.dump();
