@@ -11,7 +11,7 @@ namespace complyd::report {
 
 namespace {
 
-// The checklists of the reference pages, verbatim (/work/shared/reference).
+// The checklists of the reference pages (shared/reference/), verbatim.
 const ChecklistLine kReferenceChecklist[] = {
     {"Raise integration: credential security", "Raise API tokens stored in a secrets manager, never in code or environment files"},
     {"Raise integration: credential security", "Webhook secrets generated with 32 bytes of cryptographic random"},
