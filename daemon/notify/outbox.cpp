@@ -1,4 +1,5 @@
 #include "daemon/notify/outbox.hpp"
+#include "daemon/util/time.hpp"
 
 #include <fmt/format.h>
 
@@ -16,8 +17,6 @@ namespace complyd::notify {
 
 namespace {
 
-std::int64_t secs(Time t) { return t.time_since_epoch().count(); }
-Time time_of(std::int64_t s) { return Time{Duration{s}}; }
 
 constexpr const char* kColumns =
     "id, idempotency_key, kind, customer_id, recipients, subject, message_id, status, coalesce(last_reply,''), "
@@ -35,10 +34,10 @@ OutboxRow read_row(const sql::Stmt& s) {
   r.status = s.text(7);
   r.last_reply = s.text(8);
   r.attempts = s.i64(9);
-  r.next_attempt_at = time_of(s.i64(10));
-  r.expires_at = time_of(s.i64(11));
-  r.created_at = time_of(s.i64(12));
-  if (auto v = s.opt_i64(13)) r.sent_at = time_of(*v);
+  r.next_attempt_at = from_unix(s.i64(10));
+  r.expires_at = from_unix(s.i64(11));
+  r.created_at = from_unix(s.i64(12));
+  if (auto v = s.opt_i64(13)) r.sent_at = from_unix(*v);
   return r;
 }
 
@@ -79,7 +78,7 @@ OutboxHealth outbox_health(sql::Db& db) {
               "SELECT id, kind, customer_id, recipients, attempts, coalesce(last_reply,''), created_at FROM outbox "
               "WHERE status = 'dead' ORDER BY id");
   while (s.step()) {
-    h.dead.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.text(5), time_of(s.i64(6))});
+    h.dead.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.text(5), from_unix(s.i64(6))});
   }
   return h;
 }
@@ -110,7 +109,7 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   {
     sql::Stmt s(db, "SELECT finding_id, recipient, first_alerted_at, last_alerted_at, active FROM alert_ledger");
     while (s.step()) {
-      in.ledger.push_back({s.text(0), s.text(1), time_of(s.i64(2)), time_of(s.i64(3)), s.i64(4) != 0});
+      in.ledger.push_back({s.text(0), s.text(1), from_unix(s.i64(2)), from_unix(s.i64(3)), s.i64(4) != 0});
     }
   }
   {
@@ -142,9 +141,9 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
         .bind(6, mm.subject)
         .bind(7, mm.message_id)
         .bind(8, build_mime(mm))
-        .bind(9, secs(now))
-        .bind(10, secs(now + config.smtp.dead_after))
-        .bind(11, secs(now));
+        .bind(9, to_unix(now))
+        .bind(10, to_unix(now + config.smtp.dead_after))
+        .bind(11, to_unix(now));
     ins.run();
     n += db.changes();
   }
@@ -155,7 +154,7 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
                "active=excluded.active");
   for (const auto& e : plan.ledger_upserts) {
     up.reset();
-    up.bind(1, e.finding_id).bind(2, e.recipient).bind(3, secs(e.first_alerted_at)).bind(4, secs(e.last_alerted_at));
+    up.bind(1, e.finding_id).bind(2, e.recipient).bind(3, to_unix(e.first_alerted_at)).bind(4, to_unix(e.last_alerted_at));
     up.bind(5, e.active ? 1 : 0);
     up.run();
   }
@@ -191,9 +190,9 @@ bool enqueue_report(const Config& config, sql::Db& db, const std::string& key, c
       .bind(3, mm.subject)
       .bind(4, mm.message_id)
       .bind(5, build_mime(mm))
-      .bind(6, secs(now))
-      .bind(7, secs(now + config.smtp.dead_after))
-      .bind(8, secs(now));
+      .bind(6, to_unix(now))
+      .bind(7, to_unix(now + config.smtp.dead_after))
+      .bind(8, to_unix(now));
   ins.run();
   const bool added = db.changes() > 0;
   tx.commit();
@@ -225,7 +224,7 @@ OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig
   if (row.status == "sent") throw std::runtime_error(fmt::format("message {} was already sent", id));
   if (row.status == "pending") throw std::runtime_error(fmt::format("message {} is already pending", id));
   sql::Stmt u(db, "UPDATE outbox SET status='pending', next_attempt_at=?, expires_at=? WHERE id=?");
-  u.bind(1, secs(now)).bind(2, secs(now + smtp.dead_after)).bind(3, id).run();
+  u.bind(1, to_unix(now)).bind(2, to_unix(now + smtp.dead_after)).bind(3, id).run();
   tx.commit();
   row.status = "pending";
   row.next_attempt_at = now;
@@ -235,7 +234,7 @@ OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig
 int expire_messages(sql::Db& db, Time now) {
   sql::Transaction tx(db);
   sql::Stmt s(db, "UPDATE outbox SET status='dead' WHERE status IN ('pending','failed') AND expires_at <= ?");
-  s.bind(1, secs(now)).run();
+  s.bind(1, to_unix(now)).run();
   const int n = db.changes();
   tx.commit();
   return n;
@@ -245,7 +244,7 @@ std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit) {
   sql::Stmt s(db, fmt::format("SELECT {}, message FROM outbox WHERE status IN ('pending','failed') AND "
                               "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
                               kColumns));
-  s.bind(1, secs(now)).bind(2, limit);
+  s.bind(1, to_unix(now)).bind(2, limit);
   std::vector<OutboxRow> out;
   while (s.step()) {
     out.push_back(read_row(s));
@@ -257,7 +256,7 @@ std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit) {
 void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply) {
   sql::Transaction tx(db);
   sql::Stmt s(db, "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_reply=? WHERE id=?");
-  s.bind(1, secs(now)).bind(2, redact(reply)).bind(3, id).run();
+  s.bind(1, to_unix(now)).bind(2, redact(reply)).bind(3, id).run();
   tx.commit();
 }
 
@@ -275,7 +274,7 @@ void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& repl
   delay = std::min(delay, smtp.retry_max);
   sql::Stmt s(db,
               "UPDATE outbox SET status='failed', attempts=attempts+1, next_attempt_at=?, last_reply=? WHERE id=?");
-  s.bind(1, secs(now + delay)).bind(2, redact(reply)).bind(3, id).run();
+  s.bind(1, to_unix(now + delay)).bind(2, redact(reply)).bind(3, id).run();
   tx.commit();
 }
 

@@ -1,4 +1,5 @@
 #include "daemon/report/history.hpp"
+#include "daemon/util/time.hpp"
 
 #include <algorithm>
 #include <map>
@@ -13,8 +14,7 @@ namespace complyd {
 
 namespace {
 
-std::int64_t secs(Time t) { return t.time_since_epoch().count(); }
-nlohmann::json opt_time(const std::optional<Time>& t) { return t ? nlohmann::json(secs(*t)) : nlohmann::json(nullptr); }
+nlohmann::json opt_time(const std::optional<Time>& t) { return t ? nlohmann::json(to_unix(*t)) : nlohmann::json(nullptr); }
 
 // The rotation limits credential-age uses, so due dates agree with findings.
 DurationMap rotation_limits(const Config& config) {
@@ -45,8 +45,8 @@ ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& c
   for (const auto& w : facts.webhooks) hooks[w.customer_id].push_back(&w);
 
   std::unordered_set<std::string_view> delivering;
-  const std::int64_t from_minute = secs(now - kSignatureRateWindow) / 60;
-  const std::int64_t to_minute = secs(now) / 60;
+  const std::int64_t from_minute = to_unix(now - kSignatureRateWindow) / 60;
+  const std::int64_t to_minute = to_unix(now) / 60;
   for (const auto& series : facts.verifications) {
     SignatureRateRow r{series.customer_id};
     for (const auto& m : series.minutes) {
@@ -89,7 +89,7 @@ ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& c
         nlohmann::json due = nullptr, limit = nullptr;
         if (lim != limits.end()) {
           limit = lim->second.count();
-          if (basis) due = secs(*basis + lim->second);
+          if (basis) due = to_unix(*basis + lim->second);
         }
         j["credentials"].push_back({{"path", cr->storage_path},
                                     {"kind", cr->kind},

@@ -1,4 +1,5 @@
 #include "daemon/store/report_store.hpp"
+#include "daemon/util/time.hpp"
 
 #include <unordered_map>
 
@@ -9,8 +10,6 @@ namespace complyd {
 
 namespace {
 
-std::int64_t secs(Time t) { return t.time_since_epoch().count(); }
-Time time_of(std::int64_t s) { return Time{Duration{s}}; }
 
 std::string set_json(const std::set<std::string>& s) { return nlohmann::json(s).dump(); }
 
@@ -28,7 +27,7 @@ std::optional<std::set<std::string>> set_from(const std::optional<std::string>& 
 void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h) {
   {
     sql::Stmt st(db, "INSERT INTO report_cycles(cycle_id, at, checks_complete, checks_disabled) VALUES (?,?,?,?)");
-    st.bind(1, cycle_id).bind(2, secs(at)).bind(3, set_json(h.checks_complete)).bind(4, set_json(h.checks_disabled));
+    st.bind(1, cycle_id).bind(2, to_unix(at)).bind(3, set_json(h.checks_complete)).bind(4, set_json(h.checks_disabled));
     st.run();
   }
   std::unordered_map<std::string, std::string> current;  // customer -> digest of its open row
@@ -51,15 +50,15 @@ void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const Rep
       current.erase(it);
       if (same) continue;
       close.reset();
-      close.bind(1, secs(at)).bind(2, c.customer_id).run();
+      close.bind(1, to_unix(at)).bind(2, c.customer_id).run();
     }
     insert.reset();
-    insert.bind(1, c.customer_id).bind(2, secs(at)).bind(3, digest).bind(4, state).run();
+    insert.bind(1, c.customer_id).bind(2, to_unix(at)).bind(3, digest).bind(4, state).run();
   }
   // Customers no longer in the inventory: their state ends here.
   for (const auto& [id, digest] : current) {
     close.reset();
-    close.bind(1, secs(at)).bind(2, id).run();
+    close.bind(1, to_unix(at)).bind(2, id).run();
   }
   sql::Stmt rate(db, "INSERT INTO report_signature_rates(cycle_id, customer_id, ok, fail, unsigned) VALUES (?,?,?,?,?)");
   for (const auto& r : h.signature_rates) {
@@ -70,13 +69,13 @@ void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const Rep
 
 report::History load_report_history(sql::Db& db, Time as_of, Time period_start) {
   report::History h;
-  const auto t = secs(as_of);
+  const auto t = to_unix(as_of);
   {
     sql::Stmt s(db,
                 "SELECT id, check_id, customer_id, subject, title, remediation, first_seen FROM findings "
                 "WHERE first_seen <= ? ORDER BY id");
     s.bind(1, t);
-    while (s.step()) h.findings.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), time_of(s.i64(6))});
+    while (s.step()) h.findings.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), from_unix(s.i64(6))});
   }
   {
     sql::Stmt s(db,
@@ -84,7 +83,7 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
                 "FROM finding_events WHERE at <= ? ORDER BY id");
     s.bind(1, t);
     while (s.step()) {
-      h.events.push_back({s.text(0), s.opt_i64(1), time_of(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
+      h.events.push_back({s.text(0), s.opt_i64(1), from_unix(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
     }
   }
   {
@@ -97,12 +96,12 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
                 "WHERE coalesce(c.finished_at, c.started_at) <= ?1 AND c.id >= coalesce((SELECT max(id) FROM cycles "
                 "WHERE coalesce(finished_at, started_at) <= ?1 AND coalesce(finished_at, started_at) < ?2), 0) "
                 "ORDER BY c.id");
-    s.bind(1, t).bind(2, secs(period_start));
+    s.bind(1, t).bind(2, to_unix(period_start));
     while (s.step()) {
       report::CycleRow c;
       c.id = s.i64(0);
-      c.started_at = time_of(s.i64(1));
-      c.at = time_of(s.i64(2));
+      c.started_at = from_unix(s.i64(1));
+      c.at = from_unix(s.i64(2));
       c.status = s.text(3);
       try {
         for (const auto& j : nlohmann::json::parse(s.text(4))) {

@@ -31,8 +31,6 @@ const std::vector<Migration>& migrations() {
   return m;
 }
 
-std::int64_t secs(Time t) { return t.time_since_epoch().count(); }
-Time time_of(std::int64_t s) { return Time{Duration{s}}; }
 
 constexpr const char* kFindingColumns =
     "id, check_id, severity, status, customer_id, subject, title, detail, remediation, evidence, first_seen, "
@@ -50,12 +48,12 @@ StoredFinding read_finding(const sql::Stmt& s) {
   f.detail = s.text(7);
   f.remediation = s.text(8);
   f.evidence_json = s.text(9);
-  f.first_seen = time_of(s.i64(10));
-  f.last_seen = time_of(s.i64(11));
-  if (auto v = s.opt_i64(12)) f.resolved_at = time_of(*v);
+  f.first_seen = from_unix(s.i64(10));
+  f.last_seen = from_unix(s.i64(11));
+  if (auto v = s.opt_i64(12)) f.resolved_at = from_unix(*v);
   f.mute_reason = s.opt_text(13);
   f.muted_by = s.opt_text(14);
-  if (auto v = s.opt_i64(15)) f.muted_until = time_of(*v);
+  if (auto v = s.opt_i64(15)) f.muted_until = from_unix(*v);
   return f;
 }
 
@@ -71,11 +69,11 @@ void upsert(sql::Stmt& st, const StoredFinding& f) {
       .bind(8, redact(f.detail))
       .bind(9, f.remediation)
       .bind(10, redact(f.evidence_json))
-      .bind(11, secs(f.first_seen))
-      .bind(12, secs(f.last_seen));
-  if (f.resolved_at) st.bind(13, secs(*f.resolved_at)); else st.bind_null(13);
+      .bind(11, to_unix(f.first_seen))
+      .bind(12, to_unix(f.last_seen));
+  if (f.resolved_at) st.bind(13, to_unix(*f.resolved_at)); else st.bind_null(13);
   st.bind(14, f.mute_reason).bind(15, f.muted_by);
-  if (f.muted_until) st.bind(16, secs(*f.muted_until)); else st.bind_null(16);
+  if (f.muted_until) st.bind(16, to_unix(*f.muted_until)); else st.bind_null(16);
   st.run();
 }
 
@@ -83,7 +81,7 @@ void insert_event(sql::Db& db, const FindingEventRecord& e) {
   sql::Stmt st(db,
                "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
                "actor, reason) VALUES (?,?,?,?,?,?,?,?,?)");
-  st.bind(1, e.finding_id).bind(2, e.cycle_id).bind(3, secs(e.at)).bind(4, e.event);
+  st.bind(1, e.finding_id).bind(2, e.cycle_id).bind(3, to_unix(e.at)).bind(4, e.event);
   if (e.from_status.empty()) st.bind_null(5); else st.bind(5, e.from_status);
   st.bind(6, e.to_status).bind(7, e.severity).bind(8, e.actor).bind(9, redact(e.reason));
   st.run();
@@ -135,7 +133,7 @@ void write_file_scans(sql::Db& db, const FileScanState& scans) {
         .bind(9, r.is_log ? 1 : 0)
         .bind(10, r.is_binary ? 1 : 0)
         .bind(11, hits_to_json(r.hits))
-        .bind(12, secs(r.scanned_at));
+        .bind(12, to_unix(r.scanned_at));
     st.run();
   }
 }
@@ -224,7 +222,7 @@ std::vector<FindingEventRecord> StateStore::history(const std::string& finding_i
   s.bind(1, finding_id);
   std::vector<FindingEventRecord> out;
   while (s.step()) {
-    out.push_back({s.text(0), s.opt_i64(1), time_of(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6),
+    out.push_back({s.text(0), s.opt_i64(1), from_unix(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6),
                    s.text(7), s.text(8)});
   }
   return out;
@@ -237,8 +235,8 @@ std::optional<CycleRecord> StateStore::last_cycle() {
   if (!s.step()) return std::nullopt;
   CycleRecord c;
   c.id = s.i64(0);
-  c.started_at = time_of(s.i64(1));
-  if (auto v = s.opt_i64(2)) c.finished_at = time_of(*v);
+  c.started_at = from_unix(s.i64(1));
+  if (auto v = s.opt_i64(2)) c.finished_at = from_unix(*v);
   c.status = s.text(3);
   try {
     for (const auto& j : nlohmann::json::parse(s.text(4))) {
@@ -281,7 +279,7 @@ FileScanState StateStore::load_file_scans() {
     r.is_log = s.i64(8) != 0;
     r.is_binary = s.i64(9) != 0;
     r.hits = hits_from_json(r.path, s.text_view(10));
-    r.scanned_at = time_of(s.i64(11));
+    r.scanned_at = from_unix(s.i64(11));
     auto path = r.path;
     out.emplace(std::move(path), std::move(r));
   }
@@ -300,8 +298,8 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
                  "INSERT INTO cycles(started_at, finished_at, status, sources, sources_ok, sources_failed, "
                  "checks_run, checks_skipped, opened, reopened, resolved, open_total, error) "
                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    st.bind(1, secs(cycle.started_at));
-    if (cycle.finished_at) st.bind(2, secs(*cycle.finished_at)); else st.bind_null(2);
+    st.bind(1, to_unix(cycle.started_at));
+    if (cycle.finished_at) st.bind(2, to_unix(*cycle.finished_at)); else st.bind_null(2);
     st.bind(3, cycle.status)
         .bind(4, sources_to_json(cycle.sources))
         .bind(5, ok)
@@ -335,7 +333,7 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
     const Time at = cycle.finished_at.value_or(cycle.started_at);
     for (const auto& t : lr.transitions) {
       st.reset();
-      st.bind(1, t.finding_id).bind(2, cycle.id).bind(3, secs(at)).bind(4, t.event);
+      st.bind(1, t.finding_id).bind(2, cycle.id).bind(3, to_unix(at)).bind(4, t.event);
       if (t.from) st.bind(5, to_string(*t.from)); else st.bind_null(5);
       st.bind(6, to_string(t.to)).bind(7, to_string(t.severity)).bind(8, t.reason);
       st.run();
@@ -365,7 +363,7 @@ StoredFinding StateStore::mute(const std::string& id, const std::string& reason,
   f->muted_by = by;
   f->muted_until = until;
   sql::Stmt st(db_, "UPDATE findings SET status='muted', mute_reason=?, muted_by=?, muted_until=? WHERE id=?");
-  st.bind(1, redact(reason)).bind(2, by).bind(3, secs(until)).bind(4, id).run();
+  st.bind(1, redact(reason)).bind(2, by).bind(3, to_unix(until)).bind(4, id).run();
   insert_event(db_, {id, std::nullopt, now, "muted", to_string(from), "muted", to_string(f->severity), by,
                      fmt::format("{} (until {})", reason, format_time(until))});
   tx.commit();
