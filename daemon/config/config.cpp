@@ -11,6 +11,8 @@
 #include <toml++/toml.h>
 
 #include "checks/registry.hpp"
+#include "daemon/config/section.hpp"
+#include "daemon/sources/registry.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/util/time.hpp"
 
@@ -23,239 +25,11 @@ std::string ConfigDiagnostic::to_string() const {
 namespace {
 
 namespace fs = std::filesystem;
+using cfg::Diagnostics;
+using cfg::kSeverities;
+using cfg::read_secret_file_for_redaction;
+using cfg::Section;
 
-class Diagnostics {
- public:
-  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
-  void add(const toml::source_region& where, std::string message) {
-    items_.push_back({file_, where.begin.line, where.begin.column, std::move(message)});
-  }
-  std::vector<ConfigDiagnostic> take() { return std::move(items_); }
-  bool empty() const { return items_.empty(); }
-
- private:
-  std::string file_;
-  std::vector<ConfigDiagnostic> items_;
-};
-
-bool looks_like_inline_secret(std::string_view key) {
-  static const RE2 re(R"((?i)(password|passwd|secret|token|api_?key|private_?key|credential))");
-  return RE2::PartialMatch(key, re) && !key.ends_with("_file") && !key.ends_with("_files");
-}
-
-// A TOML table with its dotted name. Every key read is remembered; finish()
-// reports the rest as unknown (userver's additionalProperties: false).
-class Section {
- public:
-  Section(const toml::table& t, std::string name, Diagnostics& d) : t_(t), name_(std::move(name)), d_(d) {}
-
-  const toml::node* node(std::string_view key) {
-    known_.emplace(key);
-    return t_.get(key);
-  }
-
-  std::optional<std::string> string(std::string_view key, const std::set<std::string>& allowed = {}) {
-    const toml::node* n = node(key);
-    if (n == nullptr) return std::nullopt;
-    auto v = n->value<std::string>();
-    if (!n->is_string() || !v) {
-      type_error(*n, key, "a string");
-      return std::nullopt;
-    }
-    if (!allowed.empty() && !allowed.contains(*v)) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      d_.add(n->source(), fmt::format("{}: '{}' is not one of: {}", path(key), *v, list));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<fs::path> path_value(std::string_view key, const fs::path& base) {
-    auto s = string(key);
-    if (!s) return std::nullopt;
-    if (s->empty()) {
-      d_.add(t_.get(key)->source(), fmt::format("{}: must not be empty", path(key)));
-      return std::nullopt;
-    }
-    fs::path p(*s);
-    return p.is_absolute() ? p : base / p;
-  }
-
-  // A secret's *_file path. "%d/NAME" names a systemd credential: the file
-  // NAME in $CREDENTIALS_DIRECTORY (LoadCredential= in complyd.service).
-  std::optional<fs::path> secret_file_value(std::string_view key, const fs::path& base) {
-    auto s = string(key);
-    if (!s) return std::nullopt;
-    if (!s->starts_with('%')) return path_value(key, base);
-    const auto& where = t_.get(key)->source();
-    const std::string name = s->substr(std::min<std::size_t>(3, s->size()));
-    if (!s->starts_with("%d/")) {
-      d_.add(where, fmt::format("{}: '{}': the only placeholder is '%d/NAME' (the systemd credential NAME)",
-                                path(key), *s));
-      return std::nullopt;
-    }
-    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
-      d_.add(where, fmt::format("{}: '{}': '%d/' must be followed by a credential name without '/'", path(key), *s));
-      return std::nullopt;
-    }
-    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-    if (dir == nullptr || *dir != '/') {
-      d_.add(where, fmt::format("{}: '{}' names a systemd credential, but $CREDENTIALS_DIRECTORY is not set "
-                                "(run under complyd.service with LoadCredential=, or set it to the directory "
-                                "holding '{}')",
-                                path(key), *s, name));
-      return std::nullopt;
-    }
-    return fs::path(dir) / name;
-  }
-
-  std::optional<Duration> duration(std::string_view key, Duration min, Duration max) {
-    const toml::node* n = node(key);
-    if (n == nullptr) return std::nullopt;
-    return duration_of(*n, path(key), min, max);
-  }
-
-  std::optional<Duration> duration_of(const toml::node& n, const std::string& what, Duration min, Duration max) {
-    auto s = n.value<std::string>();
-    if (!n.is_string() || !s) {
-      d_.add(n.source(), fmt::format("{}: expected a duration string such as \"90d\", \"1h\" or \"10m\"", what));
-      return std::nullopt;
-    }
-    auto d = parse_duration(*s);
-    if (!d) {
-      d_.add(n.source(), fmt::format("{}: '{}' is not a duration (use a number and a unit: s, m, h, d, w, y)",
-                                     what, *s));
-      return std::nullopt;
-    }
-    if (*d < min || *d > max) {
-      d_.add(n.source(), fmt::format("{}: {} is out of range ({} to {})", what, *s, format_duration(min),
-                                     format_duration(max)));
-      return std::nullopt;
-    }
-    return d;
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
-    const toml::node* n = node(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_integer()) {
-      type_error(*n, key, "an integer");
-      return std::nullopt;
-    }
-    auto v = *n->value<std::int64_t>();
-    if (v < min || v > max) {
-      d_.add(n->source(), fmt::format("{}: {} is out of range ({} to {})", path(key), v, min, max));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<double> number(std::string_view key, double min, double max) {
-    const toml::node* n = node(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_number()) {
-      type_error(*n, key, "a number");
-      return std::nullopt;
-    }
-    auto v = *n->value<double>();
-    if (v < min || v > max) {
-      d_.add(n->source(), fmt::format("{}: {} is out of range ({} to {})", path(key), v, min, max));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<bool> boolean(std::string_view key) {
-    const toml::node* n = node(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_boolean()) {
-      type_error(*n, key, "true or false");
-      return std::nullopt;
-    }
-    return *n->value<bool>();
-  }
-
-  std::optional<std::vector<std::string>> string_list(std::string_view key) {
-    const toml::node* n = node(key);
-    if (n == nullptr) return std::nullopt;
-    const toml::array* a = n->as_array();
-    if (a == nullptr) {
-      type_error(*n, key, "an array of strings");
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    bool ok = true;
-    for (const auto& el : *a) {
-      if (!el.is_string()) {
-        d_.add(el.source(), fmt::format("{}: every element must be a string", path(key)));
-        ok = false;
-        continue;
-      }
-      out.push_back(*el.value<std::string>());
-    }
-    if (!ok) return std::nullopt;
-    return out;
-  }
-
-  // A sub-table; nullopt if absent or not a table (the latter reported).
-  std::optional<Section> table(std::string_view key) {
-    const toml::node* n = node(key);
-    if (n == nullptr) return std::nullopt;
-    const toml::table* t = n->as_table();
-    if (t == nullptr) {
-      type_error(*n, key, "a table");
-      return std::nullopt;
-    }
-    return Section(*t, path(key), d_);
-  }
-
-  void finish() {
-    for (auto&& [k, v] : t_) {
-      if (known_.contains(std::string(k.str()))) continue;
-      if (looks_like_inline_secret(k.str())) {
-        // Never echo the value: it may be a real secret.
-        d_.add(k.source(), fmt::format("{}: secrets are not accepted inline; put the value in a file readable "
-                                       "only by complyd and set '{}_file' to its path",
-                                       path(k.str()), k.str()));
-      } else {
-        d_.add(k.source(), fmt::format("unknown key '{}'{}", path(k.str()),
-                                       name_.empty() ? std::string() : fmt::format(" in [{}]", name_)));
-      }
-    }
-  }
-
-  std::string path(std::string_view key) const {
-    return name_.empty() ? std::string(key) : fmt::format("{}.{}", name_, key);
-  }
-  const toml::table& raw() const { return t_; }
-  const toml::source_region& where() const { return t_.source(); }
-  Diagnostics& diagnostics() { return d_; }
-
- private:
-  void type_error(const toml::node& n, std::string_view key, const char* expected) {
-    d_.add(n.source(), fmt::format("{}: expected {}", path(key), expected));
-  }
-
-  const toml::table& t_;
-  std::string name_;
-  Diagnostics& d_;
-  std::set<std::string, std::less<>> known_;
-};
-
-const std::set<std::string> kSeverities{"info", "low", "medium", "high", "critical"};
-
-void read_secret_file_for_redaction(Section& s, std::string_view key, const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    s.diagnostics().add(s.raw().get(key)->source(),
-                        fmt::format("{}: cannot read '{}'", s.path(key), p.string()));
-    return;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  register_secret(ss.str());  // masked wherever it might surface
-}
 
 // [http]: listen = "host:port" (IPv6 as "[::1]:port"; "" disables).
 void load_http(Section& s, HttpConfig& h) {
@@ -426,6 +200,59 @@ void load_reminders(Section& s, RemindersConfig& r) {
   s.finish();
 }
 
+// [[sources]]: the common keys here, the type's own keys by its parser.
+void load_source(Section& s, const fs::path& base, const std::string& file, std::vector<SourceConfig>& out) {
+  Diagnostics& d = s.diagnostics();
+  SourceConfig sc;
+  sc.origin = fmt::format("{}:{}", file, s.where().begin.line);
+  bool ok = true;
+  if (auto v = s.string("name")) {
+    static const RE2 re("[a-z0-9][a-z0-9_.-]{0,62}");
+    if (!RE2::FullMatch(*v, re)) {
+      d.add(s.raw().get("name")->source(),
+            fmt::format("{}: '{}' is not a source name (lowercase letters, digits, '_', '.', '-')", s.path("name"), *v));
+      ok = false;
+    } else if (*v == "inventory" || *v == "files" || *v == "outbox") {
+      d.add(s.raw().get("name")->source(), fmt::format("{}: '{}' is reserved for a built-in source", s.path("name"), *v));
+      ok = false;
+    } else if (auto dup = std::find_if(out.begin(), out.end(), [&](const SourceConfig& o) { return o.name == *v; });
+               dup != out.end()) {
+      d.add(s.raw().get("name")->source(),
+            fmt::format("{}: '{}' is already the name of the source at {}", s.path("name"), *v, dup->origin));
+      ok = false;
+    }
+    sc.name = *v;
+  } else {
+    if (!s.raw().contains("name")) d.add(s.where(), fmt::format("{}: 'name' is required", s.name()));
+    ok = false;
+  }
+  const SourceType* def = nullptr;
+  if (auto v = s.string("type")) {
+    def = find_source_type(*v);
+    if (def == nullptr) {
+      std::string list;
+      for (const SourceType* t : source_types()) list += (list.empty() ? "" : ", ") + std::string(t->type);
+      d.add(s.raw().get("type")->source(), fmt::format("{}: unknown source type '{}' (known: {})", s.path("type"), *v, list));
+    }
+    sc.type = *v;
+  } else if (!s.raw().contains("type")) {
+    d.add(s.where(), fmt::format("{}: 'type' is required", s.name()));
+  }
+  SourceCommon& c = sc.common;
+  if (auto v = s.boolean("enabled")) c.enabled = *v;
+  if (auto v = s.duration("connect_timeout", Duration{1}, Duration{300})) c.connect_timeout = *v;
+  if (auto v = s.duration("timeout", Duration{1}, Duration{3600})) c.timeout = *v;
+  if (auto v = s.duration("deadline", Duration{1}, Duration{6 * 3600})) c.deadline = *v;
+  if (auto v = s.integer("max_attempts", 1, 10)) c.max_attempts = static_cast<int>(*v);
+  if (auto v = s.duration("retry_initial", Duration{0}, Duration{600})) c.retry_initial = *v;
+  if (auto v = s.duration("retry_max", Duration{0}, Duration{3600})) c.retry_max = *v;
+  if (auto p = s.path_value("ca_file", base)) c.ca_file = *p;
+  if (c.timeout > c.deadline) d.add(s.where(), fmt::format("{}: timeout must not exceed deadline", s.name()));
+  if (def != nullptr) sc.settings = def->parse(s, base);
+  s.finish();
+  if (ok && def != nullptr && sc.settings) out.push_back(std::move(sc));
+}
+
 Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
   Config c;
   c.source_file = file;
@@ -517,6 +344,7 @@ Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
     c.files = std::move(fc);
   }
   if (auto s = top.table("http")) load_http(*s, c.http);
+  for (auto& s : top.tables("sources")) load_source(s, base, file.string(), c.sources);
   if (auto s = top.table("checks")) {
     for (auto&& [k, v] : s->raw()) {
       const std::string id(k.str());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checks/check.hpp"
+#include "daemon/config/source_config.hpp"
 #include "daemon/log/log.hpp"
 
 namespace complyd {
@@ -101,6 +102,7 @@ struct Config {
   RemindersConfig reminders;
   std::optional<FilesConfig> files;
   HttpConfig http;
+  std::vector<SourceConfig> sources;  // [[sources]], in file order
   std::map<std::string, CheckConfig> checks;  // every registered check, defaults filled in
 };
 

@@ -5,6 +5,7 @@
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/files_source.hpp"
 #include "daemon/sources/inventory.hpp"
+#include "daemon/sources/registry.hpp"
 #include "daemon/sources/source.hpp"
 
 namespace complyd {
@@ -20,6 +21,11 @@ std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScan
       out.push_back(std::make_unique<FilesSource>(
           *config.files, leak_scan_options(cc != config.checks.end() ? cc->second.params : Params{}), file_scans));
     }
+  }
+  const SourceContext context{config};
+  for (const SourceConfig& sc : config.sources) {
+    if (!sc.common.enabled) continue;
+    if (const SourceType* t = find_source_type(sc.type)) out.push_back(t->make(sc, context));
   }
   return out;
 }

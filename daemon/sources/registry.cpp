@@ -1,0 +1,29 @@
+#include "daemon/sources/registry.hpp"
+
+#include <algorithm>
+
+namespace complyd {
+
+// One line per type; each is defined in its own file.
+extern const SourceType kVaultSourceType;
+extern const SourceType kAwsSecretsManagerSourceType;
+extern const SourceType kPlatformSourceType;
+extern const SourceType kPrometheusSourceType;
+extern const SourceType kIngestSourceType;
+extern const SourceType kSqlSourceType;
+extern const SourceType kFilesSourceType;
+
+const std::vector<const SourceType*>& source_types() {
+  static const std::vector<const SourceType*> all{
+      // Filled in as the types land.
+  };
+  return all;
+}
+
+const SourceType* find_source_type(std::string_view type) {
+  const auto& all = source_types();
+  auto it = std::find_if(all.begin(), all.end(), [&](const SourceType* t) { return t->type == type; });
+  return it == all.end() ? nullptr : *it;
+}
+
+}  // namespace complyd
