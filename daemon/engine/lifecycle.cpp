@@ -37,6 +37,14 @@ bool mute_expired(const StoredFinding& f, Time now) {
   return f.status == FindingStatus::muted && f.muted_until && *f.muted_until <= now;
 }
 
+bool same_but_last_seen(const StoredFinding& a, const StoredFinding& b) {
+  return a.status == b.status && a.severity == b.severity && a.first_seen == b.first_seen &&
+         a.resolved_at == b.resolved_at && a.muted_until == b.muted_until && a.check_id == b.check_id &&
+         a.customer_id == b.customer_id && a.subject == b.subject && a.title == b.title && a.detail == b.detail &&
+         a.remediation == b.remediation && a.evidence_json == b.evidence_json && a.mute_reason == b.mute_reason &&
+         a.muted_by == b.muted_by && a.id == b.id;
+}
+
 void clear_mute(StoredFinding& f) {
   f.mute_reason.reset();
   f.muted_by.reset();
@@ -93,7 +101,9 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
     s.remediation = f.remediation;
     s.evidence_json = o.evidence_json;
     s.last_seen = now;
+    const bool same = it != stored.end() && same_but_last_seen(s, it->second);
     r.changed.push_back(std::move(s));
+    r.only_last_seen.push_back(same ? 1 : 0);
   }
 
   for (const auto& [id, s0] : stored) {
@@ -108,6 +118,7 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
       clear_mute(s);
       ++r.resolved;
       r.changed.push_back(std::move(s));
+      r.only_last_seen.push_back(0);
     } else if (mute_expired(s0, now)) {
       // Blind for this check, but a mute's end is a matter of time alone.
       StoredFinding s = s0;
@@ -117,6 +128,7 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
       clear_mute(s);
       ++r.mute_expired;
       r.changed.push_back(std::move(s));
+      r.only_last_seen.push_back(0);
     }
   }
   return r;

@@ -53,6 +53,9 @@ struct Observed {
 
 struct LifecycleResult {
   std::vector<StoredFinding> changed;  // rows to upsert (new state)
+  // Per row of `changed`: 1 when it equals the stored row but for last_seen
+  // (seen again, nothing else new), so the store may write last_seen alone.
+  std::vector<std::uint8_t> only_last_seen;
   std::vector<Transition> transitions;
   int opened = 0, reopened = 0, resolved = 0, mute_expired = 0;
 };

@@ -20,23 +20,37 @@ Registry& registry() {
   return r;
 }
 
+// The patterns, case-insensitive ones without their flag so that any_re()
+// can combine them.
+constexpr const char* kBearer = R"((bearer\s+)[A-Za-z0-9._~+/=-]{6,})";
+// key = value / "key": "value" for secret-looking keys.
+constexpr const char* kAssignment =
+    R"re(((?:security_?token|api_?token|access_?token|refresh_?token|token|api_?key|secret|password|passwd|authorization|private_?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;&\[]{6,})re";
+// 13-19 digit runs, optionally grouped: card-number shaped.
+constexpr const char* kPan = R"(\b(?:\d[ -]?){12,18}\d\b)";
+constexpr const char* kPrivateKey = R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?)";
+
 const RE2& bearer_re() {
-  static const RE2 re(R"((?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,})");
+  static const RE2 re(std::string("(?i)") + kBearer);
   return re;
 }
 const RE2& assignment_re() {
-  // key = value / "key": "value" for secret-looking keys.
-  static const RE2 re(
-      R"re((?i)((?:security_?token|api_?token|access_?token|refresh_?token|token|api_?key|secret|password|passwd|authorization|private_?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;&\[]{6,})re");
+  static const RE2 re(std::string("(?i)") + kAssignment);
   return re;
 }
 const RE2& pan_re() {
-  // 13-19 digit runs, optionally grouped: card-number shaped.
-  static const RE2 re(R"(\b(?:\d[ -]?){12,18}\d\b)");
+  static const RE2 re(kPan);
   return re;
 }
 const RE2& private_key_re() {
-  static const RE2 re(R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?)");
+  static const RE2 re(kPrivateKey);
+  return re;
+}
+// Matches wherever one of the four matches: when it does not, none of the
+// replacements below would change the text, so one scan replaces four.
+const RE2& any_re() {
+  static const RE2 re(std::string("(?i:") + kBearer + ")|(?i:" + kAssignment + ")|(?:" + kPan + ")|(?:" +
+                      kPrivateKey + ")");
   return re;
 }
 
@@ -89,7 +103,7 @@ std::string redact(std::string_view text) {
       }
     }
   }
-  if (!may_hold_secret(out)) return out;
+  if (!may_hold_secret(out) || !RE2::PartialMatch(out, any_re())) return out;
   RE2::GlobalReplace(&out, private_key_re(), "[REDACTED PRIVATE KEY]");
   // Assignments first: "Authorization: Bearer x" keeps its scheme word.
   RE2::GlobalReplace(&out, assignment_re(), "\\1[REDACTED]");

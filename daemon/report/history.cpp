@@ -2,6 +2,7 @@
 #include "daemon/util/time.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -9,12 +10,20 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/config/config.hpp"
+#include "daemon/report/json_text.hpp"
 
 namespace complyd {
 
 namespace {
 
-nlohmann::json opt_time(const std::optional<Time>& t) { return t ? nlohmann::json(to_unix(*t)) : nlohmann::json(nullptr); }
+// The state is written as text directly, byte for byte what nlohmann's
+// dump() of the sorted-key object gives (stored digests stay comparable).
+using json_text::put_int;
+using json_text::put_string;
+
+void put_opt_time(std::string& out, const std::optional<Time>& t) {
+  if (t) put_int(out, to_unix(*t)); else out += "null";
+}
 
 // The rotation limits credential-age uses, so due dates agree with findings.
 DurationMap rotation_limits(const Config& config) {
@@ -29,10 +38,30 @@ DurationMap rotation_limits(const Config& config) {
 
 }  // namespace
 
-ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& config,
+SignatureSummary summarize_signatures(const Facts& facts, Time now) {
+  SignatureSummary out;
+  const std::int64_t from_minute = to_unix(now - kSignatureRateWindow) / 60;
+  const std::int64_t to_minute = to_unix(now) / 60;
+  for (const auto& series : facts.verifications) {
+    SignatureRateRow r{series.customer_id};
+    for (const auto& m : series.minutes) {
+      if (m.minute < from_minute || m.minute >= to_minute) continue;
+      r.ok += m.ok;
+      r.fail += m.fail;
+      r.unsigned_processed += m.unsigned_processed;
+    }
+    if (r.ok + r.fail + r.unsigned_processed > 0) out.delivering.insert(series.customer_id);
+    if (r.fail + r.unsigned_processed > 0) out.rates.push_back(std::move(r));
+  }
+  return out;
+}
+
+ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
                                    const std::set<std::string>& checks_complete,
                                    const std::set<std::string>& checks_disabled) {
   ReportHistory h;
+  h.signature_rates = std::move(signatures.rates);
+  const auto& delivering = signatures.delivering;
   h.checks_complete = checks_complete;
   h.checks_disabled = checks_disabled;
   const auto limits = rotation_limits(config);
@@ -44,36 +73,18 @@ ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& c
   std::unordered_map<std::string_view, std::vector<const WebhookSubscription*>> hooks;
   for (const auto& w : facts.webhooks) hooks[w.customer_id].push_back(&w);
 
-  std::unordered_set<std::string_view> delivering;
-  const std::int64_t from_minute = to_unix(now - kSignatureRateWindow) / 60;
-  const std::int64_t to_minute = to_unix(now) / 60;
-  for (const auto& series : facts.verifications) {
-    SignatureRateRow r{series.customer_id};
-    for (const auto& m : series.minutes) {
-      if (m.minute < from_minute || m.minute >= to_minute) continue;
-      r.ok += m.ok;
-      r.fail += m.fail;
-      r.unsigned_processed += m.unsigned_processed;
-    }
-    if (r.ok + r.fail + r.unsigned_processed > 0) delivering.insert(series.customer_id);
-    if (r.fail + r.unsigned_processed > 0) h.signature_rates.push_back(std::move(r));
-  }
-
   std::vector<const Customer*> customers;
   customers.reserve(facts.customers.size());
   for (const auto& c : facts.customers) customers.push_back(&c);
   std::sort(customers.begin(), customers.end(), [](auto* a, auto* b) { return a->id < b->id; });
   h.customers.reserve(customers.size());
+  constexpr std::size_t kChunk = 1 << 20;
+  std::size_t chunk_used = kChunk, chunk_size = kChunk;
+  std::string j;
   for (const Customer* cp : customers) {
     const Customer& c = *cp;
-    nlohmann::json j = {{"name", c.name},
-                        {"status", to_string(c.status)},
-                        {"environment", c.environment},
-                        {"jurisdiction", c.jurisdiction},
-                        {"offboarded_at", opt_time(c.offboarded_at)},
-                        {"credentials", nlohmann::json::array()},
-                        {"webhooks", nlohmann::json::array()},
-                        {"deliveries", delivering.contains(c.id)}};
+    j.clear();
+    j += "{\"credentials\":[";
     // Stable order inside arrays so an unchanged state has an unchanged digest.
     if (auto it = creds.find(c.id); it != creds.end()) {
       auto& list = it->second;
@@ -81,36 +92,72 @@ ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& c
         return std::tie(a->storage_path, a->kind, a->environment, a->role) <
                std::tie(b->storage_path, b->kind, b->environment, b->role);
       });
+      bool first = true;
       for (const Credential* cr : list) {
         // Age basis and due date as credential-age computes them; no value, no
         // fingerprint, no last use (it changes every cycle and is not shown).
         const auto basis = cr->rotated_at ? cr->rotated_at : cr->created_at;
         auto lim = limits.find(cr->kind);
-        nlohmann::json due = nullptr, limit = nullptr;
-        if (lim != limits.end()) {
-          limit = lim->second.count();
-          if (basis) due = to_unix(*basis + lim->second);
-        }
-        j["credentials"].push_back({{"path", cr->storage_path},
-                                    {"kind", cr->kind},
-                                    {"role", to_string(cr->role)},
-                                    {"environment", cr->environment},
-                                    {"basis_at", opt_time(basis)},
-                                    {"limit", limit},
-                                    {"due_at", due}});
+        if (!first) j += ',';
+        first = false;
+        j += "{\"basis_at\":";
+        put_opt_time(j, basis);
+        j += ",\"due_at\":";
+        if (lim != limits.end() && basis) put_int(j, to_unix(*basis + lim->second)); else j += "null";
+        j += ",\"environment\":";
+        put_string(j, cr->environment);
+        j += ",\"kind\":";
+        put_string(j, cr->kind);
+        j += ",\"limit\":";
+        if (lim != limits.end()) put_int(j, lim->second.count()); else j += "null";
+        j += ",\"path\":";
+        put_string(j, cr->storage_path);
+        j += ",\"role\":";
+        put_string(j, to_string(cr->role));
+        j += '}';
       }
     }
+    j += "],\"deliveries\":";
+    j += delivering.contains(c.id) ? "true" : "false";
+    j += ",\"environment\":";
+    put_string(j, c.environment);
+    j += ",\"jurisdiction\":";
+    put_string(j, c.jurisdiction);
+    j += ",\"name\":";
+    put_string(j, c.name);
+    j += ",\"offboarded_at\":";
+    put_opt_time(j, c.offboarded_at);
+    j += ",\"status\":";
+    put_string(j, to_string(c.status));
+    j += ",\"webhooks\":[";
     if (auto it = hooks.find(c.id); it != hooks.end()) {
       auto& list = it->second;
       std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->id < b->id; });
+      bool first = true;
       for (const WebhookSubscription* w : list) {
-        j["webhooks"].push_back({{"id", w->id},
-                                 {"platform", w->platform},
-                                 {"status", to_string(w->status)},
-                                 {"https", w->notification_url.starts_with("https://")}});
+        if (!first) j += ',';
+        first = false;
+        j += "{\"https\":";
+        j += w->notification_url.starts_with("https://") ? "true" : "false";
+        j += ",\"id\":";
+        put_string(j, w->id);
+        j += ",\"platform\":";
+        put_string(j, w->platform);
+        j += ",\"status\":";
+        put_string(j, to_string(w->status));
+        j += '}';
       }
     }
-    h.customers.push_back({c.id, j.dump()});
+    j += "]}";
+    if (chunk_used + j.size() > chunk_size) {
+      chunk_size = std::max(kChunk, j.size());
+      h.state_chunks.push_back(std::make_unique_for_overwrite<char[]>(chunk_size));
+      chunk_used = 0;
+    }
+    char* dst = h.state_chunks.back().get() + chunk_used;
+    std::memcpy(dst, j.data(), j.size());
+    chunk_used += j.size();
+    h.customers.push_back({c.id, std::string_view(dst, j.size())});
   }
   return h;
 }

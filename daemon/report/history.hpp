@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "checks/check.hpp"
@@ -16,7 +19,7 @@ struct Config;
 
 struct CustomerStateRow {
   std::string customer_id;
-  std::string state_json;  // canonical JSON (sorted keys): equal state, equal text
+  std::string_view state_json;  // canonical JSON (sorted keys), in ReportHistory's arena
 };
 
 struct SignatureRateRow {
@@ -28,13 +31,24 @@ struct ReportHistory {
   std::set<std::string> checks_complete;
   std::set<std::string> checks_disabled;
   std::vector<CustomerStateRow> customers;
+  // The state texts, packed: 100k separately allocated strings cost about
+  // three times their length (growth slack and allocator overhead).
+  std::vector<std::unique_ptr<char[]>> state_chunks;
   std::vector<SignatureRateRow> signature_rates;  // only customers with failed or unsigned deliveries
 };
 
 // The verification window summarised per cycle.
 inline constexpr Duration kSignatureRateWindow{3600};
 
-ReportHistory summarize_for_report(const Facts& facts, Time now, const Config& config,
+// The counters summed over the window: computed first, so that a cycle can
+// drop the counters (most of its memory) before the per-customer states.
+struct SignatureSummary {
+  std::vector<SignatureRateRow> rates;
+  std::unordered_set<std::string> delivering;  // customers with any delivery in the window
+};
+SignatureSummary summarize_signatures(const Facts& facts, Time now);
+
+ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
                                    const std::set<std::string>& checks_complete,
                                    const std::set<std::string>& checks_disabled);
 

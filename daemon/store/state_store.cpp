@@ -324,7 +324,23 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
                           "resolved_at=excluded.resolved_at, mute_reason=excluded.mute_reason, "
                           "muted_by=excluded.muted_by, muted_until=excluded.muted_until",
                           kFindingColumns));
-    for (const auto& f : lr.changed) upsert(st, f);
+    // A finding seen again with nothing new only advances last_seen: one
+    // narrow UPDATE instead of rewriting the row and its three indexes.
+    // Only when the upsert would write exactly the stored values (the texts
+    // unchanged by redaction), so the rows end up the same.
+    sql::Stmt seen(db_, "UPDATE findings SET last_seen = ? WHERE id = ?");
+    const bool flagged = lr.only_last_seen.size() == lr.changed.size();
+    for (std::size_t i = 0; i < lr.changed.size(); ++i) {
+      const auto& f = lr.changed[i];
+      const auto stable = [](const std::string& v) { return redact(v) == v; };
+      if (flagged && lr.only_last_seen[i] != 0 && stable(f.subject) && stable(f.title) && stable(f.detail) &&
+          stable(f.evidence_json)) {
+        seen.reset();
+        seen.bind(1, to_unix(f.last_seen)).bind(2, f.id).run();
+      } else {
+        upsert(st, f);
+      }
+    }
   }
   {
     sql::Stmt st(db_,
