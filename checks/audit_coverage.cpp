@@ -112,6 +112,31 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     return f;
   };
 
+  // A secrets store that audits nothing: reads of every token it holds go unrecorded.
+  for (const auto& st : ctx.facts.secret_stores) {
+    if (st.checked && st.audit_enabled) continue;
+    const std::string subject = st.source + ":sys/audit";
+    if (!st.checked) {
+      auto f = finding("", subject, "secret store audit devices unknown",
+                       fmt::format("complyd could not read the audit devices of the secrets store {} (source {}), "
+                                   "so nobody can tell whether credential reads there are audited.",
+                                   st.store, st.source),
+                       "Grant complyd's policy \"read\" and \"sudo\" on sys/audit (or check the audit devices by "
+                       "hand and disable check_audit_devices for this source).");
+      out.push_back(std::move(f));
+      continue;
+    }
+    auto f = finding("", subject, "secret store without an audit device",
+                     fmt::format("The secrets store {} (source {}) has no audit device enabled, so no read, "
+                                 "rotation or deletion of the credentials it holds is recorded.",
+                                 st.store, st.source),
+                     "Enable an audit device (e.g. 'vault audit enable file file_path=/var/log/vault/audit.log', "
+                     "better two, one shipping to a separate log store) and alert when it stops.");
+    f.severity = ctx.severity;
+    f.evidence.emplace_back("store", st.store);
+    out.push_back(std::move(f));
+  }
+
   bool any_offboarded = false;
   for (const auto& c : ctx.facts.customers) any_offboarded |= c.status == CustomerStatus::offboarded;
   if (ctx.facts.audit_events.empty()) {
@@ -284,7 +309,7 @@ const CheckDef& audit_coverage_check() {
                          {"PCI DSS v4.0", "10.2.1"},
                          {"PCI DSS v4.0", "10.2.1.5"},
                          {"GDPR", "Art. 32"}},
-          .needs = {FactKind::customers, FactKind::credentials, FactKind::audit_events},
+          .needs = {FactKind::customers, FactKind::credentials, FactKind::audit_events, FactKind::secret_stores},
       },
       evaluate};
   return def;

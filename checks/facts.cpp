@@ -16,6 +16,8 @@ const char* to_string(FactKind k) {
     case FactKind::api_endpoints: return "api_endpoints";
     case FactKind::file_scans: return "file_scans";
     case FactKind::outbox: return "outbox";
+    case FactKind::secret_stores: return "secret_stores";
+    case FactKind::customer_activity: return "customer_activity";
   }
   return "unknown";
 }

@@ -27,12 +27,15 @@ enum class FactKind : std::uint8_t {
   api_endpoints,
   file_scans,  // leak hits from the files source (leak-scan)
   outbox,      // e-mail delivery health (notification-delivery)
+  customer_activity,  // last sync per customer from the integration's database (sql source)
+  secret_stores,      // whether each secrets store audits access (audit-coverage)
 };
 const char* to_string(FactKind k);
 inline constexpr FactKind kAllFactKinds[] = {
     FactKind::customers,     FactKind::credentials,  FactKind::webhooks,
     FactKind::verifications, FactKind::data_sets,    FactKind::audit_events,
-    FactKind::attestations,  FactKind::api_endpoints, FactKind::file_scans, FactKind::outbox};
+    FactKind::attestations,  FactKind::api_endpoints, FactKind::file_scans, FactKind::outbox,
+    FactKind::customer_activity, FactKind::secret_stores};
 
 enum class CustomerStatus : std::uint8_t { active, offboarding, offboarded };
 const char* to_string(CustomerStatus s);
@@ -108,6 +111,14 @@ struct DataSet {
   bool anonymised = false;
 };
 
+// Sync worker activity reported by a source other than the inventory (the
+// integration's own database). Kept apart from Customer so a failed activity
+// source leaves only the checks that read it incomplete.
+struct CustomerActivity {
+  std::string customer_id;
+  std::optional<Time> last_sync_at;
+};
+
 struct AuditEvent {
   std::string customer_id;
   std::string actor;
@@ -177,6 +188,16 @@ struct OutboxHealth {
   std::vector<DeadMessage> dead;
 };
 
+// Whether a secrets store (e.g. Vault) writes an audit log of who read and
+// changed secrets (audit-coverage). Device names and types only.
+struct SecretStoreAudit {
+  std::string source;  // the source's name, e.g. vault-prod
+  std::string store;   // where, for messages (url without query)
+  bool checked = true;  // false: the devices could not be read (e.g. permission denied)
+  bool audit_enabled = false;
+  std::vector<std::string> devices;  // "file/ (file)"
+};
+
 struct Facts {
   std::vector<Customer> customers;
   std::vector<Credential> credentials;
@@ -187,8 +208,10 @@ struct Facts {
   std::vector<Attestation> attestations;
   std::vector<ApiEndpoint> api_endpoints;
   std::vector<LeakHit> leak_hits;
+  std::vector<CustomerActivity> customer_activity;
   std::vector<SourceStatus> sources;
   OutboxHealth outbox;
+  std::vector<SecretStoreAudit> secret_stores;
 
   // Kinds for which some source failed this cycle.
   bool kind_complete(FactKind k) const;

@@ -25,6 +25,17 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
   }
   if (offboarded.empty()) return out;
 
+  // Latest sync per offboarded customer: the inventory's and any activity
+  // source's (sql sync_activity_query), whichever is later.
+  std::unordered_map<std::string_view, Time> last_sync;
+  auto note_sync = [&](std::string_view id, const std::optional<Time>& t) {
+    if (!t || !offboarded.contains(id)) return;
+    auto [it, inserted] = last_sync.emplace(id, *t);
+    if (!inserted && *t > it->second) it->second = *t;
+  };
+  for (const auto& [id, c] : offboarded) note_sync(id, c->last_sync_at);
+  for (const auto& a : ctx.facts.customer_activity) note_sync(a.customer_id, a.last_sync_at);
+
   std::unordered_set<std::string_view> audited;
   for (const auto& e : ctx.facts.audit_events) {
     if (!offboarded.contains(e.customer_id)) continue;
@@ -88,13 +99,14 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                      c.id),
                          "Record when the customer was offboarded (and by whom) in the customer record."));
     }
-    if (c.offboarded_at && c.last_sync_at && *c.last_sync_at > *c.offboarded_at) {
+    const auto sync = last_sync.find(id);
+    if (c.offboarded_at && sync != last_sync.end() && sync->second > *c.offboarded_at) {
       auto f = make(c, "sync:activity", "sync activity after offboarding",
                     fmt::format("Sync workers ran for customer {} on {}, after it was offboarded on {}.", c.id,
-                                rfc3339(*c.last_sync_at), rfc3339(*c.offboarded_at)),
+                                rfc3339(sync->second), rfc3339(*c.offboarded_at)),
                     "Pause the customer's sync and reconciliation workers and drain its queue; make sync "
                     "attempts for offboarded customers fail loudly.");
-      f.evidence.emplace_back("last_sync_at", rfc3339(*c.last_sync_at));
+      f.evidence.emplace_back("last_sync_at", rfc3339(sync->second));
       out.push_back(std::move(f));
     }
     if (!audited.contains(id)) {
@@ -153,7 +165,7 @@ const CheckDef& offboarding_completeness_check() {
                                .description = "Audit event actions that record an offboarding"}},
           .frameworks = {{"SOC 2", "CC6.2"}, {"SOC 2", "C1.2"}, {"GDPR", "Art. 17"}, {"GDPR", "Art. 5(1)(e)"}},
           .needs = {FactKind::customers, FactKind::credentials, FactKind::webhooks, FactKind::audit_events,
-                    FactKind::data_sets},
+                    FactKind::data_sets, FactKind::customer_activity},
       },
       evaluate};
   return def;

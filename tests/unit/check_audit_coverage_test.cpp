@@ -255,3 +255,57 @@ TEST(AuditCoverageCheck, ToleranceIsConfigurableAndEvidenceHasNoSecret) {
 
 }  // namespace
 }  // namespace complyd::testing
+
+namespace complyd::testing {
+namespace {
+
+SecretStoreAudit store(std::string source, bool checked, std::vector<std::string> devices) {
+  SecretStoreAudit s;
+  s.source = std::move(source);
+  s.store = "https://vault.example.com:8200";
+  s.checked = checked;
+  s.audit_enabled = !devices.empty();
+  s.devices = std::move(devices);
+  return s;
+}
+
+TEST(AuditCoverageSecretStores, StoreWithoutAuditDeviceIsAHighFinding) {
+  Facts f = audited_population();
+  f.secret_stores.push_back(store("vault-prod", true, {}));
+  f.secret_stores.push_back(store("vault-dr", true, {"file/ (file)"}));
+  auto out = run_check("audit-coverage", f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject, "vault-prod:sys/audit");
+  EXPECT_EQ(out[0].customer_id, "");
+  EXPECT_EQ(out[0].severity, Severity::high);
+  EXPECT_EQ(out[0].title, "secret store without an audit device");
+  EXPECT_NE(out[0].detail.find("https://vault.example.com:8200"), std::string::npos) << out[0].detail;
+}
+
+TEST(AuditCoverageSecretStores, UnreadableDevicesAreUnknownNotPassed) {
+  Facts f = audited_population();
+  f.secret_stores.push_back(store("vault-prod", false, {}));
+  auto out = run_check("audit-coverage", f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject, "vault-prod:sys/audit");  // same subject: an open finding stays open
+  EXPECT_EQ(out[0].title, "secret store audit devices unknown");
+  EXPECT_EQ(out[0].severity, Severity::medium);
+}
+
+TEST(AuditCoverageSecretStores, ReportedEvenWithoutAnyAuditEvent) {
+  Facts f = audited_population();
+  f.audit_events.clear();
+  f.secret_stores.push_back(store("vault-prod", true, {}));
+  auto out = run_check("audit-coverage", f);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].subject, "vault-prod:sys/audit");
+  EXPECT_EQ(out[1].subject, "audit:events");
+}
+
+TEST(AuditCoverageSecretStores, NeedsTheSecretStoresKind) {
+  const auto& needs = find_check("audit-coverage")->info.needs;
+  EXPECT_NE(std::find(needs.begin(), needs.end(), FactKind::secret_stores), needs.end());
+}
+
+}  // namespace
+}  // namespace complyd::testing
