@@ -82,7 +82,7 @@ void Daemon::reload() {
   log::set_level(result.config->log_level);
   config_ = std::make_shared<const Config>(std::move(*result.config));
   if (mailer_) mailer_->set_config(config_);
-  if (http_) http_->set_config(config_->http);
+  reload_http();
   CLOG(info) << "configuration reloaded from " << config_path_.string();
   notifier_.reloaded(true);
   if (schedule_changed && !cycle_running_) schedule(next_delay());

@@ -50,6 +50,8 @@ class Daemon {
   std::unique_ptr<notify::DeliveryLoop> mailer_;  // e-mail delivery, on the same worker
   std::unique_ptr<http::Server> http_;  // [http]; handlers read snapshots published by the worker
   void start_http();                    // daemon/http/daemon_http.cpp
+  void reload_http();                   // loop thread: [http] and the ingest routes
+  std::shared_ptr<http::Ingest> ingest_;  // POST /v1/verifications (ingest sources)
   void publish_snapshot();              // worker thread only
   std::atomic<bool> stopping_{false};
   bool cycle_running_ = false;

@@ -37,6 +37,8 @@ nlohmann::json counts(const Facts& f) {
   put("attestations", f.attestations.size());
   put("api_endpoints", f.api_endpoints.size());
   put("leak_hits", f.leak_hits.size());
+  put("secret_stores", f.secret_stores.size());
+  put("customer_activity", f.customer_activity.size());
   return j;
 }
 

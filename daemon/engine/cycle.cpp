@@ -9,6 +9,7 @@
 #include "daemon/log/redact.hpp"
 #include "daemon/notify/outbox.hpp"
 #include "daemon/report/history.hpp"
+#include "daemon/sources/files_source.hpp"
 
 namespace complyd {
 
@@ -59,6 +60,7 @@ Evaluation evaluate_checks(const Facts& facts, Time now, const Config& config) {
         Observed o;
         o.id = finding_id(id, f.customer_id, f.subject);
         o.evidence_json = evidence_json(f);
+        f.evidence = {};  // kept as evidence_json from here on
         o.finding = std::move(f);
         ev.observed.push_back(std::move(o));
       }
@@ -84,7 +86,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // The files source continues where the last committed cycle stopped; its
   // new state is committed with this cycle's findings, or not at all.
   std::optional<FileScanState> file_scans;
-  if (config_.files) file_scans = store_.load_file_scans();
+  if (uses_file_scans(config_)) file_scans = store_.load_file_scans();
   FileScanState* scans = file_scans ? &*file_scans : nullptr;
   const auto sources = make_sources(config_, scans);
   Facts facts = collect_facts(sources, started);
@@ -96,8 +98,11 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   }
   Evaluation ev = evaluate_checks(facts, started, config_);
   out.record.sources = facts.sources;
-  out.record.report_history = std::make_shared<const ReportHistory>(
-      summarize_for_report(facts, started, config_, ev.complete_checks, ev.disabled_checks));
+  // The counters are most of the snapshot; below, only their hourly sums are needed.
+  auto signatures = summarize_signatures(facts, started);
+  facts.verifications = {};
+  out.record.report_history = std::make_shared<const ReportHistory>(summarize_for_report(
+      facts, std::move(signatures), config_, ev.complete_checks, ev.disabled_checks));
   const auto reminder_facts = notify::reminder_facts(facts, config_);
   // The snapshot is the largest thing a cycle holds (counters of 10,000
   // customers over 24 h): anything that needs facts runs above this line.
@@ -147,6 +152,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
     stored.insert_or_assign(std::move(id), std::move(f));
   }
   out.lifecycle.changed.clear();
+  out.lifecycle.only_last_seen.clear();
   out.current.reserve(stored.size());
   for (auto& [id, f] : stored) {
     if (f.status != FindingStatus::resolved) out.current.push_back(std::move(f));

@@ -1,13 +1,28 @@
 // The daemon's HTTP hooks, kept out of daemon/app/daemon.cpp.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "daemon/app/daemon.hpp"
+#include "daemon/http/ingest.hpp"
 #include "daemon/log/log.hpp"
 
 namespace complyd {
 
+namespace {
+bool has_ingest_source(const Config& c) {
+  return std::any_of(c.sources.begin(), c.sources.end(),
+                     [](const SourceConfig& s) { return s.type == "ingest" && s.common.enabled; });
+}
+}  // namespace
+
 void Daemon::start_http() {
-  if (config_->http.listen.empty()) return;
+  if (config_->http.listen.empty()) {
+    if (has_ingest_source(*config_)) {
+      CLOG(warning) << "an ingest source is configured but [http] listen is \"\": receivers cannot push, and the "
+                       "source fails once stale_after passes";
+    }
+    return;
+  }
   http_ = std::make_unique<http::Server>(io_, config_->http);
   try {
     http_->start();
@@ -17,6 +32,7 @@ void Daemon::start_http() {
     http_.reset();
     return;
   }
+  reload_http();
   // The first snapshot before the first cycle, so /v1/ serves the stored state.
   boost::asio::post(worker_, [this] { publish_snapshot(); });
 }
@@ -28,6 +44,22 @@ void Daemon::publish_snapshot() {
   } catch (const std::exception& e) {
     CLOG(error) << "http: snapshot not refreshed (the previous one is served): " << e.what();
   }
+}
+
+}  // namespace complyd
+
+namespace complyd {
+
+// Loop thread: limits, tokens and the ingest routes (stores kept per path).
+void Daemon::reload_http() {
+  if (!http_) return;
+  http_->set_config(config_->http);
+  auto ingest = http::Ingest::from_config(*config_, clock_, ingest_.get());
+  if (!ingest->empty()) {
+    CLOG(info) << "http: POST " << http::kIngestPath << " accepts batches for the ingest source(s)";
+  }
+  http_->set_ingest(ingest);
+  ingest_ = std::move(ingest);
 }
 
 }  // namespace complyd

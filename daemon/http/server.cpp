@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "daemon/http/handlers.hpp"
+#include "daemon/http/ingest.hpp"
 #include "daemon/log/log.hpp"
 
 namespace complyd::http {
@@ -20,6 +23,7 @@ struct Shared {
   std::atomic<std::shared_ptr<const Snapshot>> snapshot;
   std::shared_ptr<const HttpConfig> config;  // loop thread only
   int active = 0;                            // loop thread only
+  std::shared_ptr<Ingest> ingest;            // loop thread only; null: no ingest source
 };
 
 namespace {
@@ -39,15 +43,40 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void read() {
     parser_.emplace();
+    ingest_ = shared_->ingest;
+    if (ingest_ && ingest_->empty()) ingest_.reset();
     parser_->header_limit(static_cast<std::uint32_t>(config_->max_header_bytes));
-    parser_->body_limit(static_cast<std::uint64_t>(config_->max_body_bytes));
+    // Until the headers name the path, the largest body any path accepts;
+    // each path's own limit is applied once they do (on_header).
+    std::uint64_t limit = static_cast<std::uint64_t>(config_->max_body_bytes);
+    if (ingest_) limit = std::max(limit, ingest_->max_batch_bytes());
+    parser_->body_limit(limit);
     // One deadline for the whole request: a client that trickles bytes is
     // cut off at read_timeout however slowly it sends.
     stream_.expires_after(config_->read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    const auto& req = parser_->get();
+    const std::string_view target(req.target().data(), req.target().size());
+    if (ingest_ && target.substr(0, target.find('?')) == kIngestPath) return on_ingest_header();
+    const auto length = parser_->content_length();
+    if (length && *length > static_cast<std::uint64_t>(config_->max_body_bytes)) {
+      return send(error_response(bhttp::status::payload_too_large, req.version(), "request body too large"), true);
+    }
+    parser_->body_limit(static_cast<std::uint64_t>(config_->max_body_bytes));
+    read_body(&Session::on_read);
+  }
+
+  void read_body(void (Session::*next)(beast::error_code, std::size_t)) {
+    if (parser_->is_done()) return (this->*next)({}, 0);
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(next, shared_from_this()));
+  }
+
+  void on_read_error(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset || ec == asio::error::eof) {
       return close();
@@ -58,17 +87,71 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::body_limit) {
       return send(error_response(bhttp::status::payload_too_large, 11, "request body too large"), true);
     }
-    if (ec) {
-      if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-        return send(error_response(bhttp::status::bad_request, 11, "malformed request"), true);
-      }
-      CLOG(debug) << "http: read failed: " << ec.message();
-      return close();
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+      return send(error_response(bhttp::status::bad_request, 11, "malformed request"), true);
     }
+    CLOG(debug) << "http: read failed: " << ec.message();
+    close();
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
     const auto& req = parser_->get();
     const bool keep_alive = req.keep_alive();
     const auto snap = shared_->snapshot.load();
     send(handle_request(req, snap.get(), *config_), !keep_alive);
+  }
+
+  // POST /v1/verifications: method, token, type and declared size are
+  // checked on the headers, so a refused batch is never read.
+  void on_ingest_header() {
+    const auto& req = parser_->get();
+    const unsigned v = req.version();
+    if (req.method() != bhttp::verb::post) {
+      auto res = error_response(bhttp::status::method_not_allowed, v, "only POST is supported on this path");
+      res.set(bhttp::field::allow, "POST");
+      return send(std::move(res), true);
+    }
+    const auto auth = req[bhttp::field::authorization];
+    match_ = ingest_->authenticate(std::string_view(auth.data(), auth.size()));
+    if (!match_) {
+      return send(error_response(bhttp::status::unauthorized, v, "a receiver's bearer token is required"), true);
+    }
+    std::string type(req[bhttp::field::content_type]);
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (type != "application/json") {
+      return send(error_response(bhttp::status::unsupported_media_type, v, "Content-Type must be application/json"),
+                  true);
+    }
+    const auto limit = static_cast<std::uint64_t>(match_->route->settings.max_batch_bytes);
+    const auto length = parser_->content_length();
+    if (length && *length > limit) {
+      return send(error_response(bhttp::status::payload_too_large, v,
+                                 fmt::format("batch larger than {} bytes (max_batch_bytes); split it", limit)),
+                  true);
+    }
+    parser_->body_limit(limit);
+    const auto expect = req[bhttp::field::expect];
+    if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                               [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                 if (ec) return self->close();
+                                 self->read_body(&Session::on_ingest_body);
+                               });
+    }
+    read_body(&Session::on_ingest_body);
+  }
+
+  void on_ingest_body(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    const auto& req = parser_->get();
+    const bool keep_alive = req.keep_alive();
+    ingest_->handle(req, *match_, stream_.get_executor(), [self = shared_from_this(), keep_alive](Response res) {
+      self->send(std::move(res), !keep_alive);
+    });
   }
 
   void send(Response res, bool close_after) {
@@ -113,6 +196,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 4096> drain_{};
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<const HttpConfig> config_;  // the settings this connection started with
+  std::shared_ptr<Ingest> ingest_;            // the ingest routes of the current request
+  std::optional<Ingest::Match> match_;        // its receiver, once authenticated
 };
 
 }  // namespace
@@ -146,6 +231,12 @@ void Server::start() {
 void Server::stop() {
   beast::error_code ignored;
   if (acceptor_.is_open()) acceptor_.close(ignored);
+  // Finish the batch being written; later ones are dropped unanswered (the receiver retries).
+  if (shared_->ingest) shared_->ingest->stop();
+}
+
+void Server::set_ingest(std::shared_ptr<Ingest> ingest) {
+  shared_->ingest = std::move(ingest);
 }
 
 void Server::publish(std::shared_ptr<const Snapshot> snap) { shared_->snapshot.store(std::move(snap)); }

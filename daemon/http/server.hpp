@@ -1,5 +1,6 @@
 // The HTTP endpoint on the daemon's Asio loop (Boost.Beast): /healthz,
-// /metrics, /v1/findings, /v1/report. Sessions read one request at a time
+// /metrics, /v1/findings, /v1/report, and POST /v1/verifications when an
+// ingest source is configured. Sessions read one request at a time
 // (one outstanding read and write per stream) under explicit limits; the
 // handlers read the latest immutable snapshot, so a slow client never
 // touches the database or blocks a cycle.
@@ -18,6 +19,7 @@
 namespace complyd::http {
 
 struct Shared;
+class Ingest;
 
 class Server {
  public:
@@ -30,6 +32,9 @@ class Server {
   void publish(std::shared_ptr<const Snapshot> snap);
   // Loop thread (SIGHUP): tokens and limits; `listen` needs a restart.
   void set_config(const HttpConfig& cfg);
+  // Loop thread: POST /v1/verifications (daemon/http/ingest.hpp); null or
+  // empty: no ingest source, the path is not served.
+  void set_ingest(std::shared_ptr<Ingest> ingest);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
  private:

@@ -12,6 +12,7 @@ namespace complyd {
 
 std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans) {
   std::vector<std::unique_ptr<Source>> out;
+  if (file_scans != nullptr) prune_file_scans(config, *file_scans);
   out.push_back(std::make_unique<InventorySource>(config.inventory));
   if (config.files) {
     // The detector's thresholds are leak-scan's parameters: configured once,
@@ -22,7 +23,7 @@ std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScan
           *config.files, leak_scan_options(cc != config.checks.end() ? cc->second.params : Params{}), file_scans));
     }
   }
-  const SourceContext context{config};
+  const SourceContext context{config, file_scans};
   for (const SourceConfig& sc : config.sources) {
     if (!sc.common.enabled) continue;
     if (const SourceType* t = find_source_type(sc.type)) out.push_back(t->make(sc, context));
@@ -57,7 +58,8 @@ Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time no
       st.rows = static_cast<std::int64_t>(part.customers.size() + part.credentials.size() + part.webhooks.size() +
                                           part.data_sets.size() + part.audit_events.size() +
                                           part.attestations.size() + part.api_endpoints.size() +
-                                          part.leak_hits.size());
+                                          part.leak_hits.size() + part.customer_activity.size() +
+                                          part.secret_stores.size());
       for (const auto& v : part.verifications) st.rows += static_cast<std::int64_t>(v.minutes.size());
       append(facts.customers, part.customers);
       append(facts.credentials, part.credentials);
@@ -68,6 +70,8 @@ Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time no
       append(facts.attestations, part.attestations);
       append(facts.api_endpoints, part.api_endpoints);
       append(facts.leak_hits, part.leak_hits);
+      append(facts.secret_stores, part.secret_stores);
+      append(facts.customer_activity, part.customer_activity);
     } catch (const std::exception& e) {
       st.ok = false;
       st.error = redact(e.what());

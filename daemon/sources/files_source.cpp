@@ -12,7 +12,9 @@
 #include <map>
 #include <system_error>
 
+#include "daemon/config/section.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 
@@ -116,8 +118,23 @@ void merge_hits(std::vector<LeakHit>& into, std::vector<LeakHit>&& more) {
 
 }  // namespace
 
-FilesSource::FilesSource(FilesConfig cfg, LeakScanOptions options, FileScanState* state)
-    : cfg_(std::move(cfg)), options_(std::move(options)), state_(state != nullptr ? state : &own_state_) {}
+FilesSource::FilesSource(FilesConfig cfg, LeakScanOptions options, FileScanState* state, std::string name)
+    : cfg_(std::move(cfg)),
+      options_(std::move(options)),
+      state_(state != nullptr ? state : &own_state_),
+      name_(std::move(name)) {}
+
+bool path_under(const std::string& path, const fs::path& root) {
+  std::string r = root.string();
+  while (r.size() > 1 && r.back() == '/') r.pop_back();
+  if (path == r) return true;
+  if (r == "/") return path.starts_with('/');
+  return path.size() > r.size() && path.starts_with(r) && path[r.size()] == '/';
+}
+
+bool FilesSource::owns(const std::string& path) const {
+  return std::any_of(cfg_.paths.begin(), cfg_.paths.end(), [&](const fs::path& root) { return path_under(path, root); });
+}
 
 void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& problems) {
   stats_ = {};
@@ -306,10 +323,208 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
     }
   }
 
-  *state_ = std::move(next);
+  // Only this source's entries are replaced: other files sources share the state.
+  for (auto it = state_->begin(); it != state_->end();) {
+    it = owns(it->first) ? state_->erase(it) : std::next(it);
+  }
+  state_->merge(next);
   CLOG(debug) << fmt::format("files: {} files, {} read ({} bytes), {} rescanned, {} deferred to the next cycle",
                              stats_.files_seen, stats_.files_read, stats_.bytes_read, stats_.rescans,
                              stats_.deferred);
 }
+
+
+// --- [[sources]] type = "files" ---------------------------------------------
+
+namespace {
+
+Time mtime_of(const struct stat& st) { return Time{Duration{st.st_mtim.tv_sec}}; }
+
+}  // namespace
+
+DataSet retention_data_set(const FilesRetention& r, std::vector<std::string>& problems) {
+  std::error_code ec;
+  const auto st = fs::status(r.path, ec);  // a symlinked root is followed: the operator chose it
+  if (!fs::exists(st)) {
+    throw SourceError(fmt::format("retention path {} does not exist", r.path.string()));
+  }
+  if (!fs::is_directory(st)) throw SourceError(fmt::format("retention path {} is not a directory", r.path.string()));
+  DataSet d;
+  d.customer_id = r.customer_id;
+  d.name = r.name.empty() ? r.path.string() : r.name;
+  d.data_class = r.data_class;
+  d.location = r.path.string();
+  // Every regular file below, by its mtime; symbolic links are not followed.
+  std::vector<fs::path> stack{r.path};
+  while (!stack.empty()) {
+    const fs::path dir = stack.back();
+    stack.pop_back();
+    fs::directory_iterator it(dir, ec);
+    if (ec) {
+      problems.push_back(fmt::format("{}: cannot list the directory ({}); its files are not counted", dir.string(),
+                                     ec.message()));
+      continue;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      struct stat fst {};
+      if (::lstat(it->path().c_str(), &fst) != 0) continue;  // vanished meanwhile
+      if (S_ISDIR(fst.st_mode)) {
+        stack.push_back(it->path());
+      } else if (S_ISREG(fst.st_mode)) {
+        ++d.record_count;
+        const Time t = mtime_of(fst);
+        if (!d.oldest_record_at || t < *d.oldest_record_at) d.oldest_record_at = t;
+        if (!d.newest_record_at || t > *d.newest_record_at) d.newest_record_at = t;
+      }
+    }
+    if (ec) problems.push_back(fmt::format("{}: listing the directory stopped ({})", dir.string(), ec.message()));
+  }
+  return d;
+}
+
+namespace {
+
+const FilesSourceSettings* files_settings_of(const SourceConfig& sc) {
+  return sc.type == "files" && sc.settings ? dynamic_cast<const FilesSourceSettings*>(sc.settings.get()) : nullptr;
+}
+
+// Every enabled files source's paths: [files] first, then [[sources]] in file order.
+std::vector<std::pair<std::string, const std::vector<fs::path>*>> file_source_roots(const Config& config) {
+  std::vector<std::pair<std::string, const std::vector<fs::path>*>> out;
+  if (config.files) out.emplace_back("files", &config.files->paths);
+  for (const auto& sc : config.sources) {
+    if (!sc.common.enabled) continue;
+    if (const auto* fs_ = files_settings_of(sc)) out.emplace_back(sc.name, &fs_->files.paths);
+  }
+  return out;
+}
+
+class ConfiguredFilesSource final : public ConfiguredSource {
+ public:
+  ConfiguredFilesSource(const SourceConfig& c, const SourceContext& ctx)
+      : ConfiguredSource(c), retention_(c.as<FilesSourceSettings>().retention) {
+    const auto& settings = c.as<FilesSourceSettings>();
+    if (settings.files.paths.empty()) return;
+    auto cc = ctx.config.checks.find("leak-scan");
+    if (cc != ctx.config.checks.end() && !cc->second.enabled) return;  // a disabled leak-scan reads no files
+    // Two sources scanning one file would share (and fight over) its scan
+    // state: the later one in the file refuses to run.
+    for (const auto& [other, roots] : file_source_roots(ctx.config)) {
+      if (other == c.name) break;
+      for (const auto& mine : settings.files.paths) {
+        for (const auto& theirs : *roots) {
+          if (path_under(mine.string(), theirs) || path_under(theirs.string(), mine)) {
+            overlap_ = fmt::format("path {} overlaps {} of the files source '{}'; each file may belong to one "
+                                   "files source only",
+                                   mine.string(), theirs.string(), other);
+          }
+        }
+      }
+    }
+    scanner_.emplace(settings.files, leak_scan_options(cc != ctx.config.checks.end() ? cc->second.params : Params{}),
+                     ctx.file_scans, c.name);
+  }
+
+  std::vector<FactKind> provides() const override {
+    std::vector<FactKind> out;
+    if (scanner_) out.push_back(FactKind::file_scans);
+    if (!retention_.empty()) out.push_back(FactKind::data_sets);
+    return out;
+  }
+
+  void collect(Facts& into, Time now, std::vector<std::string>& problems) override {
+    if (!overlap_.empty()) throw SourceError(overlap_);
+    for (const auto& r : retention_) into.data_sets.push_back(retention_data_set(r, problems));
+    // Last: the scan updates the shared state, which must only change when
+    // the whole source succeeds.
+    if (scanner_) scanner_->collect(into, now, problems);
+  }
+
+ private:
+  std::vector<FilesRetention> retention_;
+  std::optional<FilesSource> scanner_;
+  std::string overlap_;
+};
+
+std::shared_ptr<const SourceSettings> parse_files(cfg::Section& s, const fs::path& base) {
+  auto out = std::make_shared<FilesSourceSettings>();
+  auto& d = s.diagnostics();
+  FilesConfig& fc = out->files;
+  if (auto v = s.string_list("paths")) {
+    for (const auto& p : *v) {
+      if (p.empty()) {
+        d.add(s.raw().get("paths")->source(), fmt::format("{}: an entry is empty", s.path("paths")));
+        continue;
+      }
+      const fs::path pp(p);
+      fc.paths.push_back(pp.is_absolute() ? pp : base / pp);
+    }
+  }
+  for (const char* key : {"exclude", "log_globs"}) {
+    auto v = s.string_list(key);
+    if (!v) continue;
+    if (std::any_of(v->begin(), v->end(), [](const std::string& g) { return g.empty(); })) {
+      d.add(s.raw().get(key)->source(), fmt::format("{}: a pattern is empty", s.path(key)));
+    }
+    (std::string_view(key) == "exclude" ? fc.exclude : fc.log_globs) = *v;
+  }
+  if (auto v = s.integer("max_bytes_per_cycle", 4096, std::int64_t{1} << 40)) fc.max_bytes_per_cycle = *v;
+  for (auto& r : s.tables("retention")) {
+    FilesRetention fr;
+    if (auto p = r.path_value("path", base)) {
+      fr.path = *p;
+    } else if (!r.raw().contains("path")) {
+      d.add(r.where(), fmt::format("{}: 'path' is required (the directory whose files are counted)", r.name()));
+    }
+    if (auto v = r.string("data_class"); v && !v->empty()) {
+      fr.data_class = *v;
+    } else if (!r.raw().contains("data_class") || (v && v->empty())) {
+      d.add(r.where(), fmt::format("{}: 'data_class' is required (e.g. \"worker_log_hot\"; see "
+                                   "[checks.retention-window.max_age])",
+                                   r.name()));
+    }
+    if (auto v = r.string("customer_id")) fr.customer_id = *v;
+    if (auto v = r.string("name")) fr.name = *v;
+    r.finish();
+    if (!fr.path.empty() && !fr.data_class.empty()) out->retention.push_back(std::move(fr));
+  }
+  if (!s.raw().contains("paths") && !s.raw().contains("retention")) {
+    d.add(s.where(), fmt::format("{}: set 'paths' (files to scan for leaks), 'retention' (directories whose file "
+                                 "ages are checked), or both",
+                                 s.name()));
+  }
+  return out;
+}
+
+std::unique_ptr<Source> make_files(const SourceConfig& c, const SourceContext& ctx) {
+  return std::make_unique<ConfiguredFilesSource>(c, ctx);
+}
+
+}  // namespace
+
+bool uses_file_scans(const Config& config) {
+  for (const auto& [name, roots] : file_source_roots(config)) {
+    if (!roots->empty()) return true;
+  }
+  return false;
+}
+
+void prune_file_scans(const Config& config, FileScanState& state) {
+  const auto roots = file_source_roots(config);
+  for (auto it = state.begin(); it != state.end();) {
+    const bool covered = std::any_of(roots.begin(), roots.end(), [&](const auto& r) {
+      return std::any_of(r.second->begin(), r.second->end(),
+                         [&](const fs::path& root) { return path_under(it->first, root); });
+    });
+    it = covered ? std::next(it) : state.erase(it);
+  }
+}
+
+extern const SourceType kFilesSourceType{
+    "files",
+    "files on this host: leak scanning (like [files]) and file-age retention per directory",
+    parse_files,
+    make_files,
+};
 
 }  // namespace complyd

@@ -14,6 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "checks/leak_patterns.hpp"
 #include "daemon/config/config.hpp"
@@ -35,13 +38,17 @@ class FilesSource final : public Source {
   // `state` is read at the start of collect() and replaced, only when
   // collect() succeeds, with the state after this cycle. nullptr: the source
   // keeps its own (in-memory) state.
-  FilesSource(FilesConfig cfg, LeakScanOptions options, FileScanState* state);
+  // Several files sources may share one state: each replaces only the
+  // entries under its own paths (owns()).
+  FilesSource(FilesConfig cfg, LeakScanOptions options, FileScanState* state, std::string name = "files");
   const std::string& name() const override { return name_; }
   const std::string& type() const override { return type_; }
   std::vector<FactKind> provides() const override { return {FactKind::file_scans}; }
   void collect(Facts& into, Time now, std::vector<std::string>& problems) override;
 
   const FilesScanStats& last_stats() const { return stats_; }
+  // Whether a state entry's path lies under one of this source's paths.
+  bool owns(const std::string& path) const;
 
   // Longest line kept back as "partial": a longer run without a newline is
   // scanned as it is.
@@ -55,8 +62,38 @@ class FilesSource final : public Source {
   FileScanState own_state_;
   FileScanState* state_;
   FilesScanStats stats_;
-  std::string name_ = "files";
+  std::string name_;
   std::string type_ = "files";
 };
+
+// [[sources]] type = "files": the [files] keys, for more than one set of
+// paths, plus file-based retention: each retention directory becomes a
+// DataSet (files counted, oldest and newest by mtime) for retention-window.
+struct FilesRetention {
+  std::filesystem::path path;  // a directory, walked recursively (symlinks not followed)
+  std::string data_class;
+  std::string customer_id;     // "" for shared data
+  std::string name;            // the DataSet's name; default: data_class + ":" + path
+};
+
+struct FilesSourceSettings final : SourceSettings {
+  FilesConfig files;  // paths empty: no leak scanning, retention only
+  std::vector<FilesRetention> retention;
+};
+
+// True when a path equals `root` or lies below it.
+bool path_under(const std::string& path, const std::filesystem::path& root);
+
+// Any enabled files source at all ([files] or [[sources]] type "files"): the
+// cycle then loads and commits the shared FileScanState.
+bool uses_file_scans(const Config& config);
+
+// Drops state entries no configured files source covers any more (paths
+// removed from the configuration).
+void prune_file_scans(const Config& config, FileScanState& state);
+
+// The DataSet of one retention directory; throws SourceError when the
+// directory is missing, unlistable entries go to `problems`.
+DataSet retention_data_set(const FilesRetention& r, std::vector<std::string>& problems);
 
 }  // namespace complyd

@@ -16,6 +16,10 @@ extern const SourceType kFilesSourceType;
 const std::vector<const SourceType*>& source_types() {
   static const std::vector<const SourceType*> all{
       // Filled in as the types land.
+      &kPlatformSourceType, &kPrometheusSourceType,
+      &kIngestSourceType,
+      &kSqlSourceType, &kFilesSourceType,
+      &kVaultSourceType, &kAwsSecretsManagerSourceType,
   };
   return all;
 }

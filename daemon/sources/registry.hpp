@@ -16,6 +16,7 @@ namespace complyd {
 
 struct SourceContext {
   const Config& config;  // e.g. the state database path for the ingest source
+  FileScanState* file_scans = nullptr;  // the cycle's persisted files-source state (files type)
 };
 
 struct SourceType {
