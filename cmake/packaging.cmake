@@ -41,6 +41,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/architectur
               ${CMAKE_SOURCE_DIR}/docs/configuration.md ${CMAKE_SOURCE_DIR}/docs/checks.md
               ${CMAKE_SOURCE_DIR}/docs/inventory.md ${CMAKE_SOURCE_DIR}/docs/findings-format.md
               ${CMAKE_SOURCE_DIR}/docs/operations.md ${CMAKE_SOURCE_DIR}/docs/security.md
+              ${CMAKE_SOURCE_DIR}/docs/sources.md ${CMAKE_SOURCE_DIR}/docs/notifications.md
+              ${CMAKE_SOURCE_DIR}/docs/report-format.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The default configuration: commented, incomplete on purpose (no [inventory]),
