@@ -10,6 +10,7 @@
 #include "daemon/sources/platform_source.hpp"
 #include "daemon/util/time.hpp"
 #include "harness.hpp"
+#include "source_fixture.hpp"
 #include "stub_http.hpp"
 
 namespace complyd::itest {
@@ -18,32 +19,6 @@ namespace {
 using nlohmann::json;
 
 const Time kNow = *parse_time(kDemoNow);
-
-std::unique_ptr<Source> make_source(const TempDir& dir, const std::string& toml, Config& keep) {
-  auto r = parse_config("[inventory]\npath = \"inventory.db\"\n" + toml, dir / "complyd.toml");
-  std::string all;
-  for (const auto& p : r.problems) all += p.to_string() + "\n";
-  if (!r.ok()) throw std::runtime_error(all);
-  keep = *r.config;
-  const SourceConfig& sc = keep.sources.at(0);
-  return find_source_type(sc.type)->make(sc, SourceContext{keep});
-}
-
-std::string thrown(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
-}
-
-std::string all_problems(const std::string& toml) {
-  auto r = parse_config("[inventory]\npath = \"i.db\"\n" + toml, "/x/c.toml");
-  std::string all;
-  for (const auto& p : r.problems) all += p.to_string() + "\n";
-  return all;
-}
 
 json raise_hook(int id, const std::string& url, const json& status) {
   return {{"id", id},
@@ -269,15 +244,15 @@ TEST(PlatformGeneric, NextLinkToAnotherHostIsRefused) {
 }
 
 TEST(PlatformConfig, ValidatesPresetMappingAndUrls) {
-  std::string m = all_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\n");
+  std::string m = config_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\n");
   EXPECT_NE(m.find("'preset' is required"), std::string::npos) << m;
-  m = all_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\npreset = \"raise\"\ntokens_dir = \"t\"\n"
+  m = config_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\npreset = \"raise\"\ntokens_dir = \"t\"\n"
                    "base_url = \"http://raise.example\"\nitems_pointer = \"/x\"\napi_token = \"abc\"\n");
   EXPECT_NE(m.find("sources[1].base_url: must be https://"), std::string::npos) << m;
   EXPECT_NE(m.find("sources[1].items_pointer: only with preset = \"generic\""), std::string::npos) << m;
   EXPECT_NE(m.find("secrets are not accepted inline"), std::string::npos) << m;
   EXPECT_EQ(m.find("abc"), std::string::npos) << m;
-  m = all_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\npreset = \"generic\"\ntokens_dir = \"t\"\n"
+  m = config_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\npreset = \"generic\"\ntokens_dir = \"t\"\n"
                    "base_url = \"https://api.example\"\npath = \"/hooks\"\nid_pointer = \"id\"\nurl_pointer = \"/u\"\n"
                    "status_pointer = \"/s\"\nauth = \"basic\"\npage_size_param = \"n\"\n");
   EXPECT_NE(m.find("sources[1].id_pointer: 'id' is not a JSON pointer"), std::string::npos) << m;
@@ -285,7 +260,7 @@ TEST(PlatformConfig, ValidatesPresetMappingAndUrls) {
   EXPECT_NE(m.find("sources[1].auth: 'basic' is not"), std::string::npos) << m;
   EXPECT_NE(m.find("sources[1].page_size_param: needs page_param"), std::string::npos) << m;
   // The presets' defaults need only the tokens.
-  EXPECT_EQ(all_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\npreset = \"virtuous\"\ntokens_dir = \"t\"\n"),
+  EXPECT_EQ(config_problems("[[sources]]\nname = \"p\"\ntype = \"platform\"\npreset = \"virtuous\"\ntokens_dir = \"t\"\n"),
             "");
   EXPECT_EQ(platform_preset("virtuous").url_pointer, "/payloadUrl");
 }

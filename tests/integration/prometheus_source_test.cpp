@@ -11,6 +11,7 @@
 #include "daemon/util/time.hpp"
 #include "harness.hpp"
 #include "prometheus_fixture.hpp"
+#include "source_fixture.hpp"
 #include "stub_http.hpp"
 
 namespace complyd::itest {
@@ -20,26 +21,6 @@ using nlohmann::json;
 
 const Time kNow = *parse_time(kDemoNow);
 const std::int64_t kNowS = to_unix(kNow);
-
-// One configured source of the given TOML (after [inventory]).
-std::unique_ptr<Source> make_source(const TempDir& dir, const std::string& toml, Config& keep) {
-  auto r = parse_config("[inventory]\npath = \"inventory.db\"\n" + toml, dir / "complyd.toml");
-  std::string all;
-  for (const auto& p : r.problems) all += p.to_string() + "\n";
-  if (!r.ok()) throw std::runtime_error(all);
-  keep = *r.config;
-  const SourceConfig& sc = keep.sources.at(0);
-  return find_source_type(sc.type)->make(sc, SourceContext{keep});
-}
-
-std::string thrown(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
-}
 
 std::string matrix(const std::string& customer, const std::vector<std::pair<std::int64_t, std::string>>& values) {
   json v = json::array();
