@@ -7,6 +7,7 @@
 
 #include "daemon/engine/cycle.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/sources/http_client.hpp"
 
 namespace complyd {
 
@@ -138,6 +139,7 @@ void Daemon::start_cycle() {
 
 void Daemon::stop() {
   stopping_ = true;
+  request_sources_stop();  // a cycle collecting from a slow source stops now, not at its deadline
   notifier_.stopping("stopping");
   timer_.cancel();
   if (mailer_) mailer_->stop();

@@ -197,7 +197,7 @@ const SourceType kAwsSecretsManagerSourceType{
 AwsSecretsManagerSource::AwsSecretsManagerSource(const SourceConfig& c, HttpClient::Sleep sleep)
     : ConfiguredSource(c),
       s_(c.as<AwsSecretsManagerSettings>()),
-      sleep_(sleep ? sleep : [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }),
+      sleep_(sleep ? sleep : HttpClient::Sleep(interruptible_sleep)),
       http_(c.name, c.common, sleep_) {}
 
 void AwsSecretsManagerSource::collect(Facts& into, Time /*now*/, std::vector<std::string>& problems) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,10 @@
 namespace complyd {
 
 namespace {
+
+std::atomic<bool> g_stop{false};
+
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return g_stop.load() ? 1 : 0; }
 
 struct Received {
   std::string body;
@@ -94,6 +99,18 @@ std::string curl_hint(CURLcode c) {
 
 }  // namespace
 
+void request_sources_stop(bool stop) { g_stop = stop; }
+bool sources_stop_requested() { return g_stop.load(); }
+
+void interruptible_sleep(std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!g_stop.load()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100)));
+  }
+}
+
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
     if (k == name) return v;
@@ -102,7 +119,7 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 
 HttpClient::HttpClient(std::string source, SourceCommon common, Sleep sleep)
     : source_(std::move(source)), common_(std::move(common)), sleep_(std::move(sleep)) {
-  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!sleep_) sleep_ = interruptible_sleep;
   curl_ = curl_easy_init();
   if (curl_ == nullptr) throw SourceError(source_ + ": cannot initialise libcurl");
   deadline_ = std::chrono::steady_clock::now() + common_.deadline;
@@ -126,6 +143,7 @@ HttpResponse HttpClient::send(const HttpRequest& req) {
   const std::string what = describe(req);
   last_attempts_ = 0;
   for (int attempt = 1;; ++attempt) {
+    if (g_stop.load()) throw SourceError(fmt::format("{}: {}: stopped: complyd is shutting down", source_, what));
     const auto left = remaining();
     if (left.count() <= 0) {
       throw SourceError(fmt::format("{}: {}: the source deadline ({} s) passed; raise 'deadline' or check why the "
@@ -155,6 +173,8 @@ HttpResponse HttpClient::send(const HttpRequest& req) {
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     if (headers != nullptr) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     if (req.method == "POST") {
       curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -178,6 +198,9 @@ HttpResponse HttpClient::send(const HttpRequest& req) {
     if (got.too_large) {
       throw SourceError(fmt::format("{}: {}: response larger than {} MiB; narrow the query or page size", source_,
                                     what, kMaxBody >> 20));
+    }
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+      throw SourceError(fmt::format("{}: {}: stopped: complyd is shutting down", source_, what));
     }
     if (rc != CURLE_OK) {
       failure = fmt::format("{} ({})", curl_hint(rc), curl_easy_strerror(rc));

@@ -83,6 +83,14 @@ class HttpClient {
   std::int64_t requests_ = 0;
 };
 
+// Shutdown: SIGTERM must not wait out a source's deadline. Once a stop is
+// requested, requests in flight are aborted, retry waits are cut short and
+// the source fails with "complyd is shutting down" (the cycle is abandoned).
+void request_sources_stop(bool stop = true);
+bool sources_stop_requested();
+// Sleeps up to `d`, returning early when a stop is requested.
+void interruptible_sleep(std::chrono::milliseconds d);
+
 // Parses a response body; malformed or truncated JSON throws SourceError
 // naming `what` and the byte offset, never the body.
 nlohmann::json parse_json_body(const HttpResponse& response, std::string_view source, std::string_view what);

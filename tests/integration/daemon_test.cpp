@@ -12,6 +12,7 @@
 #include "daemon/store/sqlite.hpp"
 #include "harness.hpp"
 #include "process.hpp"
+#include "stub_http.hpp"
 
 
 namespace complyd::itest {
@@ -84,6 +85,28 @@ TEST(Daemon, SigintDuringStartupStopsWithExit0) {
   ASSERT_TRUE(eventually([&] { return read_file(err).find("complyd started") != std::string::npos; }, 10s));
   p.signal(SIGINT);
   EXPECT_EQ(p.wait_exit(5s), 0) << read_file(err);
+}
+
+// SIGTERM while a source is waiting on a slow server: the request is aborted
+// and the cycle abandoned at once, not after the source's 5-minute deadline
+// (systemd would SIGKILL after TimeoutStopSec=1min).
+TEST(Daemon, SigtermDuringASlowSourceStopsAtOnce) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  StubHttpServer vault([](const StubRequest&) { return StubResponse{200, "{}", {}, 6s}; });
+  write_file(d / "vault-token", "hvs.daemon-test-token\n");
+  const auto config = d / "complyd.toml";
+  write_file(config, read_file(config) + "\n[[sources]]\nname = \"vault-slow\"\ntype = \"vault\"\nurl = \"" +
+                         vault.url() + "\"\nprefix = \"raise\"\ntoken_file = \"vault-token\"\ntimeout = \"2m\"\n");
+  const auto err = d / "daemon.err";
+  Process p({"run", "--config", config.string()}, err);
+  ASSERT_TRUE(eventually([&] { return vault.count() >= 1; }, 20s)) << read_file(err);
+  const auto t0 = std::chrono::steady_clock::now();
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait_exit(5s), 0) << read_file(err);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_NE(read_file(err).find("shutting down"), std::string::npos) << read_file(err);
+  EXPECT_EQ(cycles(d / "state.db"), 0) << "the interrupted cycle must not be committed";
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // messages that never echo bodies or tokens.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/http_client.hpp"
 #include "tests/integration/stub_http.hpp"
@@ -165,6 +167,34 @@ TEST(HttpClient, SigV4SignsWithAnAuthorizationHeader) {
   EXPECT_NE(auth.find("Signature="), std::string::npos);
   EXPECT_EQ(auth.find("secretkeycanary"), std::string::npos);
   EXPECT_FALSE(req.header("x-amz-date").empty());
+}
+
+TEST(HttpClient, ShutdownAbortsARequestInFlightAndCutsWaitsShort) {
+  StubHttpServer srv([&](const StubRequest& r) {
+    return StubResponse{200, "{}", {}, std::chrono::milliseconds(r.path() == "/v1/sys/audit" ? 1500 : 0)};
+  });
+  SourceCommon common = fast();
+  common.timeout = Duration{10};
+  HttpClient c("vault", common);
+  c.start();
+  std::thread stopper([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    request_sources_stop();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string msg = thrown([&] { c.send({.url = srv.url() + "/v1/sys/audit"}); });
+  const auto took = std::chrono::steady_clock::now() - t0;
+  stopper.join();
+  EXPECT_NE(msg.find("vault: GET " + srv.url() + "/v1/sys/audit: stopped: complyd is shutting down"), std::string::npos)
+      << msg;
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+  // Later requests and retry waits do not start.
+  EXPECT_NE(thrown([&] { c.send({.url = srv.url() + "/x"}); }).find("shutting down"), std::string::npos);
+  const auto s0 = std::chrono::steady_clock::now();
+  interruptible_sleep(std::chrono::milliseconds(5000));
+  EXPECT_LT(std::chrono::steady_clock::now() - s0, std::chrono::milliseconds(500));
+  request_sources_stop(false);
+  EXPECT_EQ(c.send({.url = srv.url() + "/y"}).status, 200);
 }
 
 TEST(HttpClientUrls, OnlyHttpsOrLoopbackHttp) {
