@@ -18,6 +18,7 @@
 #include "daemon/util/crypto.hpp"
 #include "daemon/util/time.hpp"
 #include "harness.hpp"
+#include "raw_http.hpp"
 #include "process.hpp"
 
 namespace complyd::itest {
@@ -29,41 +30,6 @@ using nlohmann::json;
 const std::string kToken = "CANARY-ingest-token-7f3a9c2e51";     // worker-eu
 const std::string kToken2 = "second-receiver-token-0b8d44e1";    // worker-us
 const std::string kReadToken = "read-only-http-token-5521aa90";  // [http] token_sha256: GET /v1/ only
-
-int connect_to(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval tv{15, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    const auto n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
-
-std::string raw(int port, const std::string& request) {
-  const int fd = connect_to(port);
-  if (fd < 0) return "connect failed";
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  auto out = read_all(fd);
-  close(fd);
-  return out;
-}
 
 std::string post(int port, const std::string& body, const std::string& token,
                  const std::string& type = "application/json", const std::string& extra_headers = "") {

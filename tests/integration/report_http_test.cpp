@@ -18,6 +18,7 @@
 
 #include "daemon/util/crypto.hpp"
 #include "harness.hpp"
+#include "raw_http.hpp"
 
 extern char** environ;
 
@@ -278,42 +279,6 @@ class Daemon {
   fs::path err_;
   pid_t pid_ = -1;
 };
-
-int connect_to(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval tv{15, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    const auto n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
-
-// One raw request over a fresh connection ("Connection: close"); the whole response.
-std::string raw(int port, const std::string& request) {
-  const int fd = connect_to(port);
-  if (fd < 0) return "connect failed";
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  auto out = read_all(fd);
-  close(fd);
-  return out;
-}
 
 std::string get(int port, const std::string& target, const std::string& token = "") {
   std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
