@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/cli.hpp"
+#include "daemon/log/redact.hpp"
 #include "daemon/sources/registry.hpp"
 #include "daemon/sources/source.hpp"
 
@@ -73,7 +74,8 @@ int test_sources(const State& st, const SourcesOpts& o) {
     if (!status.ok) j["error"] = status.error;
     if (!status.problems.empty()) {
       nlohmann::json p = nlohmann::json::array();
-      for (std::size_t i = 0; i < status.problems.size() && i < 10; ++i) p.push_back(status.problems[i]);
+      // stdout does not pass the log sink's redaction.
+      for (std::size_t i = 0; i < status.problems.size() && i < 10; ++i) p.push_back(redact(status.problems[i]));
       j["first_problems"] = p;
     }
     out.push_back(std::move(j));

@@ -137,6 +137,27 @@ audit_events_query = "SELECT customer AS customer_id, who AS actor, what AS acti
   EXPECT_TRUE(contains(c.problems, "audit_events_query row 3: actor is NULL; row skipped"));
 }
 
+// `sources test` prints rejected rows on stdout, which the log sink's
+// redaction does not see: a secret-shaped value in a bad row stays hidden.
+TEST_F(SqlSqlite, SourcesTestRedactsRejectedRows) {
+  {
+    sql::Db db(dir_ / "app.db", sql::OpenMode::read_write_create);
+    db.exec("INSERT INTO audit VALUES ('cust_d', 'ops:eve', 'token_read', NULL, 'password=Hunter2xyz')");
+  }
+  write_file(dir_ / "complyd.toml",
+             "[inventory]\npath = \"inventory.db\"\n" +
+                 source("audit_events_query = \"SELECT customer AS customer_id, who AS actor, what AS action, "
+                        "obj AS resource, at FROM audit ORDER BY customer\"\n"));
+  for (const char* format : {"text", "json"}) {
+    auto r = run(dir_, {"sources", "test", "--config", (dir_ / "complyd.toml").string(), "--source", "app-db",
+                        "--format", format});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("audit_events_query row 4"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("Hunter2xyz"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find("Hunter2xyz"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(SqlSqlite, WrongColumnsFailTheSourceNamingExpectedAndGot) {
   auto c = collect_one(dir_, source(
       "data_sets_query = \"SELECT customer AS customer_id, 'x' AS name, 'dead_letter' AS data_class, "
