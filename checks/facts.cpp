@@ -4,6 +4,71 @@
 
 namespace complyd {
 
+namespace {
+
+void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+
+// Reads one varint; a truncated one (never written by PackedMinutes) ends the input.
+bool get_varint(const std::uint8_t*& at, const std::uint8_t* end, std::uint64_t& v) {
+  v = 0;
+  for (int shift = 0; at != end && shift < 64; shift += 7) {
+    const std::uint8_t b = *at++;
+    v |= std::uint64_t{b & 0x7fu} << shift;
+    if ((b & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// Deltas wrap in 64 bits, so every int64 minute round-trips.
+PackedMinutes::PackedMinutes(std::span<const VerificationMinute> minutes) : count_(minutes.size()) {
+  bytes_.reserve(minutes.size() * 5 + 8);
+  std::uint64_t prev = 0;
+  for (const auto& m : minutes) {
+    const auto delta = static_cast<std::int64_t>(static_cast<std::uint64_t>(m.minute) - prev);
+    put_varint(bytes_, (static_cast<std::uint64_t>(delta) << 1) ^ static_cast<std::uint64_t>(delta >> 63));
+    put_varint(bytes_, m.ok);
+    put_varint(bytes_, m.fail);
+    put_varint(bytes_, m.unsigned_processed);
+    prev = static_cast<std::uint64_t>(m.minute);
+  }
+  bytes_.shrink_to_fit();
+}
+
+void PackedMinutes::const_iterator::load() {
+  std::uint64_t z = 0, ok = 0, fail = 0, uns = 0;
+  if (at_ == end_ || !get_varint(at_, end_, z) || !get_varint(at_, end_, ok) || !get_varint(at_, end_, fail) ||
+      !get_varint(at_, end_, uns)) {
+    *this = const_iterator{};
+    return;
+  }
+  const std::uint64_t delta = (z >> 1) ^ (~(z & 1) + 1);
+  current_.minute = static_cast<std::int64_t>(static_cast<std::uint64_t>(current_.minute) + delta);
+  current_.ok = static_cast<std::uint32_t>(ok);
+  current_.fail = static_cast<std::uint32_t>(fail);
+  current_.unsigned_processed = static_cast<std::uint32_t>(uns);
+  done_ = false;
+}
+
+void PackedMinutes::decode_into(std::vector<VerificationMinute>& out) const {
+  out.clear();
+  out.reserve(count_);
+  for (const auto m : *this) out.push_back(m);
+}
+
+std::vector<VerificationMinute> PackedMinutes::decode() const {
+  std::vector<VerificationMinute> out;
+  decode_into(out);
+  return out;
+}
+
 const char* to_string(FactKind k) {
   switch (k) {
     case FactKind::customers: return "customers";

@@ -3,8 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -85,17 +89,72 @@ struct WebhookSubscription {
   std::optional<Time> created_at;
 };
 
-// Per-customer per-minute webhook signature verification counters, sorted by
-// minute. Kept compact: the scale target is 14.4M rows.
+// Per-customer per-minute webhook signature verification counters.
 struct VerificationMinute {
   std::int64_t minute = 0;  // unix seconds / 60
   std::uint32_t ok = 0;
   std::uint32_t fail = 0;
   std::uint32_t unsigned_processed = 0;
 };
+
+// A series of minutes held packed: the scale target is 14.4M rows, which as
+// 24-byte structs would be most of a cycle's memory. Each minute is stored as
+// varints (the zigzag delta from the previous minute, then the three
+// counters): about 4 bytes for a typical minute. Any values round-trip,
+// including unsorted or duplicate minutes (the check normalises them).
+// Read it by iterating (decodes on the fly) or with decode().
+class PackedMinutes {
+ public:
+  class const_iterator {
+   public:
+    using value_type = VerificationMinute;
+    using difference_type = std::ptrdiff_t;
+    using reference = VerificationMinute;
+    using iterator_category = std::input_iterator_tag;
+    const_iterator() = default;
+    VerificationMinute operator*() const { return current_; }
+    const VerificationMinute* operator->() const { return &current_; }
+    const_iterator& operator++() {
+      load();
+      return *this;
+    }
+    void operator++(int) { load(); }
+    bool operator==(const const_iterator& o) const { return at_ == o.at_ && done_ == o.done_; }
+
+   private:
+    friend class PackedMinutes;
+    const_iterator(const std::uint8_t* at, const std::uint8_t* end) : at_(at), end_(end) { load(); }
+    void load();
+    const std::uint8_t* at_ = nullptr;
+    const std::uint8_t* end_ = nullptr;
+    bool done_ = true;
+    VerificationMinute current_{};
+  };
+
+  PackedMinutes() = default;
+  PackedMinutes(std::span<const VerificationMinute> minutes);  // NOLINT: implicit, like a vector
+  PackedMinutes(std::initializer_list<VerificationMinute> minutes)
+      : PackedMinutes(std::span<const VerificationMinute>(minutes.begin(), minutes.size())) {}
+  PackedMinutes(const std::vector<VerificationMinute>& minutes)  // NOLINT
+      : PackedMinutes(std::span<const VerificationMinute>(minutes)) {}
+
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::size_t packed_bytes() const { return bytes_.size(); }
+  const_iterator begin() const { return {bytes_.data(), bytes_.data() + bytes_.size()}; }
+  const_iterator end() const { return {}; }
+  // The minutes, in stored order, into a reused buffer (cleared first).
+  void decode_into(std::vector<VerificationMinute>& out) const;
+  std::vector<VerificationMinute> decode() const;
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  std::size_t count_ = 0;
+};
+
 struct VerificationSeries {
   std::string customer_id;
-  std::vector<VerificationMinute> minutes;
+  PackedMinutes minutes;
 };
 
 // A body of stored data with the age of its oldest record, for retention and

@@ -34,15 +34,15 @@ Time minute_start(std::int64_t minute) { return Time{Duration{minute * 60}}; }
 
 std::string percent(double rate) { return fmt::format("{:.2f}%", rate * 100.0); }
 
-// The series as strictly increasing minutes. The source delivers it sorted;
-// anything else is sorted into `scratch` and duplicate minutes are merged.
+// The series as strictly increasing minutes, decoded into `scratch`. The
+// source delivers it sorted; anything else is sorted and duplicate minutes
+// are merged.
 std::span<const VerificationMinute> normalized(const VerificationSeries& s, std::vector<VerificationMinute>& scratch) {
-  const auto& ms = s.minutes;
-  const bool ordered = std::adjacent_find(ms.begin(), ms.end(), [](const auto& a, const auto& b) {
+  s.minutes.decode_into(scratch);
+  const bool ordered = std::adjacent_find(scratch.begin(), scratch.end(), [](const auto& a, const auto& b) {
                          return a.minute >= b.minute;
-                       }) == ms.end();
-  if (ordered) return ms;
-  scratch = ms;
+                       }) == scratch.end();
+  if (ordered) return scratch;
   std::stable_sort(scratch.begin(), scratch.end(), [](const auto& a, const auto& b) { return a.minute < b.minute; });
   std::size_t out = 0;
   for (std::size_t i = 0; i < scratch.size(); ++i) {

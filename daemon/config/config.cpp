@@ -268,6 +268,7 @@ Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
   }
   if (auto s = top.table("audit")) {
     if (auto v = s->string("fail_on", kSeverities)) c.fail_on = *severity_from(*v);
+    if (auto v = s->integer("workers", 1, 256)) c.workers = static_cast<unsigned>(*v);
     s->finish();
   }
   if (auto s = top.table("log")) {

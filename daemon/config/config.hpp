@@ -11,6 +11,7 @@
 #include "checks/check.hpp"
 #include "daemon/config/source_config.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/util/parallel.hpp"
 
 namespace complyd {
 
@@ -94,6 +95,7 @@ struct Config {
   std::filesystem::path source_file;  // the TOML file this came from
   std::filesystem::path state_db = "/var/lib/complyd/state.db";
   Severity fail_on = Severity::low;
+  unsigned workers = default_workers();  // threads that evaluate a cycle's checks ([audit] workers)
   log::Level log_level = log::Level::info;
   ScheduleConfig schedule;
   InventoryConfig inventory;

@@ -13,7 +13,7 @@ namespace complyd {
 std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans) {
   std::vector<std::unique_ptr<Source>> out;
   if (file_scans != nullptr) prune_file_scans(config, *file_scans);
-  out.push_back(std::make_unique<InventorySource>(config.inventory));
+  out.push_back(std::make_unique<InventorySource>(config.inventory, config.workers));
   if (config.files) {
     // The detector's thresholds are leak-scan's parameters: configured once,
     // under [checks.leak-scan]. A disabled leak-scan reads no files.

@@ -2,10 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
-#include <future>
+#include <functional>
+#include <iterator>
 
+#include "daemon/log/log.hpp"
 #include "daemon/store/sqlite.hpp"
+#include "daemon/util/parallel.hpp"
+#include "daemon/util/phase_clock.hpp"
 #include "daemon/util/time.hpp"
 
 namespace complyd {
@@ -166,28 +171,40 @@ void read_webhooks(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
   }
 }
 
-void read_verifications(sql::Db& db, Facts& f, Time now, std::vector<std::string>& problems) {
-  sql::Stmt s(db,
-              "SELECT customer_id, minute, ok, fail, unsigned FROM webhook_verifications WHERE minute >= ? "
-              "ORDER BY customer_id, minute");
+// One key range [from, to) of the counters (either end open when empty).
+struct CounterRange {
+  std::string from, to;
+  std::vector<VerificationSeries> series;
+  std::size_t bad = 0;
+  std::vector<std::string> problems;  // the first few bad rows
+};
+
+void read_verifications(sql::Db& db, Time now, CounterRange& range) {
+  std::string q =
+      "SELECT customer_id, minute, ok, fail, unsigned FROM webhook_verifications WHERE minute >= ?1";
+  if (!range.from.empty()) q += " AND customer_id >= ?2";
+  if (!range.to.empty()) q += " AND customer_id < ?3";
+  q += " ORDER BY customer_id, minute";
+  sql::Stmt s(db, q);
   s.bind(1, (now - InventorySource::kVerificationLookback).time_since_epoch().count());
-  // Rows of one customer gather in a reused buffer and are copied out at the
-  // exact size: 14M rows in geometrically grown vectors cost 30% more memory.
+  if (!range.from.empty()) s.bind(2, range.from);
+  if (!range.to.empty()) s.bind(3, range.to);
+  // Rows of one customer gather in a reused buffer and are kept packed
+  // (about 4 bytes a minute instead of 24).
   std::vector<VerificationMinute> buf;
   std::string cur;
   auto flush = [&] {
-    if (!buf.empty()) f.verifications.push_back(VerificationSeries{cur, {buf.begin(), buf.end()}});
+    if (!buf.empty()) range.series.push_back(VerificationSeries{cur, PackedMinutes(buf)});
     buf.clear();
   };
-  std::size_t bad = 0;
   while (s.step()) {
     const std::string_view cust = s.text_view(0);
     const std::int64_t ok = s.i64(2), fail = s.i64(3), uns = s.i64(4);
     if (s.type(1) != SQLITE_INTEGER || ok < 0 || fail < 0 || uns < 0 || ok > UINT32_MAX || fail > UINT32_MAX ||
         uns > UINT32_MAX) {
-      if (bad++ < 5) problems.push_back(fmt::format("webhook_verifications {}: minute must be an integer and "
-                                                    "counters non-negative; row skipped",
-                                                    cust));
+      if (range.bad++ < 5) range.problems.push_back(fmt::format("webhook_verifications {}: minute must be an integer "
+                                                                "and counters non-negative; row skipped",
+                                                                cust));
       continue;
     }
     if (cust != cur) {
@@ -198,7 +215,25 @@ void read_verifications(sql::Db& db, Facts& f, Time now, std::vector<std::string
                    static_cast<std::uint32_t>(uns)});
   }
   flush();
-  if (bad > 5) problems.push_back(fmt::format("webhook_verifications: {} more rows skipped", bad - 5));
+}
+
+// Cuts the counters' key space at customer-id quantiles, so that several
+// readers share the rows about evenly (counters of customers missing from
+// the customers table still fall in some range: the ranges cover every key).
+std::vector<CounterRange> counter_ranges(sql::Db& db, unsigned parts) {
+  std::vector<CounterRange> out(1);
+  if (parts > 1) {
+    std::vector<std::string> ids;
+    sql::Stmt s(db, "SELECT id FROM customers ORDER BY id");
+    while (s.step()) ids.push_back(s.text(0));
+    for (unsigned i = 1; i < parts && ids.size() >= parts; ++i) {
+      const std::string& cut = ids[ids.size() * i / parts];
+      if (cut.empty() || cut == out.back().from) continue;
+      out.back().to = cut;
+      out.emplace_back().from = cut;
+    }
+  }
+  return out;
 }
 
 void read_data_sets(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
@@ -279,7 +314,8 @@ void read_api_endpoints(sql::Db& db, Facts& f) {
 
 }  // namespace
 
-InventorySource::InventorySource(InventoryConfig cfg) : cfg_(std::move(cfg)) {}
+InventorySource::InventorySource(InventoryConfig cfg, unsigned readers)
+    : cfg_(std::move(cfg)), readers_(std::max(1u, readers)) {}
 
 std::vector<FactKind> InventorySource::provides() const {
   // Listed explicitly: kinds of other sources (file_scans) are not the inventory's.
@@ -292,38 +328,63 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
     throw SourceError(fmt::format("inventory database {} does not exist", cfg_.path.string()));
   }
   const int busy_ms = static_cast<int>(cfg_.busy_timeout.count() * 1000);
-  // The verification counters (millions of rows) are read on a second core,
-  // over their own connection, while this thread reads everything else. Each
-  // connection reads in one transaction; the two snapshots may differ by
-  // writes committed in between, which no check depends on.
-  std::vector<std::string> counter_problems;
-  std::vector<VerificationSeries> series;
-  auto counters = std::async(std::launch::async, [&] {
-    sql::Db vdb(cfg_.path, sql::OpenMode::read_only, busy_ms);
-    vdb.exec("BEGIN");
-    Facts part;
-    read_verifications(vdb, part, now, counter_problems);
-    vdb.exec("COMMIT");
-    series = std::move(part.verifications);
-  });
-  try {
+  // The verification counters (millions of rows) are read in key ranges, by
+  // every reader thread that is free, each range over its own connection,
+  // while one thread reads everything else. Each connection reads in one
+  // transaction; the snapshots may differ by writes committed in between,
+  // which no check depends on.
+  std::vector<CounterRange> ranges;
+  {
+    sql::Db db(cfg_.path, sql::OpenMode::read_only, busy_ms);
+    ranges = counter_ranges(db, readers_ > 1 ? readers_ * 4 : 1);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto since = [](auto t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+  };
+  std::vector<std::function<void()>> tasks;
+  tasks.emplace_back([&] {
     sql::Db db(cfg_.path, sql::OpenMode::read_only, busy_ms);
     db.exec("BEGIN");
+    PhaseClock pc;
     read_customers(db, into, problems);
+    pc.lap("customers");
     read_credentials(db, into, problems);
+    pc.lap("credentials");
     read_webhooks(db, into, problems);
+    pc.lap("webhooks");
     read_data_sets(db, into, problems);
+    pc.lap("data sets");
     read_audit_events(db, into, problems);
+    pc.lap("audit events");
     read_attestations(db, into, problems);
+    CLOG(debug) << "inventory: " << pc.summary();
     read_api_endpoints(db, into);
     db.exec("COMMIT");
-  } catch (...) {
-    counters.wait();  // never leave the reader running on our locals
-    throw;
+    CLOG(debug) << "inventory: tables other than the counters read in " << since(t0) << " ms";
+  });
+  for (CounterRange& r : ranges) {
+    tasks.emplace_back([&, r = &r] {
+      sql::Db db(cfg_.path, sql::OpenMode::read_only, busy_ms);
+        db.exec("BEGIN");
+      read_verifications(db, now, *r);
+      db.exec("COMMIT");
+    });
   }
-  counters.get();  // rethrows the reader's failure
-  into.verifications = std::move(series);
-  problems.insert(problems.end(), counter_problems.begin(), counter_problems.end());
+  run_parallel(tasks, readers_ + 1);  // rethrows the first failure, once every reader has stopped
+  CLOG(debug) << "inventory: counters read in " << ranges.size() << " key ranges in " << since(t0) << " ms";
+
+  std::size_t n = 0, bad = 0;
+  for (const auto& r : ranges) n += r.series.size();
+  into.verifications.reserve(into.verifications.size() + n);
+  for (auto& r : ranges) {
+    std::move(r.series.begin(), r.series.end(), std::back_inserter(into.verifications));
+    for (auto& p : r.problems) {
+      if (bad++ < 5) problems.push_back(std::move(p));
+    }
+    bad += r.bad - r.problems.size();
+  }
+  if (bad > 5) problems.push_back(fmt::format("webhook_verifications: {} more rows skipped", bad - 5));
 }
 
 void create_inventory_schema(const std::filesystem::path& path) {

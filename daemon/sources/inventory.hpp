@@ -9,7 +9,8 @@ namespace complyd {
 
 class InventorySource final : public Source {
  public:
-  explicit InventorySource(InventoryConfig cfg);
+  // `readers`: threads that read the verification counters side by side.
+  explicit InventorySource(InventoryConfig cfg, unsigned readers = 1);
   const std::string& name() const override { return name_; }
   const std::string& type() const override { return type_; }
   std::vector<FactKind> provides() const override;
@@ -21,6 +22,7 @@ class InventorySource final : public Source {
 
  private:
   InventoryConfig cfg_;
+  unsigned readers_;
   std::string name_ = "inventory";
   std::string type_ = "inventory";
 };

@@ -92,14 +92,13 @@ class PrometheusSource final : public ConfiguredSource {
       report(q, stats, problems);
     }
     for (auto& [customer, minutes] : by_customer) {
-      VerificationSeries series;
-      series.customer_id = customer;
-      series.minutes.reserve(minutes.size());
+      std::vector<VerificationMinute> kept;
+      kept.reserve(minutes.size());
       for (auto& [m, v] : minutes) {
         if (v.ok == 0 && v.fail == 0 && v.unsigned_processed == 0) continue;  // missing minutes count as zero
-        series.minutes.push_back(v);
+        kept.push_back(v);
       }
-      if (!series.minutes.empty()) into.verifications.push_back(std::move(series));
+      if (!kept.empty()) into.verifications.push_back(VerificationSeries{customer, PackedMinutes(kept)});
     }
   }
 

@@ -120,7 +120,7 @@ IngestSnapshot read_ingest(const std::filesystem::path& path, const std::vector<
   std::string cur;
   std::vector<VerificationMinute> buf;
   auto flush = [&] {
-    if (!buf.empty()) out.series.push_back(VerificationSeries{cur, {buf.begin(), buf.end()}});
+    if (!buf.empty()) out.series.push_back(VerificationSeries{cur, PackedMinutes(buf)});
     buf.clear();
   };
   while (s.step()) {

@@ -88,7 +88,7 @@ TEST(PrometheusStub, LongRangeIsSplitIntoChunksAndMerged) {
   EXPECT_EQ(ranges, want);
 
   ASSERT_EQ(f.verifications.size(), 1u);
-  const auto& ms = f.verifications[0].minutes;
+  const auto ms = f.verifications[0].minutes.decode();
   ASSERT_EQ(ms.size(), 5u);  // one merged minute per chunk, in order
   for (std::size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(ms[i].minute, want[i].first / 60 - 1);
@@ -115,7 +115,7 @@ TEST(PrometheusStub, BadSamplesAndUnlabelledSeriesAreProblemsNotData) {
   src->collect(f, kNow, problems);
   ASSERT_EQ(f.verifications.size(), 1u);
   ASSERT_EQ(f.verifications[0].minutes.size(), 1u);
-  EXPECT_EQ(f.verifications[0].minutes[0].ok, 7u);
+  EXPECT_EQ(f.verifications[0].minutes.decode()[0].ok, 7u);
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_NE(problems[0].find("ok query: 1 series without a 'customer_id' label"), std::string::npos) << problems[0];
   EXPECT_NE(problems[1].find("ok query: customer c1: 3 sample(s)"), std::string::npos) << problems[1];
@@ -155,8 +155,8 @@ TEST(PrometheusStub, Unavailable503IsRetriedThenSucceeds) {
   src->collect(f, kNow, problems);
   EXPECT_EQ(srv.count(), 3u);  // ok twice (503, 200), fail once; no unsigned query
   ASSERT_EQ(f.verifications.size(), 1u);
-  EXPECT_EQ(f.verifications[0].minutes.at(0).ok, 4u);
-  EXPECT_EQ(f.verifications[0].minutes.at(0).fail, 4u);
+  EXPECT_EQ(f.verifications[0].minutes.decode().at(0).ok, 4u);
+  EXPECT_EQ(f.verifications[0].minutes.decode().at(0).fail, 4u);
 }
 
 TEST(PrometheusStub, MalformedJsonAndAuthAreSourceErrors) {

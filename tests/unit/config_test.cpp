@@ -38,6 +38,7 @@ TEST(Config, FullFileIsTyped) {
 path = "/var/lib/complyd/state.db"
 [audit]
 fail_on = "high"
+workers = 3
 [log]
 level = "debug"
 [schedule]
@@ -60,6 +61,7 @@ deletion_window = "14d"
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
   const Config& c = *r.config;
   EXPECT_EQ(c.fail_on, Severity::high);
+  EXPECT_EQ(c.workers, 3u);
   EXPECT_EQ(c.log_level, log::Level::debug);
   EXPECT_EQ(c.schedule.interval, Duration{1800});
   EXPECT_EQ(c.schedule.jitter, Duration{120});
@@ -106,6 +108,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "/etc/complyd/complyd.toml:4:12: schedule.interval: 10s is out of range (1m to 7d)"},
         BadCase{"not_a_duration", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_token = \"ninety\" }\n",
                 "/etc/complyd/complyd.toml:4:25: checks.credential-age.max_age.api_token: 'ninety' is not a duration"},
+        BadCase{"zero_workers", std::string(kMinimal) + "[audit]\nworkers = 0\n",
+                "/etc/complyd/complyd.toml:4:11: audit.workers:"},
         BadCase{"bad_severity", std::string(kMinimal) + "[audit]\nfail_on = \"urgent\"\n",
                 "/etc/complyd/complyd.toml:4:11: audit.fail_on: 'urgent' is not one of"},
         BadCase{"unknown_check", std::string(kMinimal) + "[checks.password-age]\nenabled = true\n",

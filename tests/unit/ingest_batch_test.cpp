@@ -249,15 +249,15 @@ TEST(IngestStore, ReplayCountsOnceSumsReceiversAndPrunes) {
   ASSERT_EQ(s.series.size(), 2u);
   EXPECT_EQ(s.series[0].customer_id, "c1");
   ASSERT_EQ(s.series[0].minutes.size(), 2u);
-  EXPECT_EQ(s.series[0].minutes[0].minute, m(1) / 60);
-  EXPECT_EQ(s.series[0].minutes[0].ok, 101u);  // w1 once + w2
-  EXPECT_EQ(s.series[0].minutes[0].fail, 6u);
-  EXPECT_EQ(s.series[0].minutes[1].unsigned_processed, 1u);
-  EXPECT_EQ(s.series[1].minutes[0].ok, 10u);
+  EXPECT_EQ(s.series[0].minutes.decode()[0].minute, m(1) / 60);
+  EXPECT_EQ(s.series[0].minutes.decode()[0].ok, 101u);  // w1 once + w2
+  EXPECT_EQ(s.series[0].minutes.decode()[0].fail, 6u);
+  EXPECT_EQ(s.series[0].minutes.decode()[1].unsigned_processed, 1u);
+  EXPECT_EQ(s.series[1].minutes.decode()[0].ok, 10u);
 
   // A receiver no longer configured does not count.
   auto only = read_ingest(db, {"w1"}, t0, t0 + Duration{3600}, 1000);
-  EXPECT_EQ(only.series[0].minutes[0].ok, 100u);
+  EXPECT_EQ(only.series[0].minutes.decode()[0].ok, 100u);
   // Pruned: minutes before keep_from are deleted on the next write.
   w.write("w2", "", {{"c3", m(3), 1, 0, 0}}, t0 + Duration{300}, Time{Duration{m(2)}});
   auto pruned = read_ingest(db, {"w1", "w2"}, t0 - Duration{3600}, t0 + Duration{3600}, 1000);
@@ -306,7 +306,7 @@ TEST(IngestSource, MissingNeverFedStaleAndFresh) {
   problems.clear();
   src.collect(f, t0 + Duration{1200}, problems);
   ASSERT_EQ(f.verifications.size(), 1u);
-  EXPECT_EQ(f.verifications[0].minutes[0].fail, 1u);
+  EXPECT_EQ(f.verifications[0].minutes.decode()[0].fail, 1u);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0], "receiver w2: no batch received yet");
   try {
