@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "daemon/log/redact.hpp"
 #include "daemon/store/report_store.hpp"
+#include "daemon/log/log.hpp"
+#include "daemon/util/phase_clock.hpp"
 #include "daemon/util/time.hpp"
 
 namespace complyd {
@@ -152,9 +156,16 @@ std::string sources_to_json(const std::vector<SourceStatus>& sources) {
 }
 
 StateStore::StateStore(const std::filesystem::path& path) : db_(path, sql::OpenMode::read_write_create) {
+  // 16 KiB pages for a new database (an existing one keeps its own): a
+  // cycle at 100k customers writes ~190 MB, and larger pages mean fewer
+  // b-tree splits and WAL frames (commit -25% in docs/benchmarks.md).
+  db_.exec("PRAGMA page_size=16384");
   db_.exec("PRAGMA journal_mode=WAL");
   db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec("PRAGMA foreign_keys=ON");
+  // A cycle's upserts touch pages all over the findings indexes: a 64 MiB
+  // cache keeps them from being spilled and read back within the transaction.
+  db_.exec("PRAGMA cache_size=-65536");
   migrate();
 }
 
@@ -290,6 +301,7 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
                                       const std::function<bool()>& before_commit,
                                       const FileScanState* file_scans,
                                       const std::function<void(std::int64_t)>& in_transaction) {
+  PhaseClock phases;
   sql::Transaction tx(db_);
   int ok = 0, failed = 0;
   for (const auto& s : cycle.sources) (s.ok ? ok : failed)++;
@@ -330,7 +342,12 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
     // unchanged by redaction), so the rows end up the same.
     sql::Stmt seen(db_, "UPDATE findings SET last_seen = ? WHERE id = ?");
     const bool flagged = lr.only_last_seen.size() == lr.changed.size();
-    for (std::size_t i = 0; i < lr.changed.size(); ++i) {
+    // In primary-key order: appends to the b-tree instead of splitting pages
+    // all over it (the ids are hashes, so observation order is random).
+    std::vector<std::uint32_t> order(lr.changed.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return lr.changed[a].id < lr.changed[b].id; });
+    for (const std::uint32_t i : order) {
       const auto& f = lr.changed[i];
       const auto stable = [](const std::string& v) { return redact(v) == v; };
       if (flagged && lr.only_last_seen[i] != 0 && stable(f.subject) && stable(f.title) && stable(f.detail) &&
@@ -342,6 +359,7 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
       }
     }
   }
+  phases.lap("findings");
   {
     sql::Stmt st(db_,
                  "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
@@ -355,13 +373,18 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
       st.run();
     }
   }
+  phases.lap("events");
   if (file_scans != nullptr) write_file_scans(db_, *file_scans);
   if (cycle.report_history) {
     write_report_history(db_, cycle.id, cycle.finished_at.value_or(cycle.started_at), *cycle.report_history);
   }
+  phases.lap("report history");
   if (in_transaction) in_transaction(cycle.id);  // e.g. the outbox: enqueued with its cause, or not at all
+  phases.lap("outbox");
   if (before_commit && !before_commit()) return 0;  // tx rolls back
   tx.commit();
+  phases.lap("sqlite commit");
+  CLOG(debug) << "commit phases: " << phases.summary();
   return cycle.id;
 }
 
