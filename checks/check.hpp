@@ -91,7 +91,10 @@ struct CheckInfo {
   std::string remediation;
   std::vector<ParamSpec> params;
   std::vector<FrameworkRef> frameworks;
-  std::vector<FactKind> needs;  // fact kinds read; a failed source providing one makes the check incomplete
+  // Every fact kind the check reads, and only those: a failed source providing
+  // one makes the check incomplete, and the cycle frees a kind once all its
+  // readers are done (reading an undeclared kind would read freed memory).
+  std::vector<FactKind> needs;
 };
 
 struct CheckContext {

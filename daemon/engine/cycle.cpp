@@ -1,6 +1,14 @@
 #include "daemon/engine/cycle.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <iterator>
+#include <limits>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +18,8 @@
 #include "daemon/notify/outbox.hpp"
 #include "daemon/report/history.hpp"
 #include "daemon/sources/files_source.hpp"
+#include "daemon/util/parallel.hpp"
+#include "daemon/util/phase_clock.hpp"
 
 namespace complyd {
 
@@ -23,14 +33,47 @@ std::string evidence_json(const Finding& f) {
 
 }  // namespace
 
-Evaluation evaluate_checks(const Facts& facts, Time now, const Config& config) {
+namespace {
+
+// Drops one kind of fact and frees its memory.
+void release(Facts& f, FactKind k) {
+  const auto drop = [](auto& v) { std::decay_t<decltype(v)>().swap(v); };
+  switch (k) {
+    case FactKind::customers: drop(f.customers); break;
+    case FactKind::credentials: drop(f.credentials); break;
+    case FactKind::webhooks: drop(f.webhooks); break;
+    case FactKind::verifications: drop(f.verifications); break;
+    case FactKind::data_sets: drop(f.data_sets); break;
+    case FactKind::audit_events: drop(f.audit_events); break;
+    case FactKind::attestations: drop(f.attestations); break;
+    case FactKind::api_endpoints: drop(f.api_endpoints); break;
+    case FactKind::file_scans: drop(f.leak_hits); break;
+    case FactKind::outbox: f.outbox = {}; break;
+    case FactKind::customer_activity: drop(f.customer_activity); break;
+    case FactKind::secret_stores: drop(f.secret_stores); break;
+  }
+}
+
+}  // namespace
+
+Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const std::vector<FactsReader>& alongside,
+                           const EvaluateOptions& options) {
   Evaluation ev;
+  // What each check did, in catalogue order whatever order they finish in.
+  struct Run {
+    const CheckDef* def;
+    CheckConfig cc;
+    std::vector<Observed> observed;
+    std::string error;
+    std::chrono::steady_clock::duration took{};
+  };
+  std::vector<Run> runs;
   for (const CheckDef* def : all_checks()) {
     const auto& id = def->info.id;
     auto cc_it = config.checks.find(id);
-    const CheckConfig cc = cc_it != config.checks.end()
-                               ? cc_it->second
-                               : CheckConfig{true, def->info.default_severity, default_params(def->info)};
+    CheckConfig cc = cc_it != config.checks.end()
+                         ? cc_it->second
+                         : CheckConfig{true, def->info.default_severity, default_params(def->info)};
     if (!cc.enabled) {
       ev.disabled_checks.insert(id);
       ev.complete_checks.insert(id);
@@ -46,32 +89,96 @@ Evaluation evaluate_checks(const Facts& facts, Time now, const Config& config) {
                     << "); its findings keep their state";
       continue;
     }
-    try {
-      CheckContext ctx{facts, now, cc.params, cc.severity};
-      auto findings = def->evaluate(ctx);
-      for (auto& f : findings) {
-        f.check_id = id;
-        // One redaction point for everything a check says: whatever reaches
-        // the store, the outputs and e-mails passes here first.
-        f.subject = redact(f.subject);
-        f.title = redact(f.title);
-        f.detail = redact(f.detail);
-        f.remediation = redact(f.remediation);
-        Observed o;
-        o.id = finding_id(id, f.customer_id, f.subject);
-        o.evidence_json = evidence_json(f);
-        f.evidence = {};  // kept as evidence_json from here on
-        o.finding = std::move(f);
-        ev.observed.push_back(std::move(o));
-      }
-      ev.complete_checks.insert(id);
-      ++ev.checks_run;
-    } catch (const std::exception& e) {
-      ++ev.checks_skipped;
-      ev.errors.push_back(fmt::format("check {} failed: {}", id, e.what()));
-      CLOG(error) << "check " << id << " failed: " << e.what() << "; its findings keep their state";
-    }
+    runs.push_back(Run{def, std::move(cc), {}, {}, {}});
   }
+
+  // The checks are pure functions of one immutable snapshot: they run side
+  // by side, with the other readers of the snapshot (`alongside`).
+  struct Task {
+    std::vector<FactKind> reads;
+    std::function<void()> run;
+  };
+  std::vector<Task> tasks;
+  for (const FactsReader& r : alongside) tasks.push_back({r.reads, r.run});
+  for (Run& r : runs) {
+    tasks.push_back({r.def->info.needs, [&r, &facts, now] {
+                       const auto t0 = std::chrono::steady_clock::now();
+                       const auto& id = r.def->info.id;
+                       try {
+                         CheckContext ctx{facts, now, r.cc.params, r.cc.severity};
+                         auto findings = r.def->evaluate(ctx);
+                         r.observed.reserve(findings.size());
+                         for (auto& f : findings) {
+                           f.check_id = id;
+                           // One redaction point for everything a check says: whatever
+                           // reaches the store, the outputs and e-mails passes here first.
+                           f.subject = redact(f.subject);
+                           f.title = redact(f.title);
+                           f.detail = redact(f.detail);
+                           f.remediation = redact(f.remediation);
+                           Observed o;
+                           o.id = finding_id(id, f.customer_id, f.subject);
+                           o.evidence_json = evidence_json(f);
+                           f.evidence = {};  // kept as evidence_json from here on
+                           o.finding = std::move(f);
+                           r.observed.push_back(std::move(o));
+                         }
+                       } catch (const std::exception& e) {
+                         r.observed = {};
+                         r.error = e.what();
+                       }
+                       r.took = std::chrono::steady_clock::now() - t0;
+                     }});
+  }
+
+  // Each kind of fact is released once its last reader is done: the counters
+  // and audit events of 100k customers are hundreds of MB that the checks
+  // still running do not read. Readers of the kinds with the fewest readers
+  // start first, so that those go early. Kinds nobody reads stay (the cycle
+  // drops the whole snapshot afterwards).
+  constexpr std::size_t kKinds = std::size(kAllFactKinds);
+  std::array<std::atomic<int>, kKinds> pending{};
+  for (const Task& t : tasks) {
+    for (FactKind k : t.reads) ++pending[static_cast<std::size_t>(k)];
+  }
+  const auto rarest = [&](const Task& t) {
+    int n = std::numeric_limits<int>::max();
+    for (FactKind k : t.reads) n = std::min(n, pending[static_cast<std::size_t>(k)].load());
+    return n;
+  };
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const Task& a, const Task& b) { return rarest(a) < rarest(b); });
+  std::vector<std::function<void()>> jobs;
+  for (Task& t : tasks) {
+    jobs.emplace_back([&t, &pending, &facts, &options] {
+      t.run();
+      if (!options.release_facts) return;
+      for (FactKind k : t.reads) {
+        if (--pending[static_cast<std::size_t>(k)] == 0) release(facts, k);
+      }
+    });
+  }
+  run_parallel(jobs, options.workers);
+
+  std::size_t total = 0;
+  for (const Run& r : runs) total += r.observed.size();
+  ev.observed.reserve(total);
+  std::vector<std::string> timings;
+  for (Run& r : runs) {
+    const auto& id = r.def->info.id;
+    timings.push_back(
+        fmt::format("{} {} ms", id, std::chrono::duration_cast<std::chrono::milliseconds>(r.took).count()));
+    if (!r.error.empty()) {
+      ++ev.checks_skipped;
+      ev.errors.push_back(fmt::format("check {} failed: {}", id, r.error));
+      CLOG(error) << "check " << id << " failed: " << r.error << "; its findings keep their state";
+      continue;
+    }
+    std::move(r.observed.begin(), r.observed.end(), std::back_inserter(ev.observed));
+    r.observed = {};
+    ev.complete_checks.insert(id);
+    ++ev.checks_run;
+  }
+  CLOG(debug) << "checks: " << fmt::format("{}", fmt::join(timings, ", "));
   return ev;
 }
 
@@ -80,6 +187,7 @@ CycleRunner::CycleRunner(const Config& config, StateStore& store, Clock clock)
 
 CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   CycleOutcome out;
+  PhaseClock phases;
   const Time started = clock_();
   out.record.started_at = started;
 
@@ -92,25 +200,37 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   Facts facts = collect_facts(sources, started);
   // Outbox health as facts (notification-delivery), read like any source.
   if (!config_.smtp.url.empty()) facts.outbox = notify::outbox_health(store_.db());
+  phases.lap("collect");
   if (keep_going && !keep_going()) {
     CLOG(notice) << "cycle abandoned after collection: shutdown requested";
     return out;
   }
-  Evaluation ev = evaluate_checks(facts, started, config_);
-  out.record.sources = facts.sources;
-  // The counters are most of the snapshot; below, only their hourly sums are needed.
+  // Everything that reads the snapshot runs together: the checks, and the
+  // summaries kept after it is dropped (report history, reminder facts).
+  // The counters' hourly sums come first: the counters can then go as soon
+  // as signature-failures is done with them.
   auto signatures = summarize_signatures(facts, started);
-  facts.verifications = {};
-  out.record.report_history = std::make_shared<const ReportHistory>(summarize_for_report(
-      facts, std::move(signatures), config_, ev.complete_checks, ev.disabled_checks));
-  const auto reminder_facts = notify::reminder_facts(facts, config_);
+  ReportHistory history;
+  notify::ReminderFacts reminder_facts;
+  const std::vector<FactsReader> alongside{
+      {{FactKind::customers, FactKind::credentials, FactKind::webhooks},
+       [&] { history = summarize_for_report(facts, std::move(signatures), config_); }},
+      {{FactKind::customers, FactKind::credentials}, [&] { reminder_facts = notify::reminder_facts(facts, config_); }}};
+  Evaluation ev = evaluate_checks(facts, started, config_, alongside, {config_.workers, true});
+  out.record.sources = facts.sources;
+  history.checks_complete = ev.complete_checks;
+  history.checks_disabled = ev.disabled_checks;
+  out.record.report_history = std::make_shared<const ReportHistory>(std::move(history));
+  phases.lap("checks and summaries");
   // The snapshot is the largest thing a cycle holds (counters of 10,000
   // customers over 24 h): anything that needs facts runs above this line.
   facts = Facts{};
+  phases.lap("release facts");
 
   auto stored = store_.load_findings();
   out.lifecycle = apply_lifecycle(stored, ev.observed, ev.complete_checks, ev.disabled_checks, started);
   ev.observed = {};
+  phases.lap("lifecycle");
 
   out.record.finished_at = clock_();
   const bool blind =
@@ -137,6 +257,9 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   };
   const auto cycle_id = store_.commit_cycle(out.record, out.lifecycle, keep_going, scans, enqueue);
   out.committed = cycle_id != 0;
+  out.record.report_history.reset();  // written (or rolled back): 100k customers' states are ~90 MB
+  phases.lap("commit");
+  CLOG(debug) << "cycle phases: " << phases.summary();
   if (out.committed) {
     CLOG(info) << fmt::format(
         "cycle {} {}: {} checks run, {} skipped; {} opened, {} reopened, {} resolved; {} open", cycle_id,

@@ -24,9 +24,26 @@ struct Evaluation {
   std::vector<std::string> errors;
 };
 
-// Runs every enabled check whose facts are complete. A check that throws is
-// logged and treated as incomplete: its findings keep their state.
-Evaluation evaluate_checks(const Facts& facts, Time now, const Config& config);
+// Another reader of the snapshot that runs beside the checks, and the kinds
+// of facts it reads.
+struct FactsReader {
+  std::vector<FactKind> reads;
+  std::function<void()> run;
+};
+
+struct EvaluateOptions {
+  unsigned workers = 1;
+  // Drop each kind of fact from the snapshot once every check and reader of
+  // it is done (a check reads only the kinds it declares in `needs`).
+  bool release_facts = false;
+};
+
+// Runs every enabled check whose facts are complete, on up to
+// `options.workers` threads, with the `alongside` readers in the same pool.
+// A check that throws is logged and treated as incomplete: its findings keep
+// their state. Findings come out in catalogue order.
+Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const std::vector<FactsReader>& alongside = {},
+                           const EvaluateOptions& options = {});
 
 struct CycleOutcome {
   bool committed = false;

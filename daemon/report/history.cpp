@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/config/config.hpp"
+#include "daemon/log/redact.hpp"
 #include "daemon/report/json_text.hpp"
+#include "daemon/util/crypto.hpp"
 
 namespace complyd {
 
@@ -56,14 +58,10 @@ SignatureSummary summarize_signatures(const Facts& facts, Time now) {
   return out;
 }
 
-ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
-                                   const std::set<std::string>& checks_complete,
-                                   const std::set<std::string>& checks_disabled) {
+ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config) {
   ReportHistory h;
   h.signature_rates = std::move(signatures.rates);
   const auto& delivering = signatures.delivering;
-  h.checks_complete = checks_complete;
-  h.checks_disabled = checks_disabled;
   const auto limits = rotation_limits(config);
 
   // One customer's state is built, serialised and dropped at a time: at
@@ -149,6 +147,8 @@ ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatur
       }
     }
     j += "]}";
+    // Redacted like everything else written; metadata only, by construction.
+    j = redact(j);
     if (chunk_used + j.size() > chunk_size) {
       chunk_size = std::max(kChunk, j.size());
       h.state_chunks.push_back(std::make_unique_for_overwrite<char[]>(chunk_size));
@@ -157,7 +157,7 @@ ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatur
     char* dst = h.state_chunks.back().get() + chunk_used;
     std::memcpy(dst, j.data(), j.size());
     chunk_used += j.size();
-    h.customers.push_back({c.id, std::string_view(dst, j.size())});
+    h.customers.push_back({c.id, std::string_view(dst, j.size()), sha256_hex(j)});
   }
   return h;
 }

@@ -19,7 +19,8 @@ struct Config;
 
 struct CustomerStateRow {
   std::string customer_id;
-  std::string_view state_json;  // canonical JSON (sorted keys), in ReportHistory's arena
+  std::string_view state_json;  // canonical JSON (sorted keys), redacted, in ReportHistory's arena
+  std::string digest;           // SHA-256 (hex) of state_json: an unchanged state is not written again
 };
 
 struct SignatureRateRow {
@@ -28,7 +29,7 @@ struct SignatureRateRow {
 };
 
 struct ReportHistory {
-  std::set<std::string> checks_complete;
+  std::set<std::string> checks_complete;  // filled in by the cycle once the checks have run
   std::set<std::string> checks_disabled;
   std::vector<CustomerStateRow> customers;
   // The state texts, packed: 100k separately allocated strings cost about
@@ -48,8 +49,6 @@ struct SignatureSummary {
 };
 SignatureSummary summarize_signatures(const Facts& facts, Time now);
 
-ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
-                                   const std::set<std::string>& checks_complete,
-                                   const std::set<std::string>& checks_disabled);
+ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config);
 
 }  // namespace complyd

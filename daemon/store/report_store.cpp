@@ -41,9 +41,8 @@ void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const Rep
                    "ON CONFLICT(customer_id, valid_from) DO UPDATE SET valid_to = NULL, digest = excluded.digest, "
                    "state = excluded.state");
   for (const auto& c : h.customers) {
-    // Redacted like everything else written; metadata only, by construction.
-    const std::string state = redact(c.state_json);
-    const std::string digest = sha256_hex(state);
+    const std::string_view state = c.state_json;  // redacted by summarize_for_report
+    const std::string& digest = c.digest;
     auto it = current.find(c.customer_id);
     if (it != current.end()) {
       const bool same = it->second == digest;
