@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "daemon/engine/cycle.hpp"
+#include "daemon/util/memory.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/sources/http_client.hpp"
 
@@ -121,6 +122,9 @@ void Daemon::start_cycle() {
       status = std::string("last cycle failed: ") + e.what();
     }
     publish_snapshot();
+    // The cycle's snapshot is gone; between cycles (most of the hour) the
+    // service should hold only what it serves.
+    return_free_memory();
     boost::asio::post(io_, [this, ok, status] {
       cycle_running_ = false;
       if (mailer_) mailer_->kick();  // deliver what the cycle enqueued

@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <functional>
 #include <iterator>
+#include <memory>
 
 #include "daemon/log/log.hpp"
 #include "daemon/store/sqlite.hpp"
 #include "daemon/util/parallel.hpp"
-#include "daemon/util/phase_clock.hpp"
 #include "daemon/util/time.hpp"
 
 namespace complyd {
@@ -328,51 +328,51 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
     throw SourceError(fmt::format("inventory database {} does not exist", cfg_.path.string()));
   }
   const int busy_ms = static_cast<int>(cfg_.busy_timeout.count() * 1000);
-  // The verification counters (millions of rows) are read in key ranges, by
-  // every reader thread that is free, each range over its own connection,
-  // while one thread reads everything else. Each connection reads in one
-  // transaction; the snapshots may differ by writes committed in between,
-  // which no check depends on.
-  std::vector<CounterRange> ranges;
-  {
-    sql::Db db(cfg_.path, sql::OpenMode::read_only, busy_ms);
-    ranges = counter_ranges(db, readers_ > 1 ? readers_ * 4 : 1);
-  }
   const auto t0 = std::chrono::steady_clock::now();
-  const auto since = [](auto t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+  // The verification counters (millions of rows) are read in key ranges, by
+  // whichever thread is free, each range over its own connection, while one
+  // thread reads everything else. All read transactions are started here,
+  // one after the other, while the first one's is held: in rollback-journal
+  // mode no write can commit in between, so every connection reads the same
+  // state; in WAL mode the snapshots are taken milliseconds apart (no check
+  // relates the counters to the other tables).
+  using Conn = std::unique_ptr<sql::Db>;
+  const auto reading = [&] {
+    auto db = std::make_unique<sql::Db>(cfg_.path, sql::OpenMode::read_only, busy_ms);
+    db->exec("BEGIN");
+    sql::Stmt first(*db, "SELECT count(*) FROM sqlite_master");  // the read transaction starts at the first read
+    first.step();
+    return db;
   };
+  Conn main = reading();
+  std::vector<CounterRange> ranges = counter_ranges(*main, readers_ > 1 ? readers_ * 4 : 1);
+  std::vector<Conn> range_dbs;
+  for (std::size_t i = 0; i < ranges.size(); ++i) range_dbs.push_back(reading());
+
+  // Each connection is closed by its task once read (its page cache freed).
   std::vector<std::function<void()>> tasks;
   tasks.emplace_back([&] {
-    sql::Db db(cfg_.path, sql::OpenMode::read_only, busy_ms);
-    db.exec("BEGIN");
-    PhaseClock pc;
-    read_customers(db, into, problems);
-    pc.lap("customers");
-    read_credentials(db, into, problems);
-    pc.lap("credentials");
-    read_webhooks(db, into, problems);
-    pc.lap("webhooks");
-    read_data_sets(db, into, problems);
-    pc.lap("data sets");
-    read_audit_events(db, into, problems);
-    pc.lap("audit events");
-    read_attestations(db, into, problems);
-    CLOG(debug) << "inventory: " << pc.summary();
-    read_api_endpoints(db, into);
-    db.exec("COMMIT");
-    CLOG(debug) << "inventory: tables other than the counters read in " << since(t0) << " ms";
+    read_customers(*main, into, problems);
+    read_credentials(*main, into, problems);
+    read_webhooks(*main, into, problems);
+    read_data_sets(*main, into, problems);
+    read_audit_events(*main, into, problems);
+    read_attestations(*main, into, problems);
+    read_api_endpoints(*main, into);
+    main.reset();
   });
-  for (CounterRange& r : ranges) {
-    tasks.emplace_back([&, r = &r] {
-      sql::Db db(cfg_.path, sql::OpenMode::read_only, busy_ms);
-        db.exec("BEGIN");
-      read_verifications(db, now, *r);
-      db.exec("COMMIT");
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    tasks.emplace_back([&, i] {
+      read_verifications(*range_dbs[i], now, ranges[i]);
+      range_dbs[i].reset();
     });
   }
   run_parallel(tasks, readers_ + 1);  // rethrows the first failure, once every reader has stopped
-  CLOG(debug) << "inventory: counters read in " << ranges.size() << " key ranges in " << since(t0) << " ms";
+  CLOG(debug) << fmt::format("inventory: read in {} ms ({} counter key ranges, {} threads)",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - t0)
+                                 .count(),
+                             ranges.size(), readers_ + 1);
 
   std::size_t n = 0, bad = 0;
   for (const auto& r : ranges) n += r.series.size();
