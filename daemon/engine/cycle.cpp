@@ -18,6 +18,7 @@
 #include "daemon/notify/outbox.hpp"
 #include "daemon/report/history.hpp"
 #include "daemon/sources/files_source.hpp"
+#include "daemon/store/report_store.hpp"
 #include "daemon/util/parallel.hpp"
 #include "daemon/util/phase_clock.hpp"
 
@@ -210,11 +211,17 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // The counters' hourly sums come first: the counters can then go as soon
   // as signature-failures is done with them.
   auto signatures = summarize_signatures(facts, started);
+  // Over a connection of its own, closed at once: read through the writer's
+  // large cache, the state rows would stay cached through the evaluation.
+  const auto state_digests = [&] {
+    sql::Db reader(store_.db().path(), sql::OpenMode::read_only);
+    return load_state_digests(reader);
+  }();
   ReportHistory history;
   notify::ReminderFacts reminder_facts;
   const std::vector<FactsReader> alongside{
       {{FactKind::customers, FactKind::credentials, FactKind::webhooks},
-       [&] { history = summarize_for_report(facts, std::move(signatures), config_); }},
+       [&] { history = summarize_for_report(facts, std::move(signatures), config_, state_digests); }},
       {{FactKind::customers, FactKind::credentials}, [&] { reminder_facts = notify::reminder_facts(facts, config_); }}};
   Evaluation ev = evaluate_checks(facts, started, config_, alongside, {config_.workers, true});
   out.record.sources = facts.sources;
@@ -228,8 +235,8 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   phases.lap("release facts");
 
   auto stored = store_.load_findings();
-  out.lifecycle = apply_lifecycle(stored, ev.observed, ev.complete_checks, ev.disabled_checks, started);
-  ev.observed = {};
+  out.lifecycle =
+      apply_lifecycle(stored, std::move(ev.observed), ev.complete_checks, ev.disabled_checks, started);
   phases.lap("lifecycle");
 
   out.record.finished_at = clock_();
@@ -276,9 +283,11 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   }
   out.lifecycle.changed.clear();
   out.lifecycle.only_last_seen.clear();
+  // Node by node, so the map shrinks as the list grows.
   out.current.reserve(stored.size());
-  for (auto& [id, f] : stored) {
-    if (f.status != FindingStatus::resolved) out.current.push_back(std::move(f));
+  for (auto it = stored.begin(); it != stored.end();) {
+    auto node = stored.extract(it++);
+    if (node.mapped().status != FindingStatus::resolved) out.current.push_back(std::move(node.mapped()));
   }
   return out;
 }

@@ -54,15 +54,15 @@ void clear_mute(StoredFinding& f) {
 }  // namespace
 
 LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFinding>& stored,
-                                const std::vector<Observed>& observed, const std::set<std::string>& complete_checks,
+                                std::vector<Observed> observed, const std::set<std::string>& complete_checks,
                                 const std::set<std::string>& disabled_checks, Time now) {
   LifecycleResult r;
   std::unordered_set<std::string_view> seen;
   seen.reserve(observed.size());
 
-  for (const auto& o : observed) {
+  for (auto& o : observed) {
     if (!seen.insert(o.id).second) continue;  // a check reported the same subject twice
-    const Finding& f = o.finding;
+    Finding& f = o.finding;  // its texts are moved, not copied: 86k findings at 100k customers
     auto it = stored.find(o.id);
     StoredFinding s;
     if (it == stored.end()) {
@@ -92,14 +92,14 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
                                  std::string("was ") + to_string(s.severity)});
       }
     }
-    s.check_id = f.check_id;
+    s.check_id = std::move(f.check_id);
     s.severity = f.severity;
-    s.customer_id = f.customer_id;
-    s.subject = f.subject;
-    s.title = f.title;
-    s.detail = f.detail;
-    s.remediation = f.remediation;
-    s.evidence_json = o.evidence_json;
+    s.customer_id = std::move(f.customer_id);
+    s.subject = std::move(f.subject);
+    s.title = std::move(f.title);
+    s.detail = std::move(f.detail);
+    s.remediation = std::move(f.remediation);
+    s.evidence_json = std::move(o.evidence_json);
     s.last_seen = now;
     const bool same = it != stored.end() && same_but_last_seen(s, it->second);
     r.changed.push_back(std::move(s));

@@ -67,7 +67,7 @@ std::string finding_id(const std::string& check_id, const std::string& customer_
 // disabled): their stored findings not observed now are resolved. Findings
 // of other checks keep their state.
 LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFinding>& stored,
-                                const std::vector<Observed>& observed, const std::set<std::string>& complete_checks,
+                                std::vector<Observed> observed, const std::set<std::string>& complete_checks,
                                 const std::set<std::string>& disabled_checks, Time now);
 
 }  // namespace complyd

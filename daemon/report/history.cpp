@@ -58,7 +58,8 @@ SignatureSummary summarize_signatures(const Facts& facts, Time now) {
   return out;
 }
 
-ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config) {
+ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
+                                   const std::unordered_map<std::string, std::string>& stored_digests) {
   ReportHistory h;
   h.signature_rates = std::move(signatures.rates);
   const auto& delivering = signatures.delivering;
@@ -149,6 +150,11 @@ ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatur
     j += "]}";
     // Redacted like everything else written; metadata only, by construction.
     j = redact(j);
+    std::string digest = sha256_hex(j);
+    if (auto it = stored_digests.find(c.id); it != stored_digests.end() && it->second == digest) {
+      h.customers.push_back({c.id, {}, std::move(digest), true});
+      continue;
+    }
     if (chunk_used + j.size() > chunk_size) {
       chunk_size = std::max(kChunk, j.size());
       h.state_chunks.push_back(std::make_unique_for_overwrite<char[]>(chunk_size));
@@ -157,7 +163,7 @@ ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatur
     char* dst = h.state_chunks.back().get() + chunk_used;
     std::memcpy(dst, j.data(), j.size());
     chunk_used += j.size();
-    h.customers.push_back({c.id, std::string_view(dst, j.size()), sha256_hex(j)});
+    h.customers.push_back({c.id, std::string_view(dst, j.size()), std::move(digest), false});
   }
   return h;
 }

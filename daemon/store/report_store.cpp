@@ -3,6 +3,7 @@
 
 #include <unordered_map>
 
+#include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/util/crypto.hpp"
 
@@ -24,17 +25,20 @@ std::optional<std::set<std::string>> set_from(const std::optional<std::string>& 
 
 }  // namespace
 
+std::unordered_map<std::string, std::string> load_state_digests(sql::Db& db) {
+  std::unordered_map<std::string, std::string> out;
+  sql::Stmt s(db, "SELECT customer_id, digest FROM report_customer_state WHERE valid_to IS NULL");
+  while (s.step()) out.emplace(s.text(0), s.text(1));
+  return out;
+}
+
 void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h) {
   {
     sql::Stmt st(db, "INSERT INTO report_cycles(cycle_id, at, checks_complete, checks_disabled) VALUES (?,?,?,?)");
     st.bind(1, cycle_id).bind(2, to_unix(at)).bind(3, set_json(h.checks_complete)).bind(4, set_json(h.checks_disabled));
     st.run();
   }
-  std::unordered_map<std::string, std::string> current;  // customer -> digest of its open row
-  {
-    sql::Stmt s(db, "SELECT customer_id, digest FROM report_customer_state WHERE valid_to IS NULL");
-    while (s.step()) current.emplace(s.text(0), s.text(1));
-  }
+  auto current = load_state_digests(db);  // customer -> digest of its open row
   sql::Stmt close(db, "UPDATE report_customer_state SET valid_to = ? WHERE customer_id = ? AND valid_to IS NULL");
   sql::Stmt insert(db,
                    "INSERT INTO report_customer_state(customer_id, valid_from, digest, state) VALUES (?,?,?,?) "
@@ -44,10 +48,18 @@ void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const Rep
     const std::string_view state = c.state_json;  // redacted by summarize_for_report
     const std::string& digest = c.digest;
     auto it = current.find(c.customer_id);
-    if (it != current.end()) {
-      const bool same = it->second == digest;
-      current.erase(it);
-      if (same) continue;
+    const bool had_row = it != current.end();
+    const bool same = had_row && it->second == digest;
+    if (had_row) current.erase(it);
+    if (same) continue;
+    if (c.unchanged) {
+      // Found unchanged when the cycle started, so its text was not kept;
+      // another process has written since. The next cycle records it.
+      CLOG(warning) << "report history: the state of customer " << c.customer_id
+                    << " changed during the cycle; it is recorded by the next cycle";
+      continue;
+    }
+    if (had_row) {
       close.reset();
       close.bind(1, to_unix(at)).bind(2, c.customer_id).run();
     }

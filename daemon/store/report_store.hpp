@@ -2,6 +2,9 @@
 // with each cycle, read back as of a time for `complyd report --as-of`.
 #pragma once
 
+#include <string>
+#include <unordered_map>
+
 #include "daemon/report/history.hpp"
 #include "daemon/report/report_model.hpp"
 #include "daemon/store/sqlite.hpp"
@@ -11,6 +14,10 @@ namespace complyd {
 // Inside the cycle's transaction. Customer state rows are versioned: only a
 // changed, new or vanished customer writes a row.
 void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h);
+
+// The digest of each customer's current state row: states a cycle finds
+// unchanged need not be kept in memory until the commit.
+std::unordered_map<std::string, std::string> load_state_digests(sql::Db& db);
 
 // Everything recorded at or before `as_of` that the report shows; cycles and
 // signature rates from `period_start` on (plus the last cycle before it).

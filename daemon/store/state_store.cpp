@@ -163,9 +163,9 @@ StateStore::StateStore(const std::filesystem::path& path) : db_(path, sql::OpenM
   db_.exec("PRAGMA journal_mode=WAL");
   db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec("PRAGMA foreign_keys=ON");
-  // A cycle's upserts touch pages all over the findings indexes: a 64 MiB
+  // A cycle's upserts touch pages all over the findings indexes: a 32 MiB
   // cache keeps them from being spilled and read back within the transaction.
-  db_.exec("PRAGMA cache_size=-65536");
+  db_.exec("PRAGMA cache_size=-32768");
   migrate();
 }
 
