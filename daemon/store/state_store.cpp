@@ -19,6 +19,7 @@ extern const std::string_view state_0001_init;
 extern const std::string_view state_0002_file_scan;
 extern const std::string_view state_0003_outbox;
 extern const std::string_view state_0004_report_history;
+extern const std::string_view state_0005_drop_low_cardinality_indexes;
 }
 
 namespace {
@@ -31,7 +32,8 @@ struct Migration {
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> m{{1, embedded::state_0001_init}, {2, embedded::state_0002_file_scan},
                                         {3, embedded::state_0003_outbox},
-                                        {4, embedded::state_0004_report_history}};
+                                        {4, embedded::state_0004_report_history},
+                                        {5, embedded::state_0005_drop_low_cardinality_indexes}};
   return m;
 }
 

@@ -57,7 +57,7 @@ struct FindingFilter {
 
 class StateStore {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   explicit StateStore(const std::filesystem::path& path);
 
