@@ -6,6 +6,7 @@
 #include "daemon/log/log.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/report/findings_doc.hpp"
+#include "daemon/util/phase_clock.hpp"
 
 namespace complyd::cli {
 
@@ -22,7 +23,9 @@ int audit(const State& st, const AuditOpts& o) {
   try {
     StateStore store(config->state_db);
     CycleRunner runner(*config, store, clock_from(o.now));
+    PhaseClock phases;
     auto out = runner.run();
+    phases.lap("cycle");
     if (!o.no_notify && !config->smtp.url.empty() && out.committed) {
       // Before exiting, deliver what this cycle enqueued (and anything due).
       const auto rep = notify::deliver_due(*config, store.db(), clock_from(o.now));
@@ -34,6 +37,8 @@ int audit(const State& st, const AuditOpts& o) {
     } else {
       std::cout << cycle_summary_text(out.record, out.current, config->fail_on);
     }
+    phases.lap("output");
+    CLOG(debug) << "audit: " << phases.summary();
     return count_failing(out.current, config->fail_on) > 0 ? kFindings : kOk;
   } catch (const std::exception& e) {
     CLOG(error) << "audit failed: " << e.what();

@@ -235,6 +235,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   phases.lap("release facts");
 
   auto stored = store_.load_findings();
+  phases.lap("load findings");
   out.lifecycle =
       apply_lifecycle(stored, std::move(ev.observed), ev.complete_checks, ev.disabled_checks, started);
   phases.lap("lifecycle");

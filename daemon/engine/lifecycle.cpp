@@ -59,6 +59,8 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
   LifecycleResult r;
   std::unordered_set<std::string_view> seen;
   seen.reserve(observed.size());
+  r.changed.reserve(observed.size());
+  r.only_last_seen.reserve(observed.size());
 
   for (auto& o : observed) {
     if (!seen.insert(o.id).second) continue;  // a check reported the same subject twice
@@ -72,7 +74,18 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
       r.transitions.push_back({o.id, "opened", std::nullopt, FindingStatus::open, f.severity, ""});
       ++r.opened;
     } else {
-      s = it->second;
+      // The stored state, without its texts: this cycle's replace them (a
+      // copy of 86k findings' texts only to overwrite them costs a second).
+      const StoredFinding& old = it->second;
+      s.id = old.id;
+      s.severity = old.severity;
+      s.status = old.status;
+      s.first_seen = old.first_seen;
+      s.last_seen = old.last_seen;
+      s.resolved_at = old.resolved_at;
+      s.mute_reason = old.mute_reason;
+      s.muted_by = old.muted_by;
+      s.muted_until = old.muted_until;
       if (s.status == FindingStatus::resolved) {
         s.status = FindingStatus::open;
         s.resolved_at.reset();

@@ -12,11 +12,13 @@
 #include "daemon/store/ingest_store.hpp"
 #include "daemon/util/crypto.hpp"
 #include "daemon/util/time.hpp"
+#include "temp_dir.hpp"
 
 namespace complyd {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
 using http::Batch;
 using http::BatchError;
 using http::BatchLimits;
@@ -220,15 +222,6 @@ TEST(IngestConfig, ProblemsCarryPositionsAndNeverTheToken) {
 }
 
 // ---- ingest.db ---------------------------------------------------------------
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "complyd-ingest-XXXXXX").string();
-    path = mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 TEST(IngestStore, ReplayCountsOnceSumsReceiversAndPrunes) {
   TempDir d;

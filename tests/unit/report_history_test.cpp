@@ -9,20 +9,10 @@
 #include "daemon/store/report_store.hpp"
 #include "daemon/store/state_store.hpp"
 #include "fact_builders.hpp"
+#include "temp_dir.hpp"
 
 namespace complyd::testing {
 namespace {
-
-namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "complyd-history-XXXXXX").string();
-    dir = mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(dir); }
-};
 
 Facts two_customers() {
   Facts f;
@@ -49,7 +39,7 @@ std::int64_t rows(sql::Db& db, const std::string& where = "1") {
 
 TEST(ReportHistory, UnchangedStatesAreKeptAsDigestsAndNotWrittenAgain) {
   TempDir t;
-  StateStore store(t.dir / "state.db");
+  StateStore store(t.path / "state.db");
   const Config config;
   Facts facts = two_customers();
 
@@ -76,7 +66,7 @@ TEST(ReportHistory, UnchangedStatesAreKeptAsDigestsAndNotWrittenAgain) {
 
 TEST(ReportHistory, AStateChangedByAnotherWriterMeanwhileIsNeverWrittenEmpty) {
   TempDir t;
-  StateStore store(t.dir / "state.db");
+  StateStore store(t.path / "state.db");
   const Config config;
   Facts facts = two_customers();
   commit(store, kNow, summarize_for_report(facts, {}, config));

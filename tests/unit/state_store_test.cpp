@@ -4,21 +4,12 @@
 
 #include "daemon/store/state_store.hpp"
 #include "fact_builders.hpp"
+#include "temp_dir.hpp"
 
 namespace complyd::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDb {
-  fs::path dir;
-  TempDb() {
-    std::string t = (fs::temp_directory_path() / "complyd-store-XXXXXX").string();
-    dir = mkdtemp(t.data());
-  }
-  ~TempDb() { fs::remove_all(dir); }
-  fs::path path() const { return dir / "state.db"; }
-};
 
 LifecycleResult one_open(const std::string& subject) {
   Observed o;
@@ -35,8 +26,8 @@ LifecycleResult one_open(const std::string& subject) {
 }
 
 TEST(StateStore, MigratesAndRoundTrips) {
-  TempDb t;
-  StateStore s(t.path());
+  TempDir t;
+  StateStore s((t.path / "state.db"));
   EXPECT_EQ(s.schema_version(), StateStore::kSchemaVersion);
   CycleRecord c;
   c.started_at = kNow;
@@ -56,8 +47,8 @@ TEST(StateStore, MigratesAndRoundTrips) {
 }
 
 TEST(StateStore, RollbackWhenAskedBeforeCommit) {
-  TempDb t;
-  StateStore s(t.path());
+  TempDir t;
+  StateStore s((t.path / "state.db"));
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
@@ -67,10 +58,10 @@ TEST(StateStore, RollbackWhenAskedBeforeCommit) {
 }
 
 TEST(StateStore, RefusesDowngrade) {
-  TempDb t;
-  { StateStore s(t.path()); s.db().exec("PRAGMA user_version = 99"); }
+  TempDir t;
+  { StateStore s((t.path / "state.db")); s.db().exec("PRAGMA user_version = 99"); }
   try {
-    StateStore s(t.path());
+    StateStore s((t.path / "state.db"));
     FAIL() << "a newer schema must be refused";
   } catch (const StateError& e) {
     EXPECT_NE(std::string(e.what()).find("downgrade refused"), std::string::npos);
@@ -78,8 +69,8 @@ TEST(StateStore, RefusesDowngrade) {
 }
 
 TEST(StateStore, MuteAndUnmuteRecordHistory) {
-  TempDb t;
-  StateStore s(t.path());
+  TempDir t;
+  StateStore s((t.path / "state.db"));
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
@@ -105,8 +96,8 @@ TEST(StateStore, MuteAndUnmuteRecordHistory) {
 }
 
 TEST(StateStore, FilterByStatusCustomerCheck) {
-  TempDb t;
-  StateStore s(t.path());
+  TempDir t;
+  StateStore s((t.path / "state.db"));
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
