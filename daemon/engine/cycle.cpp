@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -147,7 +148,13 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
     for (FactKind k : t.reads) n = std::min(n, pending[static_cast<std::size_t>(k)].load());
     return n;
   };
-  std::stable_sort(tasks.begin(), tasks.end(), [&](const Task& a, const Task& b) { return rarest(a) < rarest(b); });
+  // The other readers (the report summary builds ~90 MB of state text at
+  // 100k customers) start after the checks: by then the rarest kinds
+  // (counters, audit events) are gone and that memory is free again.
+  const std::size_t n_alongside = alongside.size();
+  std::stable_sort(tasks.begin() + static_cast<std::ptrdiff_t>(n_alongside), tasks.end(),
+                   [&](const Task& a, const Task& b) { return rarest(a) < rarest(b); });
+  std::rotate(tasks.begin(), tasks.begin() + static_cast<std::ptrdiff_t>(n_alongside), tasks.end());
   std::vector<std::function<void()>> jobs;
   for (Task& t : tasks) {
     jobs.emplace_back([&t, &pending, &facts, &options] {
@@ -211,17 +218,16 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // The counters' hourly sums come first: the counters can then go as soon
   // as signature-failures is done with them.
   auto signatures = summarize_signatures(facts, started);
-  // Over a connection of its own, closed at once: read through the writer's
-  // large cache, the state rows would stay cached through the evaluation.
-  const auto state_digests = [&] {
-    sql::Db reader(store_.db().path(), sql::OpenMode::read_only);
-    return load_state_digests(reader);
-  }();
   ReportHistory history;
   notify::ReminderFacts reminder_facts;
   const std::vector<FactsReader> alongside{
       {{FactKind::customers, FactKind::credentials, FactKind::webhooks},
-       [&] { history = summarize_for_report(facts, std::move(signatures), config_, state_digests); }},
+       [&] {
+         // The stored digests only for as long as this task runs, over a
+         // connection of its own (the writer's is the cycle thread's).
+         sql::Db reader(store_.db().path(), sql::OpenMode::read_only);
+         history = summarize_for_report(facts, std::move(signatures), config_, load_state_digests(reader));
+       }},
       {{FactKind::customers, FactKind::credentials}, [&] { reminder_facts = notify::reminder_facts(facts, config_); }}};
   Evaluation ev = evaluate_checks(facts, started, config_, alongside, {config_.workers, true});
   out.record.sources = facts.sources;
