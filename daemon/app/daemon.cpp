@@ -121,7 +121,7 @@ void Daemon::start_cycle() {
       CLOG(error) << "cycle failed: " << e.what();
       status = std::string("last cycle failed: ") + e.what();
     }
-    publish_snapshot();
+    publish_snapshot(config->http.report_max_customers);
     // The cycle's snapshot is gone; between cycles (most of the hour) the
     // service should hold only what it serves.
     return_free_memory();

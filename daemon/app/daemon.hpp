@@ -52,7 +52,7 @@ class Daemon {
   void start_http();                    // daemon/http/daemon_http.cpp
   void reload_http();                   // loop thread: [http] and the ingest routes
   std::shared_ptr<http::Ingest> ingest_;  // POST /v1/verifications (ingest sources)
-  void publish_snapshot();              // worker thread only
+  void publish_snapshot(std::int64_t report_max_customers);  // worker thread only
   std::atomic<bool> stopping_{false};
   bool cycle_running_ = false;
   std::mt19937_64 rng_{std::random_device{}()};

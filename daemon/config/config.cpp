@@ -62,6 +62,7 @@ void load_http(Section& s, HttpConfig& h) {
     }
   }
   if (auto v = s.integer("max_connections", 1, 10000)) h.max_connections = *v;
+  if (auto v = s.integer("report_max_customers", 0, 10'000'000)) h.report_max_customers = *v;
   if (auto v = s.integer("max_header_bytes", 1024, 65536)) h.max_header_bytes = *v;
   if (auto v = s.integer("max_body_bytes", 0, 1 << 20)) h.max_body_bytes = *v;
   if (auto v = s.duration("read_timeout", Duration{1}, Duration{300})) h.read_timeout = *v;

@@ -86,6 +86,9 @@ struct HttpConfig {
   std::uint16_t port = 9464;
   std::vector<std::string> token_sha256;  // lowercase hex
   std::int64_t max_connections = 64;
+  // /v1/report is pre-rendered after each cycle only up to this many
+  // customers: the report model does not scale yet (2.5 GB at 100k).
+  std::int64_t report_max_customers = 20000;
   std::int64_t max_header_bytes = 8192;
   std::int64_t max_body_bytes = 1024;  // GET only: anything larger is refused
   Duration read_timeout{10};           // the whole request, headers and body

@@ -34,13 +34,14 @@ void Daemon::start_http() {
   }
   reload_http();
   // The first snapshot before the first cycle, so /v1/ serves the stored state.
-  boost::asio::post(worker_, [this] { publish_snapshot(); });
+  const auto report_max = config_->http.report_max_customers;  // read on the loop thread, which owns config_
+  boost::asio::post(worker_, [this, report_max] { publish_snapshot(report_max); });
 }
 
-void Daemon::publish_snapshot() {
+void Daemon::publish_snapshot(std::int64_t report_max_customers) {
   if (!http_ || stopping_) return;
   try {
-    http_->publish(http::build_snapshot(*store_, clock_()));
+    http_->publish(http::build_snapshot(*store_, clock_(), report_max_customers));
   } catch (const std::exception& e) {
     CLOG(error) << "http: snapshot not refreshed (the previous one is served): " << e.what();
   }

@@ -160,9 +160,14 @@ Response handle_request(const Request& req, const Snapshot* snap, const HttpConf
     if (path == "/v1/report") {
       auto format = query_param(target, "format");
       if (format.empty()) format = "json";
+      if (format != "html" && format != "md" && format != "json" && format != "csv") {
+        return error_response(bhttp::status::bad_request, v, "format must be one of html, md, json, csv");
+      }
       auto it = snap->reports.find(format);
       if (it == snap->reports.end()) {
-        return error_response(bhttp::status::bad_request, v, "format must be one of html, md, json, csv");
+        return error_response(bhttp::status::service_unavailable, v,
+                              snap->report_unavailable.empty() ? "no report yet; retry shortly"
+                                                               : snap->report_unavailable);
       }
       return text(bhttp::status::ok, v, it->second, report::content_type(format));
     }

@@ -1,5 +1,7 @@
 #include "daemon/http/snapshot.hpp"
 
+#include <fmt/format.h>
+
 #include <sstream>
 
 #include "daemon/report/findings_doc.hpp"
@@ -33,7 +35,7 @@ void outbox_metrics(sql::Db& db, std::vector<ExtraMetric>& out) {
 
 }  // namespace
 
-std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now) {
+std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std::int64_t report_max_customers) {
   auto snap = std::make_shared<Snapshot>();
   snap->built_at = now;
   snap->last_cycle = store.last_cycle();
@@ -62,7 +64,20 @@ std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now) {
   write_findings_document(doc, current, snap->last_cycle, now);
   snap->findings_json = doc.str();
 
-  // The report as of the last cycle (or now before any cycle).
+  // The report as of the last cycle (or now before any cycle), when it is
+  // small enough to build here: at 100k customers it takes gigabytes.
+  std::int64_t customers = 0;
+  if (has_table(db, "report_customer_state")) {
+    sql::Stmt s(db, "SELECT count(*) FROM report_customer_state WHERE valid_to IS NULL");
+    if (s.step()) customers = s.i64(0);
+  }
+  if (customers > report_max_customers) {
+    snap->report_unavailable = fmt::format(
+        "the report of {} customers is not pre-rendered (over http.report_max_customers = {}); run 'complyd "
+        "report' on the host",
+        customers, report_max_customers);
+    return snap;
+  }
   const Time as_of = snap->last_cycle ? snap->last_cycle->finished_at.value_or(snap->last_cycle->started_at) : now;
   report::ReportOptions ro{as_of, Duration{30 * 86400}, "", now};
   const auto model = report::build_report(load_report_history(db, ro.as_of, ro.as_of - ro.period), ro);

@@ -33,9 +33,11 @@ struct Snapshot {
   // Pre-rendered on the worker: serving never does heavy work.
   std::string findings_json;
   std::map<std::string, std::string> reports;  // format -> body (report as of the snapshot)
+  std::string report_unavailable;               // why `reports` is empty, for a 503
 };
 
 // Reads the store; call on the thread that owns it. Throws on database errors.
-std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now);
+// The report is pre-rendered only for up to `report_max_customers` customers.
+std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std::int64_t report_max_customers);
 
 }  // namespace complyd::http

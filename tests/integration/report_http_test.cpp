@@ -405,5 +405,34 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
       << read_file(out) << body;
 }
 
+TEST(Http, AReportTooLargeToPreRenderIsA503WithWhatToDoAndTheRestIsServed) {
+  Demo demo;
+  const std::string token = "another-test-token-for-complyd";
+  write_file(demo.config, read_file(demo.config) + "\n[http]\nlisten = \"127.0.0.1:0\"\ntoken_sha256 = [\"" +
+                              sha256_hex(token) + "\"]\nreport_max_customers = 10\n");
+  ASSERT_EQ(run(demo.d, {"config", "check", "--config", demo.config}).exit_code, 0);
+  const auto err = demo.d / "daemon.err";
+  Daemon daemon(demo.config, err);
+  const int port = daemon.port(20s);
+  ASSERT_GT(port, 0) << read_file(err);
+  std::string findings;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    findings = get(port, "/v1/findings", token);
+    if (status_of(findings) == 200 && get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(status_of(findings), 200) << read_file(err);
+  // The demo's 60 customers are over the limit of 10: no report, and the answer says why and what to run.
+  for (const char* f : {"html", "json"}) {
+    const auto r = get(port, std::string("/v1/report?format=") + f, token);
+    EXPECT_EQ(status_of(r), 503) << f;
+    EXPECT_NE(body_of(r).find("report_max_customers = 10"), std::string::npos) << body_of(r);
+    EXPECT_NE(body_of(r).find("complyd report"), std::string::npos) << body_of(r);
+  }
+  EXPECT_EQ(status_of(get(port, "/v1/report?format=pdf", token)), 400);
+  EXPECT_EQ(status_of(get(port, "/metrics")), 200);
+}
+
 }  // namespace
 }  // namespace complyd::itest
