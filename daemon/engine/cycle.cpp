@@ -35,10 +35,7 @@ std::string evidence_json(const Finding& f) {
 
 }  // namespace
 
-namespace {
-
-// Drops one kind of fact and frees its memory.
-void release(Facts& f, FactKind k) {
+void release_facts(Facts& f, FactKind k) {
   const auto drop = [](auto& v) { std::decay_t<decltype(v)>().swap(v); };
   switch (k) {
     case FactKind::customers: drop(f.customers); break;
@@ -56,7 +53,6 @@ void release(Facts& f, FactKind k) {
   }
 }
 
-}  // namespace
 
 Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const std::vector<FactsReader>& alongside,
                            const EvaluateOptions& options) {
@@ -161,7 +157,7 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
       t.run();
       if (!options.release_facts) return;
       for (FactKind k : t.reads) {
-        if (--pending[static_cast<std::size_t>(k)] == 0) release(facts, k);
+        if (--pending[static_cast<std::size_t>(k)] == 0) release_facts(facts, k);
       }
     });
   }

@@ -24,6 +24,9 @@ struct Evaluation {
   std::vector<std::string> errors;
 };
 
+// Drops one kind of fact from `f` and frees its memory (`sources` stays).
+void release_facts(Facts& f, FactKind k);
+
 // Another reader of the snapshot that runs beside the checks, and the kinds
 // of facts it reads.
 struct FactsReader {

@@ -13,6 +13,7 @@
 #include "daemon/sources/aws_secrets_manager_source.hpp"
 #include "daemon/util/time.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/source_fixture.hpp"
 #include "tests/integration/stub_http.hpp"
 
 namespace complyd {
@@ -85,13 +86,6 @@ FakeAws population() {
   return aws;
 }
 
-struct Sleeps {
-  std::vector<std::chrono::milliseconds> waits;
-  HttpClient::Sleep fn() {
-    return [this](std::chrono::milliseconds d) { waits.push_back(d); };
-  }
-};
-
 class AwsSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -115,27 +109,15 @@ class AwsSourceTest : public ::testing::Test {
     auto r = parse(url, extra.empty() ? "credentials_file = \"" + (dir_ / "credentials").string() +
                                             "\"\nprofile = \"complyd\"\n"
                                       : extra);
-    std::string problems;
-    for (const auto& p : r.problems) problems += p.to_string() + "\n";
-    if (!r.ok()) throw std::runtime_error(problems);
-    config_ = std::move(*r.config);
+    config_ = itest::loaded(r);
     return std::make_unique<AwsSecretsManagerSource>(config_.sources.at(0), sleeps_.fn());
   }
 
-  std::string thrown(AwsSecretsManagerSource& s) {
-    Facts f;
-    std::vector<std::string> problems;
-    try {
-      s.collect(f, kNow, problems);
-    } catch (const SourceError& e) {
-      return e.what();
-    }
-    return "(nothing thrown)";
-  }
+  std::string thrown(AwsSecretsManagerSource& s) { return itest::source_error(s, kNow); }
 
   TempDir dir_;
   Config config_;
-  Sleeps sleeps_;
+  itest::Sleeps sleeps_;
 };
 
 const Credential* find(const Facts& f, const std::string& path) {

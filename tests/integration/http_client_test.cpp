@@ -7,11 +7,13 @@
 
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/http_client.hpp"
+#include "tests/integration/source_fixture.hpp"
 #include "tests/integration/stub_http.hpp"
 
 namespace complyd {
 namespace {
 
+using itest::Sleeps;
 using itest::StubHttpServer;
 using itest::StubRequest;
 using itest::StubResponse;
@@ -27,21 +29,7 @@ SourceCommon fast() {
   return c;
 }
 
-struct Sleeps {
-  std::vector<std::chrono::milliseconds> waits;
-  HttpClient::Sleep fn() {
-    return [this](std::chrono::milliseconds d) { waits.push_back(d); };
-  }
-};
-
-std::string thrown(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const SourceError& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
-}
+std::string thrown(const std::function<void()>& f) { return itest::source_error(f); }
 
 TEST(HttpClient, RetriesOn429HonouringRetryAfterThenSucceeds) {
   int n = 0;

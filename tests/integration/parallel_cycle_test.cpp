@@ -4,6 +4,9 @@
 // the counters read in one pass. On a real demo inventory (SQLite file).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "checks/registry.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/demo/demo.hpp"
 #include "daemon/engine/cycle.hpp"
@@ -99,6 +102,89 @@ TEST_F(ParallelCycle, ReleasingFactsEarlyOnSeveralThreadsFindsExactlyWhatOneThre
   EXPECT_TRUE(parallel_facts.customers.empty());
   EXPECT_FALSE(serial_facts.verifications.empty());
   EXPECT_FALSE(serial_facts.audit_events.empty());
+}
+
+// Rewrites every fact of one kind so that any check reading it would find
+// something else: all customers offboarded long ago, every credential
+// revoked, every URL plain http, no audit events, and so on.
+void perturb(Facts& f, FactKind k, Time now) {
+  const Time long_ago = now - Duration{400 * 86400};
+  switch (k) {
+    case FactKind::customers:
+      for (auto& c : f.customers) {
+        c.status = CustomerStatus::offboarded;
+        c.offboarded_at = long_ago;
+        c.jurisdiction = "EU";
+      }
+      break;
+    case FactKind::credentials:
+      for (auto& c : f.credentials) {
+        c.role = CredentialRole::revoked;
+        c.fingerprint = "same";
+        c.entropy_bytes = 1;
+        c.rotated_at = c.created_at = c.last_used_at = long_ago;
+      }
+      break;
+    case FactKind::webhooks:
+      for (auto& w : f.webhooks) w.notification_url = "http://plain.example";
+      break;
+    case FactKind::verifications:
+      f.verifications = {{f.customers.empty() ? "c" : f.customers.front().id,
+                          PackedMinutes({{now.time_since_epoch().count() / 60 - 1, 0, 900, 9}})}};
+      break;
+    case FactKind::data_sets:
+      for (auto& d : f.data_sets) d.oldest_record_at = long_ago - Duration{3650 * 86400};
+      break;
+    case FactKind::audit_events: f.audit_events.clear(); break;
+    case FactKind::attestations: f.attestations.clear(); break;
+    case FactKind::api_endpoints: f.api_endpoints.push_back({"plain", "http://api.example", "test"}); break;
+    case FactKind::file_scans: f.leak_hits.push_back({"/x/app.log", 1, LeakKind::private_key, "[key]", 64, 1}); break;
+    case FactKind::outbox: f.outbox.dead.push_back({1, "digest", "", "a@example.org", 9, "550", long_ago}); break;
+    case FactKind::customer_activity:
+      for (const auto& c : f.customers) f.customer_activity.push_back({c.id, now});
+      break;
+    case FactKind::secret_stores: f.secret_stores.push_back({"vault", "https://vault", true, false, {}}); break;
+  }
+}
+
+// The cycle frees a kind of fact once the checks that declare it in `needs`
+// are done, so a check that read an undeclared kind would read freed memory.
+// Each check must find exactly the same whatever happens to the kinds it
+// does not declare: here they are rewritten beyond recognition.
+TEST_F(ParallelCycle, EveryCheckReadsOnlyTheFactKindsItDeclares) {
+  const Facts all = read(1);
+  ASSERT_FALSE(all.audit_events.empty());
+  ASSERT_FALSE(all.data_sets.empty());
+  ASSERT_FALSE(all.attestations.empty());
+  for (const CheckDef* def : all_checks()) {
+    Facts other = all;
+    const auto& needs = def->info.needs;
+    for (FactKind k : kAllFactKinds) {
+      if (std::find(needs.begin(), needs.end(), k) == needs.end()) perturb(other, k, now_);
+    }
+    const CheckConfig& cc = config_.checks.at(def->info.id);
+    const auto expected = def->evaluate(CheckContext{all, now_, cc.params, cc.severity});
+    const auto got = def->evaluate(CheckContext{other, now_, cc.params, cc.severity});
+    ASSERT_EQ(got.size(), expected.size()) << def->info.id << " reads a kind missing from its needs";
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].subject, expected[i].subject) << def->info.id;
+      EXPECT_EQ(got[i].detail, expected[i].detail) << def->info.id;
+      EXPECT_EQ(got[i].evidence, expected[i].evidence) << def->info.id;
+    }
+  }
+}
+
+// release_facts empties exactly the kind it is given.
+TEST_F(ParallelCycle, ReleasingAKindEmptiesThatKindOnly) {
+  const Facts all = read(1);
+  Facts f = all;
+  release_facts(f, FactKind::audit_events);
+  EXPECT_TRUE(f.audit_events.empty());
+  EXPECT_EQ(f.credentials.size(), all.credentials.size());
+  EXPECT_EQ(f.verifications.size(), all.verifications.size());
+  release_facts(f, FactKind::verifications);
+  EXPECT_TRUE(f.verifications.empty());
+  EXPECT_EQ(f.customers.size(), all.customers.size());
 }
 
 }  // namespace

@@ -295,6 +295,22 @@ std::string body_of(const std::string& response) {
   return p == std::string::npos ? "" : response.substr(p + 4);
 }
 
+// GET /v1/findings once the first cycle's snapshot is published (the
+// snapshot before it has no last cycle), or the last answer after 60 s.
+std::string findings_after_first_cycle(int port, const std::string& token) {
+  std::string findings;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    findings = get(port, "/v1/findings", token);
+    if (status_of(findings) == 200 && body_of(findings).find("\"findings\"") != std::string::npos &&
+        get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  return findings;
+}
+
 TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   const auto promtool = tool("promtool");
   ASSERT_FALSE(promtool.empty()) << "promtool is required (./dev installs the Debian package prometheus)";
@@ -310,16 +326,7 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   ASSERT_GT(port, 0) << read_file(err);
 
   // /v1/ answers once the first cycle's snapshot is published.
-  std::string findings;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    findings = get(port, "/v1/findings", token);
-    if (status_of(findings) == 200 && body_of(findings).find("\"findings\"") != std::string::npos &&
-        get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(200ms);
-  }
+  const std::string findings = findings_after_first_cycle(port, token);
   ASSERT_EQ(status_of(findings), 200) << findings << read_file(err);
   EXPECT_NE(findings.find("Content-Type: application/json"), std::string::npos);
 
@@ -415,14 +422,7 @@ TEST(Http, AReportTooLargeToPreRenderIsA503WithWhatToDoAndTheRestIsServed) {
   Daemon daemon(demo.config, err);
   const int port = daemon.port(20s);
   ASSERT_GT(port, 0) << read_file(err);
-  std::string findings;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    findings = get(port, "/v1/findings", token);
-    if (status_of(findings) == 200 && get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos) break;
-    std::this_thread::sleep_for(200ms);
-  }
-  ASSERT_EQ(status_of(findings), 200) << read_file(err);
+  ASSERT_EQ(status_of(findings_after_first_cycle(port, token)), 200) << read_file(err);
   // The demo's 60 customers are over the limit of 10: no report, and the answer says why and what to run.
   for (const char* f : {"html", "json"}) {
     const auto r = get(port, std::string("/v1/report?format=") + f, token);

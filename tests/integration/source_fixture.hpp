@@ -5,10 +5,14 @@
 #include <functional>
 #include <memory>
 #include <stdexcept>
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "daemon/config/config.hpp"
+#include "daemon/sources/http_client.hpp"
 #include "daemon/sources/registry.hpp"
+#include "daemon/sources/source.hpp"
 #include "harness.hpp"
 
 namespace complyd::itest {
@@ -29,6 +33,42 @@ inline std::unique_ptr<Source> make_source(const TempDir& dir, const std::string
   keep = *r.config;
   const SourceConfig& sc = keep.sources.at(0);
   return find_source_type(sc.type)->make(sc, SourceContext{keep});
+}
+
+// The configuration of `r`, or an exception naming every problem in it.
+inline Config loaded(const ConfigResult& r) {
+  if (r.ok()) return *r.config;
+  std::string all;
+  for (const auto& p : r.problems) all += p.to_string() + "\n";
+  throw std::runtime_error(all);
+}
+
+// Records the waits of a client's retries instead of sleeping them.
+struct Sleeps {
+  std::vector<std::chrono::milliseconds> waits;
+  HttpClient::Sleep fn() {
+    return [this](std::chrono::milliseconds d) { waits.push_back(d); };
+  }
+};
+
+// What f threw as a SourceError, or "(nothing thrown)"; any other exception
+// propagates (and fails the test).
+inline std::string source_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const SourceError& e) {
+    return e.what();
+  }
+  return "(nothing thrown)";
+}
+
+// What collecting from `s` at `now` threw as a SourceError.
+inline std::string source_error(Source& s, Time now) {
+  return source_error([&] {
+    Facts f;
+    std::vector<std::string> problems;
+    s.collect(f, now, problems);
+  });
 }
 
 // What f threw, or "(nothing thrown)".

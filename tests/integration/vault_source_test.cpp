@@ -16,6 +16,7 @@
 #include "daemon/util/crypto.hpp"
 #include "daemon/util/time.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/source_fixture.hpp"
 #include "tests/integration/stub_http.hpp"
 
 namespace complyd {
@@ -107,13 +108,6 @@ struct FakeVault {
   }
 };
 
-struct Sleeps {
-  std::vector<std::chrono::milliseconds> waits;
-  HttpClient::Sleep fn() {
-    return [this](std::chrono::milliseconds d) { waits.push_back(d); };
-  }
-};
-
 class VaultSourceTest : public ::testing::Test {
  protected:
   void SetUp() override { itest::write_file(dir_ / "token", kToken + "\n"); }
@@ -129,27 +123,15 @@ class VaultSourceTest : public ::testing::Test {
 
   std::unique_ptr<VaultSource> source(const std::string& url, const std::string& extra = "") {
     auto r = parse(url, extra);
-    std::string problems;
-    for (const auto& p : r.problems) problems += p.to_string() + "\n";
-    if (!r.ok()) throw std::runtime_error(problems);
-    config_ = std::move(*r.config);
+    config_ = itest::loaded(r);
     return std::make_unique<VaultSource>(config_.sources.at(0), sleeps_.fn());
   }
 
-  std::string thrown(VaultSource& s) {
-    Facts f;
-    std::vector<std::string> problems;
-    try {
-      s.collect(f, kNow, problems);
-    } catch (const SourceError& e) {
-      return e.what();
-    }
-    return "(nothing thrown)";
-  }
+  std::string thrown(VaultSource& s) { return itest::source_error(s, kNow); }
 
   TempDir dir_;
   Config config_;
-  Sleeps sleeps_;
+  itest::Sleeps sleeps_;
 };
 
 FakeVault population() {

@@ -108,6 +108,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "/etc/complyd/complyd.toml:4:12: schedule.interval: 10s is out of range (1m to 7d)"},
         BadCase{"not_a_duration", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_token = \"ninety\" }\n",
                 "/etc/complyd/complyd.toml:4:25: checks.credential-age.max_age.api_token: 'ninety' is not a duration"},
+        BadCase{"negative_report_max_customers", std::string(kMinimal) + "[http]\nreport_max_customers = -1\n",
+                "/etc/complyd/complyd.toml:4:24: http.report_max_customers:"},
         BadCase{"zero_workers", std::string(kMinimal) + "[audit]\nworkers = 0\n",
                 "/etc/complyd/complyd.toml:4:11: audit.workers:"},
         BadCase{"bad_severity", std::string(kMinimal) + "[audit]\nfail_on = \"urgent\"\n",
