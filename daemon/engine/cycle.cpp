@@ -7,8 +7,15 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <thread>
+#include <mutex>
+#include <map>
+#include <deque>
+#include <condition_variable>
 #include <iterator>
 #include <limits>
+#include <tuple>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +27,7 @@
 #include "daemon/report/history.hpp"
 #include "daemon/sources/files_source.hpp"
 #include "daemon/store/report_store.hpp"
+#include "daemon/util/memory.hpp"
 #include "daemon/util/parallel.hpp"
 #include "daemon/util/phase_clock.hpp"
 
@@ -97,9 +105,16 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
     std::function<void()> run;
   };
   std::vector<Task> tasks;
-  for (const FactsReader& r : alongside) tasks.push_back({r.reads, r.run});
+  std::vector<std::chrono::steady_clock::duration> reader_took(alongside.size());
+  for (std::size_t i = 0; i < alongside.size(); ++i) {
+    tasks.push_back({alongside[i].reads, [&, i] {
+                       const auto t0 = std::chrono::steady_clock::now();
+                       alongside[i].run();
+                       reader_took[i] = std::chrono::steady_clock::now() - t0;
+                     }});
+  }
   for (Run& r : runs) {
-    tasks.push_back({r.def->info.needs, [&r, &facts, now] {
+    tasks.push_back({r.def->info.needs, [&r, &facts, now, &options] {
                        const auto t0 = std::chrono::steady_clock::now();
                        const auto& id = r.def->info.id;
                        try {
@@ -126,6 +141,10 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
                          r.error = e.what();
                        }
                        r.took = std::chrono::steady_clock::now() - t0;
+                       if (r.error.empty() && options.on_check_done) {
+                         options.on_check_done(id, std::move(r.observed));
+                         r.observed = {};
+                       }
                      }});
   }
 
@@ -157,7 +176,12 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
       t.run();
       if (!options.release_facts) return;
       for (FactKind k : t.reads) {
-        if (--pending[static_cast<std::size_t>(k)] == 0) release_facts(facts, k);
+        if (--pending[static_cast<std::size_t>(k)] == 0) {
+          release_facts(facts, k);
+          // The allocator keeps freed pages for reuse; the snapshot's kinds
+          // are tens of MB each and the findings will not fill them.
+          return_free_memory();
+        }
       }
     });
   }
@@ -182,12 +206,104 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
     ev.complete_checks.insert(id);
     ++ev.checks_run;
   }
+  for (std::size_t i = 0; i < alongside.size(); ++i) {
+    timings.push_back(fmt::format("{} {} ms", alongside[i].name,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(reader_took[i]).count()));
+  }
   CLOG(debug) << "checks: " << fmt::format("{}", fmt::join(timings, ", "));
   return ev;
 }
 
 CycleRunner::CycleRunner(const Config& config, StateStore& store, Clock clock)
     : config_(config), store_(store), clock_(std::move(clock)) {}
+
+namespace {
+
+// Work handed to the writer (the cycle's thread, which owns the state
+// database connection) by the threads that evaluate.
+class WriterQueue {
+ public:
+  // `bounded` jobs (report state batches) wait while `limit` of them are
+  // queued: their producers would otherwise outrun the writer and hold the
+  // text of every state at once. Check results never wait (they are held
+  // for the rest of the cycle anyway).
+  explicit WriterQueue(std::size_t limit) : limit_(limit) {}
+
+  void push(std::function<void()> job, bool bounded = false) {
+    {
+      std::unique_lock lock(mu_);
+      if (bounded) {
+        room_.wait(lock, [&] { return bounded_ < limit_; });
+        ++bounded_;
+      }
+      jobs_.push_back({std::move(job), bounded});
+    }
+    ready_.notify_one();
+  }
+  void close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    ready_.notify_one();
+  }
+  // Runs jobs on the calling thread until closed and drained. After a job
+  // throws, the rest are dropped (still dequeued, so no producer waits
+  // forever) and the first exception is rethrown at the end.
+  void drain() {
+    std::exception_ptr error;
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return closed_ || !jobs_.empty(); });
+        if (jobs_.empty()) break;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      if (!error) {
+        try {
+          job.run();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      job.run = {};  // its memory goes before the next one is taken
+      if (job.bounded) {
+        {
+          std::lock_guard lock(mu_);
+          --bounded_;
+        }
+        room_.notify_all();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+  }
+
+ private:
+  struct Job {
+    std::function<void()> run;
+    bool bounded = false;
+  };
+  const std::size_t limit_;
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<Job> jobs_;
+  std::size_t bounded_ = 0;
+  bool closed_ = false;
+};
+
+void append(LifecycleResult& into, LifecycleResult&& part) {
+  std::move(part.changed.begin(), part.changed.end(), std::back_inserter(into.changed));
+  into.only_last_seen.insert(into.only_last_seen.end(), part.only_last_seen.begin(), part.only_last_seen.end());
+  std::move(part.transitions.begin(), part.transitions.end(), std::back_inserter(into.transitions));
+  into.opened += part.opened;
+  into.reopened += part.reopened;
+  into.resolved += part.resolved;
+  into.mute_expired += part.mute_expired;
+}
+
+}  // namespace
 
 CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   CycleOutcome out;
@@ -209,38 +325,118 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
     CLOG(notice) << "cycle abandoned after collection: shutdown requested";
     return out;
   }
-  // Everything that reads the snapshot runs together: the checks, and the
-  // summaries kept after it is dropped (report history, reminder facts).
   // The counters' hourly sums come first: the counters can then go as soon
   // as signature-failures is done with them.
   auto signatures = summarize_signatures(facts, started);
-  ReportHistory history;
+  auto signature_rates = std::move(signatures.rates);
+
+  // From here the cycle's transaction is open and this thread writes into it
+  // while other threads evaluate: each check's findings go through the
+  // lifecycle and into the database as soon as that check is done, and the
+  // report states batch by batch. Rows are stamped with the evaluation time.
+  StateStore::CycleWrite write(store_, started);
+  std::unordered_map<std::string, StoredFinding> stored = store_.load_findings();
+  // A check's findings have ids derived from its own id: its lifecycle needs
+  // only its own stored findings.
+  std::unordered_map<std::string, std::unordered_map<std::string, StoredFinding>> stored_by_check;
+  for (auto it = stored.begin(); it != stored.end();) {
+    auto node = stored.extract(it++);
+    stored_by_check[node.mapped().check_id].insert(std::move(node));
+  }
+  phases.lap("open transaction");
+
+  WriterQueue queue(4);
+  std::map<std::string, LifecycleResult> by_check;  // the writer's only
+  const auto on_check_done = [&](const std::string& id, std::vector<Observed> observed) {
+    auto job = [&, id, observed = std::make_shared<std::vector<Observed>>(std::move(observed))] {
+      auto r = apply_lifecycle(stored_by_check[id], std::move(*observed), {id}, {}, started);
+      observed->clear();
+      write.findings(r);
+      by_check.emplace(id, std::move(r));
+    };
+    queue.push(std::move(job));
+  };
+
+  // Everything that reads the snapshot runs together: the checks, the report
+  // states (in ranges of customers, so that no one task is the tail) and the
+  // reminder facts.
+  std::unordered_map<std::string, std::string> digests;
+  std::optional<ReportStatePlan> plan;
+  std::once_flag plan_once;
+  const auto report_plan = [&]() -> const ReportStatePlan& {
+    std::call_once(plan_once, [&] {
+      // The stored digests over a connection of its own (the writer's is this thread's).
+      sql::Db reader(store_.db().path(), sql::OpenMode::read_only);
+      digests = load_state_digests(reader);
+      plan.emplace(facts, std::move(signatures.delivering), config_);
+    });
+    return *plan;
+  };
+  const unsigned workers = std::max(1u, config_.workers);
+  const std::size_t report_parts = std::max<std::size_t>(2, workers);
   notify::ReminderFacts reminder_facts;
-  const std::vector<FactsReader> alongside{
-      {{FactKind::customers, FactKind::credentials, FactKind::webhooks},
-       [&] {
-         // The stored digests only for as long as this task runs, over a
-         // connection of its own (the writer's is the cycle thread's).
-         sql::Db reader(store_.db().path(), sql::OpenMode::read_only);
-         history = summarize_for_report(facts, std::move(signatures), config_, load_state_digests(reader));
-       }},
-      {{FactKind::customers, FactKind::credentials}, [&] { reminder_facts = notify::reminder_facts(facts, config_); }}};
-  Evaluation ev = evaluate_checks(facts, started, config_, alongside, {config_.workers, true});
+  std::vector<FactsReader> alongside;
+  for (std::size_t part = 0; part < report_parts; ++part) {
+    alongside.push_back(
+        {fmt::format("report states {}/{}", part + 1, report_parts),
+         {FactKind::customers, FactKind::credentials, FactKind::webhooks},
+         [&, part] {
+           const ReportStatePlan& p = report_plan();
+           const std::size_t n = p.customers();
+           p.states(n * part / report_parts, n * (part + 1) / report_parts, digests, [&](ReportHistory&& batch) {
+             queue.push([&write, batch = std::make_shared<ReportHistory>(std::move(batch))] {
+               write.report_states(*batch);
+             }, true);
+           });
+         }});
+  }
+  alongside.push_back({"reminder facts", {FactKind::customers, FactKind::credentials},
+                       [&] { reminder_facts = notify::reminder_facts(facts, config_); }});
+
+  Evaluation ev;
+  std::exception_ptr evaluation_error;
+  std::thread evaluator([&] {
+    try {
+      ev = evaluate_checks(facts, started, config_, alongside, {workers, true, on_check_done});
+    } catch (...) {
+      evaluation_error = std::current_exception();
+    }
+    queue.close();
+  });
+  // The writer. After a write error the evaluation is still waited for;
+  // the transaction rolls back.
+  std::exception_ptr write_error;
+  try {
+    queue.drain();
+  } catch (...) {
+    write_error = std::current_exception();
+  }
+  evaluator.join();
+  if (evaluation_error) std::rethrow_exception(evaluation_error);
+  if (write_error) std::rethrow_exception(write_error);
   out.record.sources = facts.sources;
-  history.checks_complete = ev.complete_checks;
-  history.checks_disabled = ev.disabled_checks;
-  out.record.report_history = std::make_shared<const ReportHistory>(std::move(history));
-  phases.lap("checks and summaries");
+  phases.lap("checks, summaries and their writes");
   // The snapshot is the largest thing a cycle holds (counters of 10,000
   // customers over 24 h): anything that needs facts runs above this line.
+  plan.reset();
   facts = Facts{};
   phases.lap("release facts");
 
-  auto stored = store_.load_findings();
-  phases.lap("load findings");
-  out.lifecycle =
-      apply_lifecycle(stored, std::move(ev.observed), ev.complete_checks, ev.disabled_checks, started);
-  phases.lap("lifecycle");
+  // Checks that did not run (failed, skipped on incomplete facts, disabled,
+  // no longer in the catalogue): their stored findings are resolved when the
+  // check is disabled, and otherwise only see their mutes expire.
+  for (auto& [id, mine] : stored_by_check) {
+    if (by_check.contains(id)) continue;
+    auto r = apply_lifecycle(mine, {}, ev.complete_checks, ev.disabled_checks, started);
+    write.findings(r);
+    by_check.emplace(id, std::move(r));
+  }
+  // One result, in the order of check ids, whatever order they finished in.
+  for (auto& [id, r] : by_check) append(out.lifecycle, std::move(r));
+  by_check.clear();
+  for (auto& [id, mine] : stored_by_check) stored.merge(mine);
+  stored_by_check.clear();
+  phases.lap("lifecycle of checks that did not run");
 
   out.record.finished_at = clock_();
   const bool blind =
@@ -265,9 +461,12 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
     notify::enqueue_cycle(config_, store_.db(), id, started, out.lifecycle.transitions, out.lifecycle.changed, stored,
                           reminder_facts);
   };
-  const auto cycle_id = store_.commit_cycle(out.record, out.lifecycle, keep_going, scans, enqueue);
+  ReportHistory report_tail;
+  report_tail.checks_complete = ev.complete_checks;
+  report_tail.checks_disabled = ev.disabled_checks;
+  report_tail.signature_rates = std::move(signature_rates);
+  const auto cycle_id = write.finish(out.record, out.lifecycle, &report_tail, keep_going, scans, enqueue);
   out.committed = cycle_id != 0;
-  out.record.report_history.reset();  // written (or rolled back): 100k customers' states are ~90 MB
   phases.lap("commit");
   CLOG(debug) << "cycle phases: " << phases.summary();
   if (out.committed) {
@@ -292,6 +491,10 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
     auto node = stored.extract(it++);
     if (node.mapped().status != FindingStatus::resolved) out.current.push_back(std::move(node.mapped()));
   }
+  // A stable order for the outputs (the map's is the hash table's).
+  std::sort(out.current.begin(), out.current.end(), [](const StoredFinding& a, const StoredFinding& b) {
+    return std::tie(a.check_id, a.customer_id, a.subject, a.id) < std::tie(b.check_id, b.customer_id, b.subject, b.id);
+  });
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -58,30 +59,47 @@ SignatureSummary summarize_signatures(const Facts& facts, Time now) {
   return out;
 }
 
-ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
-                                   const std::unordered_map<std::string, std::string>& stored_digests) {
-  ReportHistory h;
-  h.signature_rates = std::move(signatures.rates);
-  const auto& delivering = signatures.delivering;
-  const auto limits = rotation_limits(config);
-
-  // One customer's state is built, serialised and dropped at a time: at
-  // 100k customers a tree of every state at once costs hundreds of MB.
+struct ReportStatePlan::Index {
   std::unordered_map<std::string_view, std::vector<const Credential*>> creds;
-  for (const auto& c : facts.credentials) creds[c.customer_id].push_back(&c);
   std::unordered_map<std::string_view, std::vector<const WebhookSubscription*>> hooks;
-  for (const auto& w : facts.webhooks) hooks[w.customer_id].push_back(&w);
+  std::vector<const Customer*> customers;  // by id
+};
 
-  std::vector<const Customer*> customers;
+ReportStatePlan::ReportStatePlan(const Facts& facts, std::unordered_set<std::string> delivering, const Config& config)
+    : delivering_(std::move(delivering)), limits_(rotation_limits(config)), index_(std::make_unique<Index>()) {
+  for (const auto& c : facts.credentials) index_->creds[c.customer_id].push_back(&c);
+  for (const auto& w : facts.webhooks) index_->hooks[w.customer_id].push_back(&w);
+  auto& customers = index_->customers;
   customers.reserve(facts.customers.size());
   for (const auto& c : facts.customers) customers.push_back(&c);
   std::sort(customers.begin(), customers.end(), [](auto* a, auto* b) { return a->id < b->id; });
-  h.customers.reserve(customers.size());
+}
+
+ReportStatePlan::~ReportStatePlan() = default;
+
+std::size_t ReportStatePlan::customers() const { return index_->customers.size(); }
+
+void ReportStatePlan::states(std::size_t from, std::size_t to,
+                             const std::unordered_map<std::string, std::string>& stored_digests,
+                             const std::function<void(ReportHistory&&)>& emit, std::size_t batch) const {
+  // One customer's state is built, serialised and dropped at a time: at
+  // 100k customers a tree of every state at once costs hundreds of MB.
+  const auto& delivering = delivering_;
+  const auto& limits = limits_;
+  auto& creds = index_->creds;
+  auto& hooks = index_->hooks;
+  to = std::min(to, index_->customers.size());
+  ReportHistory h;
   constexpr std::size_t kChunk = 1 << 20;
   std::size_t chunk_used = kChunk, chunk_size = kChunk;
   std::string j;
-  for (const Customer* cp : customers) {
-    const Customer& c = *cp;
+  for (std::size_t i = from; i < to; ++i) {
+    if (h.customers.size() >= batch) {
+      emit(std::move(h));
+      h = ReportHistory{};
+      chunk_used = chunk_size = kChunk;
+    }
+    const Customer& c = *index_->customers[i];
     j.clear();
     j += "{\"credentials\":[";
     // Stable order inside arrays so an unchanged state has an unchanged digest.
@@ -165,6 +183,18 @@ ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatur
     chunk_used += j.size();
     h.customers.push_back({c.id, std::string_view(dst, j.size()), std::move(digest), false});
   }
+  if (!h.customers.empty()) emit(std::move(h));
+}
+
+ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
+                                   const std::unordered_map<std::string, std::string>& stored_digests) {
+  ReportHistory h;
+  h.signature_rates = std::move(signatures.rates);
+  const ReportStatePlan plan(facts, std::move(signatures.delivering), config);
+  plan.states(0, plan.customers(), stored_digests, [&](ReportHistory&& part) {
+    std::move(part.customers.begin(), part.customers.end(), std::back_inserter(h.customers));
+    std::move(part.state_chunks.begin(), part.state_chunks.end(), std::back_inserter(h.state_chunks));
+  });
   return h;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -50,6 +51,28 @@ struct SignatureSummary {
   std::unordered_set<std::string> delivering;  // customers with any delivery in the window
 };
 SignatureSummary summarize_signatures(const Facts& facts, Time now);
+
+// The per-customer states, in parts: the cycle builds them on several
+// threads, by ranges of customers (sorted by id), and hands each batch to the
+// writer as soon as it is built, so that the text of 100k states is never
+// held at once. Reads the snapshot's customers, credentials and webhooks; the
+// plan must not outlive them.
+class ReportStatePlan {
+ public:
+  ReportStatePlan(const Facts& facts, std::unordered_set<std::string> delivering, const Config& config);
+  ~ReportStatePlan();
+  std::size_t customers() const;
+  // States of customers [from, to), passed to `emit` every `batch` customers.
+  // Ranges that do not overlap may be built at the same time.
+  void states(std::size_t from, std::size_t to, const std::unordered_map<std::string, std::string>& stored_digests,
+              const std::function<void(ReportHistory&&)>& emit, std::size_t batch = 2048) const;
+
+ private:
+  struct Index;
+  std::unordered_set<std::string> delivering_;
+  DurationMap limits_;
+  std::unique_ptr<Index> index_;
+};
 
 // `stored_digests` (customer -> digest of its current state row): states
 // found unchanged are not kept (only their digest), so that a steady-state

@@ -32,25 +32,24 @@ std::unordered_map<std::string, std::string> load_state_digests(sql::Db& db) {
   return out;
 }
 
-void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h) {
-  {
-    sql::Stmt st(db, "INSERT INTO report_cycles(cycle_id, at, checks_complete, checks_disabled) VALUES (?,?,?,?)");
-    st.bind(1, cycle_id).bind(2, to_unix(at)).bind(3, set_json(h.checks_complete)).bind(4, set_json(h.checks_disabled));
-    st.run();
-  }
-  auto current = load_state_digests(db);  // customer -> digest of its open row
-  sql::Stmt close(db, "UPDATE report_customer_state SET valid_to = ? WHERE customer_id = ? AND valid_to IS NULL");
-  sql::Stmt insert(db,
-                   "INSERT INTO report_customer_state(customer_id, valid_from, digest, state) VALUES (?,?,?,?) "
-                   "ON CONFLICT(customer_id, valid_from) DO UPDATE SET valid_to = NULL, digest = excluded.digest, "
-                   "state = excluded.state");
-  for (const auto& c : h.customers) {
-    const std::string_view state = c.state_json;  // redacted by summarize_for_report
+ReportHistoryWriter::ReportHistoryWriter(sql::Db& db, Time at)
+    : db_(db),
+      at_(at),
+      current_(load_state_digests(db)),  // customer -> digest of its open row
+      close_(db, "UPDATE report_customer_state SET valid_to = ? WHERE customer_id = ? AND valid_to IS NULL"),
+      insert_(db,
+              "INSERT INTO report_customer_state(customer_id, valid_from, digest, state) VALUES (?,?,?,?) "
+              "ON CONFLICT(customer_id, valid_from) DO UPDATE SET valid_to = NULL, digest = excluded.digest, "
+              "state = excluded.state") {}
+
+void ReportHistoryWriter::add(const std::vector<CustomerStateRow>& rows) {
+  for (const auto& c : rows) {
+    const std::string_view state = c.state_json;  // redacted by the summary
     const std::string& digest = c.digest;
-    auto it = current.find(c.customer_id);
-    const bool had_row = it != current.end();
+    auto it = current_.find(c.customer_id);
+    const bool had_row = it != current_.end();
     const bool same = had_row && it->second == digest;
-    if (had_row) current.erase(it);
+    if (had_row) current_.erase(it);
     if (same) continue;
     if (c.unchanged) {
       // Found unchanged when the cycle started, so its text was not kept;
@@ -60,22 +59,41 @@ void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const Rep
       continue;
     }
     if (had_row) {
-      close.reset();
-      close.bind(1, to_unix(at)).bind(2, c.customer_id).run();
+      close_.reset();
+      close_.bind(1, to_unix(at_)).bind(2, c.customer_id).run();
     }
-    insert.reset();
-    insert.bind(1, c.customer_id).bind(2, to_unix(at)).bind(3, digest).bind(4, state).run();
+    insert_.reset();
+    insert_.bind(1, c.customer_id).bind(2, to_unix(at_)).bind(3, digest).bind(4, state).run();
   }
+}
+
+void ReportHistoryWriter::finish(std::int64_t cycle_id, const ReportHistory& tail) {
+  {
+    sql::Stmt st(db_, "INSERT INTO report_cycles(cycle_id, at, checks_complete, checks_disabled) VALUES (?,?,?,?)");
+    st.bind(1, cycle_id)
+        .bind(2, to_unix(at_))
+        .bind(3, set_json(tail.checks_complete))
+        .bind(4, set_json(tail.checks_disabled));
+    st.run();
+  }
+  add(tail.customers);
   // Customers no longer in the inventory: their state ends here.
-  for (const auto& [id, digest] : current) {
-    close.reset();
-    close.bind(1, to_unix(at)).bind(2, id).run();
+  for (const auto& [id, digest] : current_) {
+    close_.reset();
+    close_.bind(1, to_unix(at_)).bind(2, id).run();
   }
-  sql::Stmt rate(db, "INSERT INTO report_signature_rates(cycle_id, customer_id, ok, fail, unsigned) VALUES (?,?,?,?,?)");
-  for (const auto& r : h.signature_rates) {
+  current_.clear();
+  sql::Stmt rate(db_,
+                 "INSERT INTO report_signature_rates(cycle_id, customer_id, ok, fail, unsigned) VALUES (?,?,?,?,?)");
+  for (const auto& r : tail.signature_rates) {
     rate.reset();
     rate.bind(1, cycle_id).bind(2, r.customer_id).bind(3, r.ok).bind(4, r.fail).bind(5, r.unsigned_processed).run();
   }
+}
+
+void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h) {
+  ReportHistoryWriter w(db, at);
+  w.finish(cycle_id, h);
 }
 
 report::History load_report_history(sql::Db& db, Time as_of, Time period_start) {
@@ -100,12 +118,13 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
   {
     // The period's cycles, and the last cycle before it (so a period without
     // cycles still knows the state). Cycles are ordered by id: several can
-    // share a time under an injected clock.
+    // share a time under an injected clock. A cycle counts from its start,
+    // the time its events and customer states are stamped with.
     sql::Stmt s(db,
                 "SELECT c.id, c.started_at, coalesce(c.finished_at, c.started_at), c.status, c.sources, "
                 "r.checks_complete, r.checks_disabled FROM cycles c LEFT JOIN report_cycles r ON r.cycle_id = c.id "
-                "WHERE coalesce(c.finished_at, c.started_at) <= ?1 AND c.id >= coalesce((SELECT max(id) FROM cycles "
-                "WHERE coalesce(finished_at, started_at) <= ?1 AND coalesce(finished_at, started_at) < ?2), 0) "
+                "WHERE c.started_at <= ?1 AND c.id >= coalesce((SELECT max(id) FROM cycles "
+                "WHERE started_at <= ?1 AND started_at < ?2), 0) "
                 "ORDER BY c.id");
     s.bind(1, t).bind(2, to_unix(period_start));
     while (s.step()) {

@@ -15,6 +15,23 @@ namespace complyd {
 // changed, new or vanished customer writes a row.
 void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h);
 
+// The same, in parts: states as their batches are built, then the rest.
+// Every customer not added by finish() is recorded as gone.
+class ReportHistoryWriter {
+ public:
+  ReportHistoryWriter(sql::Db& db, Time at);
+  void add(const std::vector<CustomerStateRow>& rows);
+  // The cycle's row, `tail`'s states, the end of vanished customers' states
+  // and the signature rates.
+  void finish(std::int64_t cycle_id, const ReportHistory& tail);
+
+ private:
+  sql::Db& db_;
+  Time at_;
+  std::unordered_map<std::string, std::string> current_;
+  sql::Stmt close_, insert_;
+};
+
 // The digest of each customer's current state row: states a cycle finds
 // unchanged need not be kept in memory until the commit.
 std::unordered_map<std::string, std::string> load_state_digests(sql::Db& db);

@@ -299,19 +299,79 @@ FileScanState StateStore::load_file_scans() {
   return out;
 }
 
-std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
-                                      const std::function<bool()>& before_commit,
-                                      const FileScanState* file_scans,
-                                      const std::function<void(std::int64_t)>& in_transaction) {
+StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
+    : db_(store.db_),
+      tx_(db_),
+      at_(at),
+      upsert_(db_, fmt::format("INSERT INTO findings({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
+                               "UPDATE SET check_id=excluded.check_id, severity=excluded.severity, "
+                               "status=excluded.status, customer_id=excluded.customer_id, subject=excluded.subject, "
+                               "title=excluded.title, detail=excluded.detail, remediation=excluded.remediation, "
+                               "evidence=excluded.evidence, last_seen=excluded.last_seen, "
+                               "resolved_at=excluded.resolved_at, mute_reason=excluded.mute_reason, "
+                               "muted_by=excluded.muted_by, muted_until=excluded.muted_until",
+                               kFindingColumns)),
+      seen_(db_, "UPDATE findings SET last_seen = ? WHERE id = ?"),
+      event_(db_,
+             "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
+             "actor, reason) VALUES (?,?,?,?,?,?,?,'complyd',?)") {
+  // The cycle's row first, so that its id can be referenced; its counts are
+  // filled in by finish().
+  sql::Stmt st(db_, "INSERT INTO cycles(started_at, status, sources, sources_ok, sources_failed) "
+                    "VALUES (?, 'running', '[]', 0, 0)");
+  st.bind(1, to_unix(at)).run();
+  id_ = db_.last_insert_rowid();
+}
+
+void StateStore::CycleWrite::findings(const LifecycleResult& lr) {
+  // A finding seen again with nothing new only advances last_seen: one
+  // narrow UPDATE instead of rewriting the row and its indexes. Only when
+  // the upsert would write exactly the stored values (the texts unchanged by
+  // redaction), so the rows end up the same.
+  const bool flagged = lr.only_last_seen.size() == lr.changed.size();
+  // In primary-key order: neighbouring keys share index pages (the ids are
+  // hashes, so observation order is random).
+  std::vector<std::uint32_t> order(lr.changed.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return lr.changed[a].id < lr.changed[b].id; });
+  for (const std::uint32_t i : order) {
+    const auto& f = lr.changed[i];
+    const auto stable = [](const std::string& v) { return redact(v) == v; };
+    if (flagged && lr.only_last_seen[i] != 0 && stable(f.subject) && stable(f.title) && stable(f.detail) &&
+        stable(f.evidence_json)) {
+      seen_.reset();
+      seen_.bind(1, to_unix(f.last_seen)).bind(2, f.id).run();
+    } else {
+      upsert(upsert_, f);
+    }
+  }
+  for (const auto& t : lr.transitions) {
+    event_.reset();
+    event_.bind(1, t.finding_id).bind(2, id_).bind(3, to_unix(at_)).bind(4, t.event);
+    if (t.from) event_.bind(5, to_string(*t.from)); else event_.bind_null(5);
+    event_.bind(6, to_string(t.to)).bind(7, to_string(t.severity)).bind(8, t.reason);
+    event_.run();
+  }
+}
+
+void StateStore::CycleWrite::report_states(const ReportHistory& part) {
+  if (!report_) report_.emplace(db_, at_);
+  report_->add(part.customers);
+}
+
+std::int64_t StateStore::CycleWrite::finish(CycleRecord& cycle, const LifecycleResult& totals,
+                                            const ReportHistory* report_tail,
+                                            const std::function<bool()>& before_commit,
+                                            const FileScanState* file_scans,
+                                            const std::function<void(std::int64_t)>& in_transaction) {
   PhaseClock phases;
-  sql::Transaction tx(db_);
   int ok = 0, failed = 0;
   for (const auto& s : cycle.sources) (s.ok ? ok : failed)++;
   {
     sql::Stmt st(db_,
-                 "INSERT INTO cycles(started_at, finished_at, status, sources, sources_ok, sources_failed, "
-                 "checks_run, checks_skipped, opened, reopened, resolved, open_total, error) "
-                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                 "UPDATE cycles SET started_at=?, finished_at=?, status=?, sources=?, sources_ok=?, "
+                 "sources_failed=?, checks_run=?, checks_skipped=?, opened=?, reopened=?, resolved=?, "
+                 "open_total=?, error=? WHERE id=?");
     st.bind(1, to_unix(cycle.started_at));
     if (cycle.finished_at) st.bind(2, to_unix(*cycle.finished_at)); else st.bind_null(2);
     st.bind(3, cycle.status)
@@ -320,74 +380,37 @@ std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult&
         .bind(6, failed)
         .bind(7, cycle.checks_run)
         .bind(8, cycle.checks_skipped)
-        .bind(9, lr.opened)
-        .bind(10, lr.reopened)
-        .bind(11, lr.resolved)
+        .bind(9, totals.opened)
+        .bind(10, totals.reopened)
+        .bind(11, totals.resolved)
         .bind(12, cycle.open_total);
     if (cycle.error.empty()) st.bind_null(13); else st.bind(13, redact(cycle.error));
+    st.bind(14, id_);
     st.run();
-    cycle.id = db_.last_insert_rowid();
+    cycle.id = id_;
   }
-  {
-    sql::Stmt st(db_, fmt::format(
-                          "INSERT INTO findings({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
-                          "UPDATE SET check_id=excluded.check_id, severity=excluded.severity, "
-                          "status=excluded.status, customer_id=excluded.customer_id, subject=excluded.subject, "
-                          "title=excluded.title, detail=excluded.detail, remediation=excluded.remediation, "
-                          "evidence=excluded.evidence, last_seen=excluded.last_seen, "
-                          "resolved_at=excluded.resolved_at, mute_reason=excluded.mute_reason, "
-                          "muted_by=excluded.muted_by, muted_until=excluded.muted_until",
-                          kFindingColumns));
-    // A finding seen again with nothing new only advances last_seen: one
-    // narrow UPDATE instead of rewriting the row and its three indexes.
-    // Only when the upsert would write exactly the stored values (the texts
-    // unchanged by redaction), so the rows end up the same.
-    sql::Stmt seen(db_, "UPDATE findings SET last_seen = ? WHERE id = ?");
-    const bool flagged = lr.only_last_seen.size() == lr.changed.size();
-    // In primary-key order: appends to the b-tree instead of splitting pages
-    // all over it (the ids are hashes, so observation order is random).
-    std::vector<std::uint32_t> order(lr.changed.size());
-    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return lr.changed[a].id < lr.changed[b].id; });
-    for (const std::uint32_t i : order) {
-      const auto& f = lr.changed[i];
-      const auto stable = [](const std::string& v) { return redact(v) == v; };
-      if (flagged && lr.only_last_seen[i] != 0 && stable(f.subject) && stable(f.title) && stable(f.detail) &&
-          stable(f.evidence_json)) {
-        seen.reset();
-        seen.bind(1, to_unix(f.last_seen)).bind(2, f.id).run();
-      } else {
-        upsert(st, f);
-      }
-    }
-  }
-  phases.lap("findings");
-  {
-    sql::Stmt st(db_,
-                 "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
-                 "actor, reason) VALUES (?,?,?,?,?,?,?,'complyd',?)");
-    const Time at = cycle.finished_at.value_or(cycle.started_at);
-    for (const auto& t : lr.transitions) {
-      st.reset();
-      st.bind(1, t.finding_id).bind(2, cycle.id).bind(3, to_unix(at)).bind(4, t.event);
-      if (t.from) st.bind(5, to_string(*t.from)); else st.bind_null(5);
-      st.bind(6, to_string(t.to)).bind(7, to_string(t.severity)).bind(8, t.reason);
-      st.run();
-    }
-  }
-  phases.lap("events");
   if (file_scans != nullptr) write_file_scans(db_, *file_scans);
-  if (cycle.report_history) {
-    write_report_history(db_, cycle.id, cycle.finished_at.value_or(cycle.started_at), *cycle.report_history);
+  if (report_tail != nullptr) {
+    if (!report_) report_.emplace(db_, at_);
+    report_->finish(id_, *report_tail);
   }
-  phases.lap("report history");
-  if (in_transaction) in_transaction(cycle.id);  // e.g. the outbox: enqueued with its cause, or not at all
+  phases.lap("cycle row and report history");
+  if (in_transaction) in_transaction(id_);  // e.g. the outbox: enqueued with its cause, or not at all
   phases.lap("outbox");
   if (before_commit && !before_commit()) return 0;  // tx rolls back
-  tx.commit();
+  tx_.commit();
   phases.lap("sqlite commit");
   CLOG(debug) << "commit phases: " << phases.summary();
-  return cycle.id;
+  return id_;
+}
+
+std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
+                                      const std::function<bool()>& before_commit,
+                                      const FileScanState* file_scans,
+                                      const std::function<void(std::int64_t)>& in_transaction) {
+  CycleWrite w(*this, cycle.started_at);
+  w.findings(lr);
+  return w.finish(cycle, lr, cycle.report_history.get(), before_commit, file_scans, in_transaction);
 }
 
 StoredFinding StateStore::mute(const std::string& id, const std::string& reason, const std::string& by, Time until,

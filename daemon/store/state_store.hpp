@@ -12,11 +12,11 @@
 
 #include "daemon/engine/lifecycle.hpp"
 #include "daemon/sources/file_scan_state.hpp"
+#include "daemon/store/report_store.hpp"
 #include "daemon/store/sqlite.hpp"
 
 namespace complyd {
 
-struct ReportHistory;  // daemon/report/history.hpp
 
 class StateError : public std::runtime_error {
  public:
@@ -70,8 +70,37 @@ class StateStore {
   // The files source's incremental state (leak-scan).
   FileScanState load_file_scans();
 
-  // Writes the cycle row, every changed finding and every transition in one
-  // IMMEDIATE transaction. `before_commit` runs inside it; returning false
+  // One cycle's writes, in one IMMEDIATE transaction that opens before the
+  // checks run: findings are written check by check and report states batch
+  // by batch as they are produced, on the thread that owns this store, while
+  // other threads evaluate. Events and report states are stamped `at` (the
+  // cycle's evaluation time). Destroyed without finish(): rolled back.
+  class CycleWrite {
+   public:
+    CycleWrite(StateStore& store, Time at);
+    std::int64_t cycle_id() const { return id_; }
+    // Upserts `lr.changed` and records `lr.transitions`.
+    void findings(const LifecycleResult& lr);
+    void report_states(const ReportHistory& part);
+    // Completes the cycle row from `cycle` and `totals`' counts, writes the
+    // file scan state and the report history's tail, runs `in_transaction`
+    // and, unless `before_commit` says no, commits. The cycle id, or 0 when
+    // rolled back.
+    std::int64_t finish(CycleRecord& cycle, const LifecycleResult& totals, const ReportHistory* report_tail,
+                        const std::function<bool()>& before_commit, const FileScanState* file_scans,
+                        const std::function<void(std::int64_t cycle_id)>& in_transaction);
+
+   private:
+    sql::Db& db_;
+    sql::Transaction tx_;
+    Time at_;
+    std::int64_t id_ = 0;
+    sql::Stmt upsert_, seen_, event_;
+    std::optional<ReportHistoryWriter> report_;
+  };
+
+  // All of a cycle at once (CycleWrite in one go): the cycle row, every
+  // changed finding and every transition in one IMMEDIATE transaction. `before_commit` runs inside it; returning false
   // rolls everything back (shutdown requested mid-cycle). `file_scans`, when
   // given, replaces the stored file scan state in the same transaction, so
   // offsets never advance without the findings of the bytes they cover.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,14 +20,25 @@ class PhaseClock {
   // Ends the running phase under `name` and starts the next one.
   void lap(std::string_view name) {
     const auto now = std::chrono::steady_clock::now();
-    laps_.push_back(fmt::format("{} {} ms (rss {} MB, peak {} MB)", name,
+    const long cpu = cpu_ms();
+    laps_.push_back(fmt::format("{} {} ms (cpu {} ms, rss {} MB, peak {} MB)", name,
                                 std::chrono::duration_cast<std::chrono::milliseconds>(now - last_).count(),
-                                resident_mb(), peak_mb()));
+                                cpu - last_cpu_, resident_mb(), peak_mb()));
     last_ = now;
+    last_cpu_ = cpu;
   }
   std::string summary() const { return fmt::format("{}", fmt::join(laps_, ", ")); }
 
  private:
+  // User plus system CPU time of the whole process so far: with several
+  // threads, a phase's cpu over its wall time says how parallel it ran.
+  static long cpu_ms() {
+    rusage ru{};
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+    const auto ms = [](const timeval& t) { return t.tv_sec * 1000L + t.tv_usec / 1000; };
+    return ms(ru.ru_utime) + ms(ru.ru_stime);
+  }
+
   // Resident set size now (Linux), 0 when unknown.
   static long resident_mb() {
     long pages = 0, resident = 0;
@@ -51,6 +63,7 @@ class PhaseClock {
   }
 
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  long last_cpu_ = cpu_ms();
   std::vector<std::string> laps_;
 };
 

@@ -74,7 +74,7 @@ TEST_F(ParallelCycle, ReleasingFactsEarlyOnSeveralThreadsFindsExactlyWhatOneThre
   int reader_runs = 0;
   std::size_t customers_seen = 0;
   const std::vector<FactsReader> alongside{
-      {{FactKind::customers}, [&] {
+      {"counting reader", {FactKind::customers}, [&] {
          ++reader_runs;
          customers_seen = parallel_facts.customers.size();
        }}};
