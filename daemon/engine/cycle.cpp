@@ -27,7 +27,6 @@
 #include "daemon/report/history.hpp"
 #include "daemon/sources/files_source.hpp"
 #include "daemon/store/report_store.hpp"
-#include "daemon/util/memory.hpp"
 #include "daemon/util/parallel.hpp"
 #include "daemon/util/phase_clock.hpp"
 
@@ -114,7 +113,7 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
                      }});
   }
   for (Run& r : runs) {
-    tasks.push_back({r.def->info.needs, [&r, &facts, now, &options] {
+    tasks.push_back({r.def->info.needs, [&r, &facts, now] {
                        const auto t0 = std::chrono::steady_clock::now();
                        const auto& id = r.def->info.id;
                        try {
@@ -141,10 +140,6 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
                          r.error = e.what();
                        }
                        r.took = std::chrono::steady_clock::now() - t0;
-                       if (r.error.empty() && options.on_check_done) {
-                         options.on_check_done(id, std::move(r.observed));
-                         r.observed = {};
-                       }
                      }});
   }
 
@@ -176,12 +171,7 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
       t.run();
       if (!options.release_facts) return;
       for (FactKind k : t.reads) {
-        if (--pending[static_cast<std::size_t>(k)] == 0) {
-          release_facts(facts, k);
-          // The allocator keeps freed pages for reuse; the snapshot's kinds
-          // are tens of MB each and the findings will not fill them.
-          return_free_memory();
-        }
+        if (--pending[static_cast<std::size_t>(k)] == 0) release_facts(facts, k);
       }
     });
   }
@@ -293,16 +283,6 @@ class WriterQueue {
   bool closed_ = false;
 };
 
-void append(LifecycleResult& into, LifecycleResult&& part) {
-  std::move(part.changed.begin(), part.changed.end(), std::back_inserter(into.changed));
-  into.only_last_seen.insert(into.only_last_seen.end(), part.only_last_seen.begin(), part.only_last_seen.end());
-  std::move(part.transitions.begin(), part.transitions.end(), std::back_inserter(into.transitions));
-  into.opened += part.opened;
-  into.reopened += part.reopened;
-  into.resolved += part.resolved;
-  into.mute_expired += part.mute_expired;
-}
-
 }  // namespace
 
 CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
@@ -330,32 +310,15 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   auto signatures = summarize_signatures(facts, started);
   auto signature_rates = std::move(signatures.rates);
 
-  // From here the cycle's transaction is open and this thread writes into it
-  // while other threads evaluate: each check's findings go through the
-  // lifecycle and into the database as soon as that check is done, and the
-  // report states batch by batch. Rows are stamped with the evaluation time.
+  // From here the cycle's transaction is open and this thread writes the
+  // report states into it, batch by batch, while other threads evaluate:
+  // 100k customers' states are never held at once. The findings follow once
+  // the snapshot is dropped (their lifecycle needs the stored findings, as
+  // large as the new ones, and the two are not held beside the snapshot).
+  // Rows are stamped with the evaluation time.
   StateStore::CycleWrite write(store_, started);
-  std::unordered_map<std::string, StoredFinding> stored = store_.load_findings();
-  // A check's findings have ids derived from its own id: its lifecycle needs
-  // only its own stored findings.
-  std::unordered_map<std::string, std::unordered_map<std::string, StoredFinding>> stored_by_check;
-  for (auto it = stored.begin(); it != stored.end();) {
-    auto node = stored.extract(it++);
-    stored_by_check[node.mapped().check_id].insert(std::move(node));
-  }
   phases.lap("open transaction");
-
   WriterQueue queue(4);
-  std::map<std::string, LifecycleResult> by_check;  // the writer's only
-  const auto on_check_done = [&](const std::string& id, std::vector<Observed> observed) {
-    auto job = [&, id, observed = std::make_shared<std::vector<Observed>>(std::move(observed))] {
-      auto r = apply_lifecycle(stored_by_check[id], std::move(*observed), {id}, {}, started);
-      observed->clear();
-      write.findings(r);
-      by_check.emplace(id, std::move(r));
-    };
-    queue.push(std::move(job));
-  };
 
   // Everything that reads the snapshot runs together: the checks, the report
   // states (in ranges of customers, so that no one task is the tail) and the
@@ -397,7 +360,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   std::exception_ptr evaluation_error;
   std::thread evaluator([&] {
     try {
-      ev = evaluate_checks(facts, started, config_, alongside, {workers, true, on_check_done});
+      ev = evaluate_checks(facts, started, config_, alongside, {workers, true});
     } catch (...) {
       evaluation_error = std::current_exception();
     }
@@ -415,28 +378,20 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   if (evaluation_error) std::rethrow_exception(evaluation_error);
   if (write_error) std::rethrow_exception(write_error);
   out.record.sources = facts.sources;
-  phases.lap("checks, summaries and their writes");
+  phases.lap("checks, summaries and report states");
   // The snapshot is the largest thing a cycle holds (counters of 10,000
   // customers over 24 h): anything that needs facts runs above this line.
   plan.reset();
   facts = Facts{};
   phases.lap("release facts");
 
-  // Checks that did not run (failed, skipped on incomplete facts, disabled,
-  // no longer in the catalogue): their stored findings are resolved when the
-  // check is disabled, and otherwise only see their mutes expire.
-  for (auto& [id, mine] : stored_by_check) {
-    if (by_check.contains(id)) continue;
-    auto r = apply_lifecycle(mine, {}, ev.complete_checks, ev.disabled_checks, started);
-    write.findings(r);
-    by_check.emplace(id, std::move(r));
-  }
-  // One result, in the order of check ids, whatever order they finished in.
-  for (auto& [id, r] : by_check) append(out.lifecycle, std::move(r));
-  by_check.clear();
-  for (auto& [id, mine] : stored_by_check) stored.merge(mine);
-  stored_by_check.clear();
-  phases.lap("lifecycle of checks that did not run");
+  auto stored = store_.load_findings();
+  phases.lap("load findings");
+  out.lifecycle =
+      apply_lifecycle(stored, std::move(ev.observed), ev.complete_checks, ev.disabled_checks, started);
+  phases.lap("lifecycle");
+  write.findings(out.lifecycle);
+  phases.lap("write findings");
 
   out.record.finished_at = clock_();
   const bool blind =

@@ -2,7 +2,10 @@
 // digest only, is not written again, and is never written empty.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "daemon/config/config.hpp"
 #include "daemon/report/history.hpp"
@@ -78,6 +81,97 @@ TEST(ReportHistory, AStateChangedByAnotherWriterMeanwhileIsNeverWrittenEmpty) {
   commit(store, kNow + hours(1), std::move(h));
   EXPECT_EQ(rows(store.db(), "state = '' OR state IS NULL"), 0);
   EXPECT_EQ(rows(store.db(), "customer_id = 'c1'"), 1) << "left for the next cycle to record";
+}
+
+Facts many_customers(int n) {
+  Facts f;
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "c" + std::to_string(1000 + (i * 7919) % 9000);  // not in id order
+    f.customers.push_back(customer(id));
+    f.credentials.push_back(credential(id, "api_token"));
+    f.credentials.push_back(credential(id, "webhook_secret"));
+  }
+  return f;
+}
+
+// The cycle builds the states in ranges on several threads, in batches.
+TEST(ReportHistory, StatesBuiltInRangesAndBatchesAreTheStatesBuiltInOnePiece) {
+  const Config config;
+  const Facts facts = many_customers(300);
+  const auto whole = summarize_for_report(facts, {}, config);
+  ASSERT_EQ(whole.customers.size(), 300u);
+
+  const ReportStatePlan plan(facts, {}, config);
+  ASSERT_EQ(plan.customers(), 300u);
+  std::vector<ReportHistory> parts;
+  std::size_t batches = 0;
+  for (auto [from, to] : {std::pair<std::size_t, std::size_t>{0, 100}, {100, 101}, {101, 300}}) {
+    plan.states(from, to, {}, [&](ReportHistory&& b) {
+      EXPECT_LE(b.customers.size(), 16u);
+      ++batches;
+      parts.push_back(std::move(b));
+    }, 16);
+  }
+  EXPECT_GT(batches, 3u);
+  std::vector<const CustomerStateRow*> rows;
+  for (const auto& p : parts) {
+    for (const auto& c : p.customers) rows.push_back(&c);
+  }
+  ASSERT_EQ(rows.size(), whole.customers.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i]->customer_id, whole.customers[i].customer_id) << i;
+    EXPECT_EQ(rows[i]->state_json, whole.customers[i].state_json) << i;
+    EXPECT_EQ(rows[i]->digest, whole.customers[i].digest) << i;
+  }
+}
+
+// The writer takes the batches in whatever order the threads finish them;
+// every customer not added is recorded as gone.
+TEST(ReportHistory, BatchesWrittenInAnyOrderRecordTheSameRows) {
+  const Config config;
+  TempDir t;
+  StateStore store(t.path / "state.db");
+  Facts facts = many_customers(50);
+  commit(store, kNow, summarize_for_report(facts, {}, config));
+  ASSERT_EQ(rows(store.db(), "valid_to IS NULL"), 50);
+
+  // Next cycle: one customer gone, one changed; batches arrive out of order.
+  facts.customers.erase(facts.customers.begin());
+  facts.customers[0].status = CustomerStatus::offboarding;
+  const ReportStatePlan plan(facts, {}, config);
+  std::vector<ReportHistory> batches;
+  plan.states(0, plan.customers(), load_state_digests(store.db()),
+              [&](ReportHistory&& b) { batches.push_back(std::move(b)); }, 8);
+  ASSERT_GT(batches.size(), 3u);
+  std::reverse(batches.begin(), batches.end());
+  {
+    StateStore::CycleWrite w(store, kNow + hours(1));
+    for (const auto& b : batches) w.report_states(b);
+    CycleRecord c;
+    c.started_at = c.finished_at.emplace(kNow + hours(1));
+    c.status = "ok";
+    ReportHistory tail;
+    ASSERT_GT(w.finish(c, LifecycleResult{}, &tail, {}, nullptr, {}), 0);
+  }
+  EXPECT_EQ(rows(store.db(), "valid_to IS NULL"), 49);
+  EXPECT_EQ(rows(store.db()), 51) << "one new row, for the changed customer";
+  EXPECT_EQ(rows(store.db(), "valid_to IS NOT NULL"), 2) << "the changed one's old row and the gone one's";
+}
+
+// Destroyed without finish(): nothing of the cycle stays, not even its row.
+TEST(ReportHistory, ACycleWriteNotFinishedLeavesNothing) {
+  const Config config;
+  TempDir t;
+  StateStore store(t.path / "state.db");
+  const Facts facts = many_customers(20);
+  {
+    StateStore::CycleWrite w(store, kNow);
+    w.report_states(summarize_for_report(facts, {}, config));
+  }
+  EXPECT_EQ(rows(store.db()), 0);
+  sql::Stmt s(store.db(), "SELECT count(*) FROM cycles");
+  s.step();
+  EXPECT_EQ(s.i64(0), 0);
 }
 
 }  // namespace
