@@ -22,11 +22,6 @@ constexpr std::uint32_t kNone = 0xffffffffu;
 constexpr std::size_t kListedCustomers = 5;  // other customers named in evidence
 constexpr std::size_t kListedValues = 8;     // environments / kinds kept per customer
 
-// Enough to tell findings of one group apart, never the whole fingerprint.
-std::string fingerprint_prefix(const std::string& fp) {
-  return fp.substr(0, std::min<std::size_t>(8, fp.size() / 2));
-}
-
 // A few distinct values (environments, kinds); counts past kListedValues are
 // still recorded as "more than one".
 struct Distinct {
@@ -75,7 +70,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     std::uint32_t head = kNone;
     std::uint32_t size = 0;
   };
-  std::unordered_map<std::string_view, Group> groups;
+  std::unordered_map<Fingerprint, Group, Fingerprint::Hash> groups;
   groups.reserve(creds.size());
   std::vector<std::uint32_t> next(creds.size(), kNone);
   for (std::uint32_t i = 0; i < creds.size(); ++i) {
@@ -140,7 +135,8 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       f.evidence.emplace_back("kind", c.kind);
       f.evidence.emplace_back("role", to_string(c.role));
       if (!c.environment.empty()) f.evidence.emplace_back("environment", c.environment);
-      f.evidence.emplace_back("fingerprint_prefix", fingerprint_prefix(std::string(fp)));
+      // Enough to tell findings of one group apart, never the whole fingerprint.
+      f.evidence.emplace_back("fingerprint_prefix", std::string(fp.prefix()));
       f.evidence.emplace_back("holders", std::to_string(members.size()));
 
       if (cross_customer) {

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "checks/fingerprint.hpp"
+#include "checks/symbol.hpp"
+
 namespace complyd {
 
 using Time = std::chrono::sys_seconds;
@@ -72,7 +75,7 @@ struct Credential {
   std::optional<Time> rotated_at;    // when it became current
   std::optional<Time> last_used_at;
   std::optional<Time> activated_at;  // pending credentials: when it went live
-  std::string fingerprint;           // keyed hash (hex), never the value
+  Fingerprint fingerprint;           // of a keyed hash (hex), never the value
   std::optional<double> entropy_bytes;
 };
 
@@ -178,10 +181,12 @@ struct CustomerActivity {
   std::optional<Time> last_sync_at;
 };
 
+// Hundreds of thousands at 100k customers, with few distinct actors, actions
+// and customers among them: those are Symbols (8 bytes, no copy of the text).
 struct AuditEvent {
-  std::string customer_id;
-  std::string actor;
-  std::string action;    // credential_created, token_rotated, credential_deleted, offboarded, token_read, ...
+  Symbol customer_id;
+  Symbol actor;
+  Symbol action;         // credential_created, token_rotated, credential_deleted, offboarded, token_read, ...
   std::string resource;  // storage path or object
   Time at{};
 };

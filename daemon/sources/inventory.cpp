@@ -134,7 +134,7 @@ void read_credentials(sql::Db& db, Facts& f, std::vector<std::string>& problems)
     c.rotated_at = r.time(7, "rotated_at");
     c.last_used_at = r.time(8, "last_used_at");
     c.activated_at = r.time(9, "activated_at");
-    c.fingerprint = s.text(10);
+    c.fingerprint = Fingerprint(s.text_view(10));
     if (!s.is_null(11)) {
       const double e = s.f64(11);
       if (e < 0) {
@@ -267,6 +267,11 @@ void read_audit_events(sql::Db& db, Facts& f, std::vector<std::string>& problems
               "SELECT id, coalesce(customer_id,''), actor, action, coalesce(resource,''), at FROM audit_events "
               "ORDER BY id");
   RowReader r(s, "audit_events", problems);
+  // Consecutive rows mostly repeat these: compared before they are interned.
+  struct Last {
+    Symbol symbol;
+    Symbol get(std::string_view v) { return v == symbol ? symbol : (symbol = Symbol(v)); }
+  } customer, actor, action;
   while (s.step()) {
     AuditEvent e;
     r.at_row(s.i64(0));
@@ -276,9 +281,9 @@ void read_audit_events(sql::Db& db, Facts& f, std::vector<std::string>& problems
       continue;
     }
     e.at = *at;
-    e.customer_id = s.text(1);
-    e.actor = s.text(2);
-    e.action = s.text(3);
+    e.customer_id = customer.get(s.text_view(1));
+    e.actor = actor.get(s.text_view(2));
+    e.action = action.get(s.text_view(3));
     e.resource = s.text(4);
     f.audit_events.push_back(std::move(e));
   }

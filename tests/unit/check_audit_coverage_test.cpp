@@ -101,7 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
                      {kCreated}},
         CoverageCase{"event by path without customer counts",
                      [](Facts& f) {
-                       for (auto& e : f.audit_events) e.customer_id.clear();
+                       for (auto& e : f.audit_events) e.customer_id = Symbol();
                      },
                      {}},
         CoverageCase{"never rotated: no rotation event needed",
