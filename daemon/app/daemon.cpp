@@ -33,9 +33,10 @@ int Daemon::run() {
     notifier_.status(std::string("cannot open the state database: ") + e.what());
     return 1;
   }
-  CLOG(info) << fmt::format("complyd started: config {}, state {}, interval {}, jitter {}", config_path_.string(),
-                            config_->state_db.string(), format_duration(config_->schedule.interval),
-                            format_duration(config_->schedule.jitter));
+  CLOG(info) << fmt::format("complyd started: config {}, state {}, interval {}, jitter {}, allocator {}",
+                            config_path_.string(), config_->state_db.string(),
+                            format_duration(config_->schedule.interval), format_duration(config_->schedule.jitter),
+                            allocator_name());
   wait_signals();
   notifier_.ready("started; first cycle running");  // config loaded and database open
   mailer_ = std::make_unique<notify::DeliveryLoop>(io_, worker_, *store_, clock_, stopping_);

@@ -1,19 +1,14 @@
-// Gives freed heap memory back to the system. After a cycle drops a large
-// part of its snapshot, glibc keeps the freed pages of every thread's arena
-// (reused only by that arena) unless asked: at 100k customers that is
-// hundreds of MB of resident memory holding nothing.
+// The process's allocator and giving freed memory back to the system.
 #pragma once
-
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 namespace complyd {
 
-inline void return_free_memory() {
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
-}
+// Returns freed heap pages to the system: after a cycle drops its snapshot
+// (hundreds of MB at 100k customers), the service should hold only what it
+// serves until the next cycle.
+void return_free_memory();
+
+// "jemalloc" or "glibc": which allocator this binary was built with.
+const char* allocator_name();
 
 }  // namespace complyd
