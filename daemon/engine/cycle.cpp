@@ -113,7 +113,7 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
                      }});
   }
   for (Run& r : runs) {
-    tasks.push_back({r.def->info.needs, [&r, &facts, now] {
+    tasks.push_back({r.def->info.needs, [&r, &facts, now, &options] {
                        const auto t0 = std::chrono::steady_clock::now();
                        const auto& id = r.def->info.id;
                        try {
@@ -140,6 +140,10 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
                          r.error = e.what();
                        }
                        r.took = std::chrono::steady_clock::now() - t0;
+                       if (r.error.empty() && options.on_check_done) {
+                         options.on_check_done(id, std::move(r.observed));
+                         r.observed = {};
+                       }
                      }});
   }
 
@@ -283,6 +287,16 @@ class WriterQueue {
   bool closed_ = false;
 };
 
+void append(LifecycleResult& into, LifecycleResult&& part) {
+  std::move(part.changed.begin(), part.changed.end(), std::back_inserter(into.changed));
+  into.only_last_seen.insert(into.only_last_seen.end(), part.only_last_seen.begin(), part.only_last_seen.end());
+  std::move(part.transitions.begin(), part.transitions.end(), std::back_inserter(into.transitions));
+  into.opened += part.opened;
+  into.reopened += part.reopened;
+  into.resolved += part.resolved;
+  into.mute_expired += part.mute_expired;
+}
+
 }  // namespace
 
 CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
@@ -310,15 +324,25 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   auto signatures = summarize_signatures(facts, started);
   auto signature_rates = std::move(signatures.rates);
 
-  // From here the cycle's transaction is open and this thread writes the
-  // report states into it, batch by batch, while other threads evaluate:
-  // 100k customers' states are never held at once. The findings follow once
-  // the snapshot is dropped (their lifecycle needs the stored findings, as
-  // large as the new ones, and the two are not held beside the snapshot).
-  // Rows are stamped with the evaluation time.
+  // From here the cycle's transaction is open and this thread writes into it
+  // while other threads evaluate: each check's findings go through the
+  // lifecycle, over that check's stored findings only (loaded by index), and
+  // into the database as soon as the check is done; the report states batch
+  // by batch. Neither all stored findings nor all states are ever held beside
+  // the snapshot. Rows are stamped with the evaluation time.
   StateStore::CycleWrite write(store_, started);
   phases.lap("open transaction");
   WriterQueue queue(4);
+  std::map<std::string, LifecycleResult> by_check;  // the writer's only
+  const auto on_check_done = [&](const std::string& id, std::vector<Observed> observed) {
+    queue.push([&, id, observed = std::make_shared<std::vector<Observed>>(std::move(observed))] {
+      const auto mine = store_.load_findings_of(id);
+      auto r = apply_lifecycle(mine, std::move(*observed), {id}, {}, started);
+      observed->clear();
+      write.findings(r);
+      by_check.emplace(id, std::move(r));
+    });
+  };
 
   // Everything that reads the snapshot runs together: the checks, the report
   // states (in ranges of customers, so that no one task is the tail) and the
@@ -360,7 +384,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   std::exception_ptr evaluation_error;
   std::thread evaluator([&] {
     try {
-      ev = evaluate_checks(facts, started, config_, alongside, {workers, true});
+      ev = evaluate_checks(facts, started, config_, alongside, {workers, true, on_check_done});
     } catch (...) {
       evaluation_error = std::current_exception();
     }
@@ -378,20 +402,31 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   if (evaluation_error) std::rethrow_exception(evaluation_error);
   if (write_error) std::rethrow_exception(write_error);
   out.record.sources = facts.sources;
-  phases.lap("checks, summaries and report states");
+  phases.lap("checks, summaries and their writes");
   // The snapshot is the largest thing a cycle holds (counters of 10,000
   // customers over 24 h): anything that needs facts runs above this line.
   plan.reset();
   facts = Facts{};
   phases.lap("release facts");
 
-  auto stored = store_.load_findings();
-  phases.lap("load findings");
-  out.lifecycle =
-      apply_lifecycle(stored, std::move(ev.observed), ev.complete_checks, ev.disabled_checks, started);
-  phases.lap("lifecycle");
-  write.findings(out.lifecycle);
-  phases.lap("write findings");
+  // Checks that did not run (failed, skipped on incomplete facts, disabled,
+  // no longer in the catalogue): their stored findings are resolved when the
+  // check is disabled, and otherwise only see their mutes expire. They are
+  // the stored findings this cycle may leave as they are (`stored`); every
+  // other current finding is in the lifecycle's result.
+  std::unordered_map<std::string, StoredFinding> stored;
+  for (const auto& id : store_.checks_with_findings()) {
+    if (by_check.contains(id)) continue;
+    auto mine = store_.load_findings_of(id);
+    auto r = apply_lifecycle(mine, {}, ev.complete_checks, ev.disabled_checks, started);
+    write.findings(r);
+    by_check.emplace(id, std::move(r));
+    stored.merge(mine);
+  }
+  // One result, in the order of check ids, whatever order they finished in.
+  for (auto& [id, r] : by_check) append(out.lifecycle, std::move(r));
+  by_check.clear();
+  phases.lap("lifecycle of checks that did not run");
 
   out.record.finished_at = clock_();
   const bool blind =

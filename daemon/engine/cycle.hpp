@@ -40,6 +40,9 @@ struct EvaluateOptions {
   // Drop each kind of fact from the snapshot once every check and reader of
   // it is done (a check reads only the kinds it declares in `needs`).
   bool release_facts = false;
+  // Called on the check's thread as soon as a check has run without error,
+  // with its findings (which then do not go into Evaluation::observed).
+  std::function<void(const std::string& check_id, std::vector<Observed> observed)> on_check_done;
 };
 
 // Runs every enabled check whose facts are complete, on up to

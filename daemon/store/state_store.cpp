@@ -20,6 +20,7 @@ extern const std::string_view state_0002_file_scan;
 extern const std::string_view state_0003_outbox;
 extern const std::string_view state_0004_report_history;
 extern const std::string_view state_0005_drop_low_cardinality_indexes;
+extern const std::string_view state_0006_findings_by_check;
 }
 
 namespace {
@@ -33,7 +34,8 @@ const std::vector<Migration>& migrations() {
   static const std::vector<Migration> m{{1, embedded::state_0001_init}, {2, embedded::state_0002_file_scan},
                                         {3, embedded::state_0003_outbox},
                                         {4, embedded::state_0004_report_history},
-                                        {5, embedded::state_0005_drop_low_cardinality_indexes}};
+                                        {5, embedded::state_0005_drop_low_cardinality_indexes},
+                                        {6, embedded::state_0006_findings_by_check}};
   return m;
 }
 
@@ -169,7 +171,23 @@ StateStore::StateStore(const std::filesystem::path& path) : db_(path, sql::OpenM
   // states are written then), and the cache's dirty pages add to that peak;
   // the findings' index pages (~2 MB at 86k findings) fit.
   db_.exec("PRAGMA cache_size=-8192");
+  // Checkpoints run after each cycle (checkpoint_in_background), not inside
+  // the commit of whichever write crosses 1,000 pages.
+  db_.exec("PRAGMA wal_autocheckpoint=0");
   migrate();
+}
+
+void StateStore::checkpoint_in_background() {
+  if (checkpointer_.joinable()) checkpointer_.join();
+  checkpointer_ = std::jthread([path = db_.path()] {
+    try {
+      sql::Db db(path, sql::OpenMode::read_write_create);
+      db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const std::exception& e) {
+      // The WAL stays and is copied by the next checkpoint; nothing is lost.
+      CLOG(warning) << "state database checkpoint failed: " << e.what();
+    }
+  });
 }
 
 int StateStore::schema_version() {
@@ -203,6 +221,25 @@ std::unordered_map<std::string, StoredFinding> StateStore::load_findings() {
     auto id = f.id;
     out.emplace(std::move(id), std::move(f));
   }
+  return out;
+}
+
+std::unordered_map<std::string, StoredFinding> StateStore::load_findings_of(const std::string& check_id) {
+  std::unordered_map<std::string, StoredFinding> out;
+  sql::Stmt s(db_, fmt::format("SELECT {} FROM findings WHERE check_id = ?", kFindingColumns));
+  s.bind(1, check_id);
+  while (s.step()) {
+    auto f = read_finding(s);
+    auto id = f.id;
+    out.emplace(std::move(id), std::move(f));
+  }
+  return out;
+}
+
+std::set<std::string> StateStore::checks_with_findings() {
+  std::set<std::string> out;
+  sql::Stmt s(db_, "SELECT DISTINCT check_id FROM findings");
+  while (s.step()) out.insert(s.text(0));
   return out;
 }
 
@@ -301,7 +338,8 @@ FileScanState StateStore::load_file_scans() {
 }
 
 StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
-    : db_(store.db_),
+    : store_(store),
+      db_(store.db_),
       tx_(db_),
       at_(at),
       upsert_(db_, fmt::format("INSERT INTO findings({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
@@ -401,6 +439,7 @@ std::int64_t StateStore::CycleWrite::finish(CycleRecord& cycle, const LifecycleR
   if (before_commit && !before_commit()) return 0;  // tx rolls back
   tx_.commit();
   phases.lap("sqlite commit");
+  store_.checkpoint_in_background();
   CLOG(debug) << "commit phases: " << phases.summary();
   return id_;
 }
