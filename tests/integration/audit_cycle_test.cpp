@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <map>
 #include <set>
+#include <vector>
+#include <sstream>
+#include <fstream>
 
 #include "daemon/store/sqlite.hpp"
 #include "harness.hpp"
@@ -142,6 +145,60 @@ TEST_F(AuditCycle, FixingOneViolationResolvesExactlyThatFinding) {
   std::vector<std::string> events;
   for (const auto& e : j["history"]) events.push_back(e["event"]);
   EXPECT_EQ(events, (std::vector<std::string>{"opened", "resolved", "reopened"}));
+}
+
+// The lifecycle runs check by check while the other checks still run; the
+// checks that did not run are handled after them: a disabled check's findings
+// are resolved, a mute expires whatever the check did, and every other
+// finding keeps its state.
+TEST_F(AuditCycle, DisabledChecksResolveAndExpiredMutesReopenBesideChecksThatRan) {
+  auto before = audit();
+  std::string muted_id;
+  std::size_t age_findings = 0;
+  for (const auto& f : before["findings"]) {
+    if (f["check_id"] == "credential-age") ++age_findings;
+    if (muted_id.empty() && f["check_id"] == "rotation-leftover") muted_id = f["id"];
+  }
+  ASSERT_GT(age_findings, 0u);
+  ASSERT_FALSE(muted_id.empty());
+  {
+    // Muted until 12:30 (the CLI only mutes into the real future).
+    sql::Db state(dir_ / "state.db", sql::OpenMode::read_write_create);
+    sql::Stmt st(state, "UPDATE findings SET status = 'muted', mute_reason = 'accepted until the migration', "
+                        "muted_by = 'test', muted_until = ? WHERE id = ?");
+    st.bind(1, std::int64_t{1795350600}).bind(2, muted_id).run();  // 2026-11-22T12:30:00Z
+  }
+  {
+    std::ifstream in(config_);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string cfg = text.str();
+    const std::string section = "[checks.credential-age]\n";
+    const auto at = cfg.find(section);
+    ASSERT_NE(at, std::string::npos);
+    cfg.insert(at + section.size(), "enabled = false\n");
+    std::ofstream(config_) << cfg;
+  }
+  auto after = audit(3, "2026-11-22T13:00:00Z");
+  EXPECT_EQ(after["cycle"]["resolved"], static_cast<int>(age_findings));
+  EXPECT_EQ(after["cycle"]["opened"], 0);
+  EXPECT_EQ(after["findings"].size() + age_findings, before["findings"].size());
+  std::set<std::string> ids;
+  for (const auto& f : after["findings"]) {
+    EXPECT_NE(f["check_id"], "credential-age");
+    ids.insert(f["id"].get<std::string>());
+    if (f["id"] == muted_id) EXPECT_EQ(f["status"], "open") << "its mute ended at 12:30";
+  }
+  EXPECT_TRUE(ids.contains(muted_id));
+  auto show = run(dir_, {"findings", "show", "--config", config_, muted_id});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  const auto shown = json::parse(show.out);
+  std::vector<std::string> events;
+  for (const auto& e : shown["history"]) events.push_back(e["event"]);
+  EXPECT_EQ(events, (std::vector<std::string>{"opened", "mute_expired"})) << show.out;
+  const auto resolved = list("resolved");
+  ASSERT_EQ(resolved["findings"].size(), age_findings);
+  for (const auto& f : resolved["findings"]) EXPECT_EQ(f["check_id"], "credential-age");
 }
 
 TEST_F(AuditCycle, MissingInventoryFailsClosedAndKeepsFindings) {
