@@ -351,21 +351,43 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
   };
   Conn main = reading();
   std::vector<CounterRange> ranges = counter_ranges(*main, readers_ > 1 ? readers_ * 4 : 1);
+  // With several readers the ordinary tables are read in two halves, each
+  // over its own connection, so that neither is the tail of the read.
+  Conn second = readers_ > 1 ? reading() : nullptr;
   std::vector<Conn> range_dbs;
   for (std::size_t i = 0; i < ranges.size(); ++i) range_dbs.push_back(reading());
 
   // Each connection is closed by its task once read (its page cache freed).
+  // The two halves fill different kinds of facts and their own problem lists.
+  std::vector<std::string> second_problems;
+  const auto first_half = [&](sql::Db& db) {
+    read_customers(db, into, problems);
+    read_credentials(db, into, problems);
+    read_webhooks(db, into, problems);
+  };
+  const auto second_half = [&](sql::Db& db, std::vector<std::string>& out) {
+    read_data_sets(db, into, out);
+    read_audit_events(db, into, out);
+    read_attestations(db, into, out);
+    read_api_endpoints(db, into);
+  };
   std::vector<std::function<void()>> tasks;
-  tasks.emplace_back([&] {
-    read_customers(*main, into, problems);
-    read_credentials(*main, into, problems);
-    read_webhooks(*main, into, problems);
-    read_data_sets(*main, into, problems);
-    read_audit_events(*main, into, problems);
-    read_attestations(*main, into, problems);
-    read_api_endpoints(*main, into);
-    main.reset();
-  });
+  if (second) {
+    tasks.emplace_back([&] {
+      first_half(*main);
+      main.reset();
+    });
+    tasks.emplace_back([&] {
+      second_half(*second, second_problems);
+      second.reset();
+    });
+  } else {
+    tasks.emplace_back([&] {
+      first_half(*main);
+      second_half(*main, problems);
+      main.reset();
+    });
+  }
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     tasks.emplace_back([&, i] {
       read_verifications(*range_dbs[i], now, ranges[i]);
@@ -373,6 +395,7 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
     });
   }
   run_parallel(tasks, readers_ + 1);  // rethrows the first failure, once every reader has stopped
+  std::move(second_problems.begin(), second_problems.end(), std::back_inserter(problems));
   CLOG(debug) << fmt::format("inventory: read in {} ms ({} counter key ranges, {} threads)",
                              std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::steady_clock::now() - t0)
