@@ -36,7 +36,7 @@ int Daemon::run() {
   CLOG(info) << fmt::format("complyd started: config {}, state {}, interval {}, jitter {}, allocator {}",
                             config_path_.string(), config_->state_db.string(),
                             format_duration(config_->schedule.interval), format_duration(config_->schedule.jitter),
-                            allocator_name());
+                            allocator_description());
   wait_signals();
   notifier_.ready("started; first cycle running");  // config loaded and database open
   mailer_ = std::make_unique<notify::DeliveryLoop>(io_, worker_, *store_, clock_, stopping_);
@@ -125,7 +125,7 @@ void Daemon::start_cycle() {
     publish_snapshot(config->http.report_max_customers);
     // The cycle's snapshot is gone; between cycles (most of the hour) the
     // service should hold only what it serves.
-    return_free_memory();
+    if (!return_free_memory()) CLOG(debug) << "the allocator did not return freed memory";
     boost::asio::post(io_, [this, ok, status] {
       cycle_running_ = false;
       if (mailer_) mailer_->kick();  // deliver what the cycle enqueued

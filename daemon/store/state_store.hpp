@@ -8,8 +8,8 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/engine/lifecycle.hpp"
@@ -18,7 +18,6 @@
 #include "daemon/store/sqlite.hpp"
 
 namespace complyd {
-
 
 class StateError : public std::runtime_error {
  public:
@@ -107,10 +106,11 @@ class StateStore {
   };
 
   // All of a cycle at once (CycleWrite in one go): the cycle row, every
-  // changed finding and every transition in one IMMEDIATE transaction. `before_commit` runs inside it; returning false
-  // rolls everything back (shutdown requested mid-cycle). `file_scans`, when
-  // given, replaces the stored file scan state in the same transaction, so
-  // offsets never advance without the findings of the bytes they cover.
+  // changed finding and every transition in one IMMEDIATE transaction.
+  // `before_commit` runs inside it; returning false rolls everything back
+  // (shutdown requested mid-cycle). `file_scans`, when given, replaces the
+  // stored file scan state in the same transaction, so offsets never advance
+  // without the findings of the bytes they cover.
   // `in_transaction` runs inside it with the new cycle id (the outbox).
   std::int64_t commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
                             const std::function<bool()>& before_commit = {},

@@ -1,5 +1,7 @@
 #include "daemon/util/memory.hpp"
 
+#include <cstddef>
+
 #if COMPLYD_WITH_JEMALLOC
 #include <jemalloc/jemalloc.h>
 
@@ -22,17 +24,27 @@ const char* malloc_conf = "thp:always,metadata_thp:always,narenas:1";
 
 namespace complyd {
 
-void return_free_memory() {
+bool return_free_memory() {
 #if COMPLYD_WITH_JEMALLOC
-  mallctl("arena." COMPLYD_STR(MALLCTL_ARENAS_ALL) ".purge", nullptr, nullptr, nullptr, 0);
+  return mallctl("arena." COMPLYD_STR(MALLCTL_ARENAS_ALL) ".purge", nullptr, nullptr, nullptr, 0) == 0;
 #elif defined(__GLIBC__)
   malloc_trim(0);
+  return true;
+#else
+  return false;
 #endif
 }
 
-const char* allocator_name() {
+std::string allocator_description() {
 #if COMPLYD_WITH_JEMALLOC
-  return "jemalloc";
+  const char* thp = "?";
+  unsigned arenas = 0;
+  std::size_t size = sizeof thp;
+  mallctl("opt.thp", &thp, &size, nullptr, 0);
+  size = sizeof arenas;
+  mallctl("opt.narenas", &arenas, &size, nullptr, 0);
+  return std::string("jemalloc (huge pages ") + thp + ", " + std::to_string(arenas) + " arena" +
+         (arenas == 1 ? ")" : "s)");
 #else
   return "glibc";
 #endif

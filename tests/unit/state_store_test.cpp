@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <string>
+#include <thread>
 
 #include "daemon/store/state_store.hpp"
 #include "fact_builders.hpp"
@@ -55,6 +58,36 @@ TEST(StateStore, RollbackWhenAskedBeforeCommit) {
   EXPECT_EQ(s.commit_cycle(c, one_open("p1"), [] { return false; }), 0);
   EXPECT_TRUE(s.load_findings().empty());
   EXPECT_FALSE(s.last_cycle());
+}
+
+// A cycle's writes go to the WAL; the copy into the database file runs after
+// the commit on a connection of its own, not inside the next commit.
+TEST(StateStore, ACommittedCycleIsCopiedIntoTheDatabaseFileAfterTheCommit) {
+  TempDir t;
+  const auto path = t.path / "state.db";
+  StateStore s(path);
+  LifecycleResult lr;
+  for (int i = 0; i < 3000; ++i) {
+    auto one = one_open("raise/production/c1/api_token-" + std::to_string(i));
+    one.changed[0].detail = std::string(300, 'd');
+    lr.changed.push_back(std::move(one.changed[0]));
+    lr.only_last_seen.push_back(0);
+  }
+  CycleRecord c;
+  c.started_at = c.finished_at.emplace(kNow);
+  c.status = "ok";
+  ASSERT_GT(s.commit_cycle(c, lr), 0);
+  const auto database_bytes = [&] {
+    sql::Stmt n(s.db(), "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    n.step();
+    return static_cast<std::uintmax_t>(n.i64(0));
+  };
+  ASSERT_GT(database_bytes(), 1'000'000u);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (fs::file_size(path) < database_bytes() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(fs::file_size(path), database_bytes()) << "every page in the database file, with the store still open";
 }
 
 TEST(StateStore, RefusesDowngrade) {

@@ -1,0 +1,85 @@
+// The queue between the cycle's evaluating threads and its writer.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "daemon/util/writer_queue.hpp"
+
+namespace complyd {
+namespace {
+
+TEST(WriterQueue, RunsEveryJobOnTheDrainingThreadInPushOrderPerProducer) {
+  WriterQueue q(2);
+  std::vector<int> seen;  // touched by the draining thread only
+  const auto writer = std::this_thread::get_id();
+  std::atomic<bool> elsewhere{false};
+  std::thread producer([&] {
+    for (int i = 0; i < 100; ++i) {
+      q.push([&, i] {
+        elsewhere = elsewhere || std::this_thread::get_id() != writer;
+        seen.push_back(i);
+      }, i % 2 == 0);
+    }
+    q.close();
+  });
+  q.drain();
+  producer.join();
+  EXPECT_FALSE(elsewhere.load());
+  ASSERT_EQ(seen.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[i], i);
+}
+
+TEST(WriterQueue, BoundedJobsNeverQueueBeyondTheLimit) {
+  WriterQueue q(3);
+  std::atomic<int> pushed{0}, ran{0};
+  std::thread producer([&] {
+    for (int i = 0; i < 50; ++i) {
+      q.push([&] { ++ran; }, true);
+      ++pushed;
+    }
+    q.close();
+  });
+  // Nothing drains yet: the producer stops once 3 are waiting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(pushed.load(), 3);
+  q.drain();
+  producer.join();
+  EXPECT_EQ(ran.load(), 50);
+}
+
+TEST(WriterQueue, AfterAFailingJobTheRestAreDroppedProducersGoOnAndTheErrorIsRethrown) {
+  WriterQueue q(1);
+  std::atomic<int> ran{0};
+  std::thread producer([&] {
+    q.push([] { throw std::runtime_error("disk full"); });
+    // Bounded pushes with a limit of 1 would wait forever if dropped jobs
+    // did not free their room.
+    for (int i = 0; i < 20; ++i) q.push([&] { ++ran; }, true);
+    q.close();
+  });
+  EXPECT_THROW(
+      {
+        try {
+          q.drain();
+        } catch (const std::runtime_error& e) {
+          EXPECT_STREQ(e.what(), "disk full");
+          throw;
+        }
+      },
+      std::runtime_error);
+  producer.join();
+  EXPECT_EQ(ran.load(), 0);
+}
+
+TEST(WriterQueue, DrainReturnsOnceClosedAndEmpty) {
+  WriterQueue q(4);
+  q.close();
+  q.drain();  // returns at once
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace complyd
