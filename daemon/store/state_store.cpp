@@ -21,6 +21,7 @@ extern const std::string_view state_0003_outbox;
 extern const std::string_view state_0004_report_history;
 extern const std::string_view state_0005_drop_low_cardinality_indexes;
 extern const std::string_view state_0006_findings_by_check;
+extern const std::string_view state_0007_drop_events_at_index;
 }
 
 namespace {
@@ -35,7 +36,8 @@ const std::vector<Migration>& migrations() {
                                         {3, embedded::state_0003_outbox},
                                         {4, embedded::state_0004_report_history},
                                         {5, embedded::state_0005_drop_low_cardinality_indexes},
-                                        {6, embedded::state_0006_findings_by_check}};
+                                        {6, embedded::state_0006_findings_by_check},
+                                        {7, embedded::state_0007_drop_events_at_index}};
   return m;
 }
 
@@ -72,11 +74,11 @@ void upsert(sql::Stmt& st, const StoredFinding& f) {
       .bind(3, to_string(f.severity))
       .bind(4, to_string(f.status))
       .bind(5, f.customer_id)
-      .bind(6, redact(f.subject))
-      .bind(7, redact(f.title))
-      .bind(8, redact(f.detail))
+      .bind(6, f.subject)
+      .bind(7, f.title)
+      .bind(8, f.detail)
       .bind(9, f.remediation)
-      .bind(10, redact(f.evidence_json))
+      .bind(10, f.evidence_json)
       .bind(11, to_unix(f.first_seen))
       .bind(12, to_unix(f.last_seen));
   if (f.resolved_at) st.bind(13, to_unix(*f.resolved_at)); else st.bind_null(13);
@@ -337,9 +339,20 @@ FileScanState StateStore::load_file_scans() {
   return out;
 }
 
+StateStore::ForeignKeysOff::ForeignKeysOff(sql::Db& db) : db_(db) { db_.exec("PRAGMA foreign_keys=OFF"); }
+
+StateStore::ForeignKeysOff::~ForeignKeysOff() {
+  try {
+    db_.exec("PRAGMA foreign_keys=ON");
+  } catch (const std::exception& e) {
+    CLOG(error) << "state database: foreign key checks could not be turned back on: " << e.what();
+  }
+}
+
 StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
     : store_(store),
       db_(store.db_),
+      foreign_keys_off_(db_),
       tx_(db_),
       at_(at),
       upsert_(db_, fmt::format("INSERT INTO findings({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
@@ -364,9 +377,9 @@ StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
 
 void StateStore::CycleWrite::findings(const LifecycleResult& lr) {
   // A finding seen again with nothing new only advances last_seen: one
-  // narrow UPDATE instead of rewriting the row and its indexes. Only when
-  // the upsert would write exactly the stored values (the texts unchanged by
-  // redaction), so the rows end up the same.
+  // narrow UPDATE instead of rewriting the row and its indexes. The texts
+  // arrive redacted: the engine redacts everything a check says before the
+  // lifecycle sees it, and stored texts were redacted when first written.
   const bool flagged = lr.only_last_seen.size() == lr.changed.size();
   // In primary-key order: neighbouring keys share index pages (the ids are
   // hashes, so observation order is random).
@@ -375,9 +388,7 @@ void StateStore::CycleWrite::findings(const LifecycleResult& lr) {
   std::sort(order.begin(), order.end(), [&](auto a, auto b) { return lr.changed[a].id < lr.changed[b].id; });
   for (const std::uint32_t i : order) {
     const auto& f = lr.changed[i];
-    const auto stable = [](const std::string& v) { return redact(v) == v; };
-    if (flagged && lr.only_last_seen[i] != 0 && stable(f.subject) && stable(f.title) && stable(f.detail) &&
-        stable(f.evidence_json)) {
+    if (flagged && lr.only_last_seen[i] != 0) {
       seen_.reset();
       seen_.bind(1, to_unix(f.last_seen)).bind(2, f.id).run();
     } else {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <map>
 #include <set>
+#include <tuple>
 #include <vector>
 #include <sstream>
 #include <fstream>
@@ -43,10 +44,34 @@ class AuditCycle : public ::testing::Test {
     db.exec(sql);
   }
 
+  // The cycle writes with foreign key checks off (StateStore::ForeignKeysOff):
+  // every reference it wrote must hold all the same.
+  void expect_references_hold() {
+    sql::Db state(dir_ / "state.db", sql::OpenMode::read_only);
+    sql::Stmt s(state, "PRAGMA foreign_key_check");
+    EXPECT_FALSE(s.step()) << "dangling reference in table " << s.text(0);
+  }
+
   TempDir dir_;
   std::string config_;
   std::string last_err_;
 };
+
+// The documented order of the findings document: check, customer, subject.
+void expect_sorted(const json& doc) {
+  ASSERT_GT(doc["findings"].size(), 1u);
+  const json* prev = nullptr;
+  for (const auto& f : doc["findings"]) {
+    if (prev != nullptr) {
+      const auto key = [](const json& x) {
+        return std::make_tuple(x["check_id"].get<std::string>(), x["customer_id"].get<std::string>(),
+                               x["subject"].get<std::string>(), x["id"].get<std::string>());
+      };
+      ASSERT_LT(key(*prev), key(f)) << f.dump();
+    }
+    prev = &f;
+  }
+}
 
 std::set<std::string> check_ids(const json& doc) {
   std::set<std::string> out;
@@ -199,6 +224,8 @@ TEST_F(AuditCycle, DisabledChecksResolveAndExpiredMutesReopenBesideChecksThatRan
   const auto resolved = list("resolved");
   ASSERT_EQ(resolved["findings"].size(), age_findings);
   for (const auto& f : resolved["findings"]) EXPECT_EQ(f["check_id"], "credential-age");
+  expect_sorted(after);
+  expect_references_hold();
 }
 
 TEST_F(AuditCycle, MissingInventoryFailsClosedAndKeepsFindings) {
@@ -213,12 +240,16 @@ TEST_F(AuditCycle, MissingInventoryFailsClosedAndKeepsFindings) {
   EXPECT_TRUE(ids.contains("source-unavailable"));
   EXPECT_TRUE(ids.contains("credential-age"));  // kept its state
   EXPECT_EQ(blind["findings"].size(), before["findings"].size() + 1);
+  // Kept findings of checks that did not run are merged into the order.
+  expect_sorted(before);
+  expect_sorted(blind);
 
   // Back again: source-unavailable resolves, nothing else changes.
   std::filesystem::rename(dir_ / "inventory.db.moved", dir_ / "inventory.db");
   auto back = audit(3, "2026-11-22T14:00:00Z");
   EXPECT_EQ(back["cycle"]["resolved"], 1);
   EXPECT_FALSE(check_ids(back).contains("source-unavailable"));
+  expect_references_hold();
 }
 
 TEST_F(AuditCycle, CorruptInventoryIsAFindingNotACrash) {

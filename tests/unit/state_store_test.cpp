@@ -60,6 +60,27 @@ TEST(StateStore, RollbackWhenAskedBeforeCommit) {
   EXPECT_FALSE(s.last_cycle());
 }
 
+// Foreign key checks are off only while a cycle writes: before and after it,
+// and after a rolled-back one, a dangling reference is refused.
+TEST(StateStore, ForeignKeysAreCheckedOutsideTheCyclesOwnWrites) {
+  TempDir t;
+  StateStore s((t.path / "state.db"));
+  const auto dangling = [&] {
+    s.db().exec("INSERT INTO finding_events(finding_id, cycle_id, at, event, to_status, severity) "
+                "VALUES ('Fnot-a-finding', NULL, 0, 'muted', 'muted', 'high')");
+  };
+  EXPECT_ANY_THROW(dangling());
+  CycleRecord c;
+  c.started_at = kNow;
+  c.status = "ok";
+  ASSERT_GT(s.commit_cycle(c, one_open("p1")), 0);
+  EXPECT_ANY_THROW(dangling());
+  EXPECT_EQ(s.commit_cycle(c, one_open("p2"), [] { return false; }), 0);
+  EXPECT_ANY_THROW(dangling());
+  sql::Stmt check(s.db(), "PRAGMA foreign_key_check");
+  EXPECT_FALSE(check.step()) << "the cycle's own references hold";
+}
+
 // A cycle's writes go to the WAL; the copy into the database file runs after
 // the commit on a connection of its own, not inside the next commit.
 TEST(StateStore, ACommittedCycleIsCopiedIntoTheDatabaseFileAfterTheCommit) {
