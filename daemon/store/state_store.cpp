@@ -1,6 +1,9 @@
 #include "daemon/store/state_store.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -176,6 +179,12 @@ StateStore::StateStore(const std::filesystem::path& path) : db_(path, sql::OpenM
   // Checkpoints run after each cycle (checkpoint_in_background), not inside
   // the commit of whichever write crosses 1,000 pages.
   db_.exec("PRAGMA wal_autocheckpoint=0");
+  // The WAL file stays when the connection closes and the next cycle
+  // overwrites it in place: deleting ~170 MB (a first cycle at 100k
+  // customers) took 80 ms per exit on an ext4 with discard, and re-creating
+  // it costs block allocation in every cycle.
+  int persist = 1;
+  sqlite3_file_control(db_.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   migrate();
 }
 
@@ -402,11 +411,31 @@ void StateStore::CycleWrite::findings(const LifecycleResult& lr) {
     event_.bind(6, to_string(t.to)).bind(7, to_string(t.severity)).bind(8, t.reason);
     event_.run();
   }
+  write_back_wal();
 }
 
 void StateStore::CycleWrite::report_states(const ReportHistory& part) {
   if (!report_) report_.emplace(db_, at_);
   report_->add(part.customers);
+  write_back_wal();
+}
+
+StateStore::CycleWrite::WalFile::~WalFile() {
+  if (fd >= 0) ::close(fd);
+}
+
+void StateStore::CycleWrite::write_back_wal() {
+  // Starts writing the WAL's dirty pages to disk while the cycle still runs
+  // (as RocksDB's wal_bytes_per_sync does), so that the fsync before the
+  // checkpoint finds little left: it took ~0.25 s after a first cycle at
+  // 100k customers. Only a hint: it never waits, and a failure changes nothing.
+  if (wal_.fd < 0) {
+    if (wal_.tried) return;
+    wal_.tried = true;
+    wal_.fd = ::open((db_.path().string() + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_.fd < 0) return;
+  }
+  ::sync_file_range(wal_.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 std::int64_t StateStore::CycleWrite::finish(CycleRecord& cycle, const LifecycleResult& totals,

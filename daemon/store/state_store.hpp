@@ -121,6 +121,15 @@ class StateStore {
     std::int64_t id_ = 0;
     sql::Stmt upsert_, seen_, event_;
     std::optional<ReportHistoryWriter> report_;
+    struct WalFile {
+      int fd = -1;
+      bool tried = false;
+      WalFile() = default;
+      WalFile(const WalFile&) = delete;
+      WalFile& operator=(const WalFile&) = delete;
+      ~WalFile();
+    } wal_;
+    void write_back_wal();
   };
 
   // All of a cycle at once (CycleWrite in one go): the cycle row, every

@@ -70,6 +70,12 @@ TEST(StateStore, ForeignKeysAreCheckedOutsideTheCyclesOwnWrites) {
                 "VALUES ('Fnot-a-finding', NULL, 0, 'muted', 'muted', 'high')");
   };
   EXPECT_ANY_THROW(dangling());
+  {
+    StateStore::CycleWrite w(s, kNow);
+    sql::Stmt fk(s.db(), "PRAGMA foreign_keys");
+    ASSERT_TRUE(fk.step());
+    EXPECT_EQ(fk.i64(0), 0) << "off while the cycle writes";
+  }
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
