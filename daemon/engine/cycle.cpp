@@ -264,7 +264,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // the snapshot. Rows are stamped with the evaluation time.
   StateStore::CycleWrite write(store_, started);
   phases.lap("open transaction");
-  WriterQueue queue(4);
+  WriterQueue queue(16);
   std::map<std::string, LifecycleResult> by_check;  // the writer's only
   const auto on_check_done = [&](const std::string& id, std::vector<Observed> observed) {
     queue.push([&, id, observed = std::make_shared<std::vector<Observed>>(std::move(observed))] {
@@ -292,7 +292,9 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
     return *plan;
   };
   const unsigned workers = std::max(1u, config_.workers);
-  const std::size_t report_parts = std::max<std::size_t>(2, workers);
+  // Four ranges per worker: they run last, and smaller ranges let the
+  // workers finish together instead of one waiting for the other's tail.
+  const std::size_t report_parts = std::max<std::size_t>(2, 4 * std::size_t{workers});
   notify::ReminderFacts reminder_facts;
   std::vector<FactsReader> alongside;
   for (std::size_t part = 0; part < report_parts; ++part) {

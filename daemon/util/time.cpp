@@ -1,5 +1,7 @@
 #include "daemon/util/time.hpp"
 
+#include "checks/support.hpp"
+
 #include <date/date.h>
 
 #include <cctype>
@@ -62,34 +64,7 @@ std::optional<Time> parse_time(std::string_view s) {
   return std::nullopt;
 }
 
-std::string format_time(Time t) {
-  // Four-digit years without iostreams (findings documents format two
-  // times per finding); anything else as date::format writes it.
-  const auto day = std::chrono::floor<date::days>(t);
-  const date::year_month_day ymd{day};
-  const int y = static_cast<int>(ymd.year());
-  if (y < 1000 || y > 9999) return date::format("%Y-%m-%dT%H:%M:%SZ", t);
-  const auto secs = (t - day).count();
-  char buf[21];
-  auto two = [&](int pos, unsigned v) {
-    buf[pos] = static_cast<char>('0' + v / 10);
-    buf[pos + 1] = static_cast<char>('0' + v % 10);
-  };
-  two(0, static_cast<unsigned>(y / 100));
-  two(2, static_cast<unsigned>(y % 100));
-  buf[4] = '-';
-  two(5, static_cast<unsigned>(ymd.month()));
-  buf[7] = '-';
-  two(8, static_cast<unsigned>(ymd.day()));
-  buf[10] = 'T';
-  two(11, static_cast<unsigned>(secs / 3600));
-  buf[13] = ':';
-  two(14, static_cast<unsigned>(secs / 60 % 60));
-  buf[16] = ':';
-  two(17, static_cast<unsigned>(secs % 60));
-  buf[19] = 'Z';
-  return std::string(buf, 20);
-}
+std::string format_time(Time t) { return rfc3339(t); }
 
 std::optional<Duration> parse_duration(std::string_view s) {
   if (s.empty()) return std::nullopt;

@@ -46,3 +46,24 @@ TEST(ParseTime, FastPathAgreesWithTheGeneralParser) {
 }
 }  // namespace
 }  // namespace complyd
+
+#include <date/date.h>
+
+#include "checks/support.hpp"
+
+namespace complyd {
+namespace {
+// The hand-written formatter against date::format, which it replaces for
+// four-digit years and falls back to otherwise.
+TEST(FormatTime, AgreesWithDateFormatInsideAndOutsideFourDigitYears) {
+  for (const std::int64_t unix_s : std::initializer_list<std::int64_t>{
+           0, 59, 86399, 951868799 /* 2000-02-29T23:59:59 */, 1795349999, -30610224000 /* 1000-01-01 */,
+           -30610224001, 253402300799 /* 9999-12-31T23:59:59 */, 253402300800, -62198755200}) {
+    const Time t{Duration{unix_s}};
+    EXPECT_EQ(rfc3339(t), date::format("%Y-%m-%dT%H:%M:%SZ", t)) << unix_s;
+    EXPECT_EQ(date_only(t), date::format("%Y-%m-%d", t)) << unix_s;
+    EXPECT_EQ(format_time(t), rfc3339(t));
+  }
+}
+}  // namespace
+}  // namespace complyd
