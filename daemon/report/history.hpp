@@ -13,6 +13,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "checks/check.hpp"
 
 namespace complyd {
@@ -21,7 +23,7 @@ struct Config;
 
 struct CustomerStateRow {
   std::string customer_id;
-  std::string_view state_json;  // canonical JSON (sorted keys), redacted, in ReportHistory's arena
+  std::string_view state_json;  // compact JSON (format 2, see expand_report_state), redacted, in ReportHistory's arena
   std::string digest;           // SHA-256 (hex) of state_json: an unchanged state is not written again
   bool unchanged = false;       // equal to the stored current state: state_json dropped (empty)
 };
@@ -73,6 +75,13 @@ class ReportStatePlan {
   DurationMap limits_;
   std::unique_ptr<Index> index_;
 };
+
+// A stored state as the report reads it: format 2 (the positional array the
+// cycle writes) expanded to format 1's object (status, environment,
+// jurisdiction, name, offboarded_at, deliveries, credentials with path,
+// kind, environment, role, basis_at, limit and due_at, webhooks with id,
+// platform, status and https); a format-1 object is returned as it is.
+nlohmann::json expand_report_state(nlohmann::json stored);
 
 // `stored_digests` (customer -> digest of its current state row): states
 // found unchanged are not kept (only their digest), so that a steady-state

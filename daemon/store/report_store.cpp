@@ -161,7 +161,7 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
     s.bind(1, t);
     while (s.step()) {
       try {
-        h.customers.push_back({s.text(0), nlohmann::json::parse(s.text_view(1))});
+        h.customers.push_back({s.text(0), expand_report_state(nlohmann::json::parse(s.text_view(1)))});
       } catch (const nlohmann::json::exception&) {
         h.customers.push_back({s.text(0), nlohmann::json::object()});
       }

@@ -7,10 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "daemon/config/config.hpp"
 #include "daemon/report/history.hpp"
 #include "daemon/store/report_store.hpp"
 #include "daemon/store/state_store.hpp"
+#include "daemon/util/time.hpp"
 #include "fact_builders.hpp"
 #include "temp_dir.hpp"
 
@@ -172,6 +176,67 @@ TEST(ReportHistory, ACycleWriteNotFinishedLeavesNothing) {
   sql::Stmt s(store.db(), "SELECT count(*) FROM cycles");
   s.step();
   EXPECT_EQ(s.i64(0), 0);
+}
+
+}  // namespace
+}  // namespace complyd::testing
+
+namespace complyd::testing {
+namespace {
+
+// The cycle stores states in the compact format 2; the report reads them
+// through expand_report_state as format 1's object, field for field.
+TEST(ReportHistory, CompactStatesExpandToTheObjectTheReportReads) {
+  auto parsed = parse_config("[inventory]\npath = \"inventory.db\"\n", "/etc/complyd/complyd.toml");
+  ASSERT_TRUE(parsed.ok());
+  Facts f;
+  f.customers = {customer("c1", CustomerStatus::offboarded)};
+  f.customers[0].jurisdiction = "EU";
+  f.credentials = {credential("c1", "webhook_secret"), credential("c1", "api_token", CredentialRole::previous),
+                   credential("c1", "custom_kind", CredentialRole::current, std::nullopt)};
+  WebhookSubscription w;
+  w.id = "wh_1";
+  w.customer_id = "c1";
+  w.platform = "raise";
+  w.status = SubscriptionStatus::active;
+  w.notification_url = "http://partner.example/hook";
+  f.webhooks = {w};
+  SignatureSummary sig;
+  sig.delivering.insert("c1");
+  auto h = summarize_for_report(f, std::move(sig), *parsed.config);
+  ASSERT_EQ(h.customers.size(), 1u);
+  const auto stored = nlohmann::json::parse(h.customers[0].state_json);
+  ASSERT_TRUE(stored.is_array()) << stored.dump();
+  EXPECT_EQ(stored[0], 2);
+
+  const std::int64_t basis = to_unix(ago(days(10))), offboarded = to_unix(ago(days(10)));
+  const std::int64_t d90 = 90 * 86400;
+  const auto expected = nlohmann::json::parse(fmt::format(R"({{
+    "status": "offboarded", "environment": "production", "jurisdiction": "EU", "name": "c1",
+    "offboarded_at": {1}, "deliveries": true,
+    "credentials": [
+      {{"path": "raise/production/c1/api_token", "kind": "api_token", "environment": "production",
+       "role": "previous", "basis_at": {0}, "limit": {2}, "due_at": {3}}},
+      {{"path": "raise/production/c1/custom_kind", "kind": "custom_kind", "environment": "production",
+       "role": "current", "basis_at": null, "limit": null, "due_at": null}},
+      {{"path": "raise/production/c1/webhook_secret", "kind": "webhook_secret", "environment": "production",
+       "role": "current", "basis_at": {0}, "limit": {2}, "due_at": {3}}}],
+    "webhooks": [{{"id": "wh_1", "platform": "raise", "status": "active", "https": false}}]}})",
+                                                          basis, offboarded, d90, basis + d90));
+  EXPECT_EQ(expand_report_state(stored), expected) << expand_report_state(stored).dump();
+}
+
+TEST(ReportHistory, FormatOneStatesAndDamagedRowsStillRead) {
+  const auto v1 = nlohmann::json::parse(R"({"status":"active","credentials":[],"webhooks":[]})");
+  EXPECT_EQ(expand_report_state(v1), v1);
+  // Short or mistyped positions read as null, never throw.
+  const auto damaged = expand_report_state(nlohmann::json::parse(R"([2,"active",null,"EU",7,"x",true,[["p"]],[5]])"));
+  EXPECT_EQ(damaged["status"], "active");
+  EXPECT_EQ(damaged["credentials"][0]["path"], "p");
+  EXPECT_TRUE(damaged["credentials"][0]["kind"].is_null());
+  EXPECT_TRUE(damaged["credentials"][0]["due_at"].is_null());
+  EXPECT_TRUE(damaged["webhooks"][0]["id"].is_null());
+  EXPECT_TRUE(expand_report_state(nlohmann::json::parse("[2]"))["credentials"].empty());
 }
 
 }  // namespace
