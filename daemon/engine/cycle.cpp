@@ -253,7 +253,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   }
   // The counters' hourly sums come first: the counters can then go as soon
   // as signature-failures is done with them.
-  auto signatures = summarize_signatures(facts, started);
+  auto signatures = summarize_signatures(facts, started, std::max(1u, config_.workers));
   auto signature_rates = std::move(signatures.rates);
 
   // From here the cycle's transaction is open and this thread writes into it

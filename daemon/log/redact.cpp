@@ -3,21 +3,40 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <vector>
 
 namespace complyd {
 namespace {
 
+// Registered rarely (when secret files are read), read on every redaction,
+// by several threads at once: each thread keeps the list it last saw and
+// takes the lock only when the version has moved (a shared lock per call
+// made the threads contend for its cache line).
 struct Registry {
-  std::shared_mutex mu;
-  std::vector<std::string> values;
+  std::mutex mu;
+  std::atomic<std::uint64_t> version{0};
+  std::shared_ptr<const std::vector<std::string>> values = std::make_shared<const std::vector<std::string>>();
 };
 
 Registry& registry() {
   static Registry r;
   return r;
+}
+
+const std::vector<std::string>& registered_values() {
+  thread_local std::uint64_t seen = 0;
+  thread_local std::shared_ptr<const std::vector<std::string>> values;
+  auto& r = registry();
+  if (!values || r.version.load(std::memory_order_acquire) != seen) {
+    std::lock_guard lock(r.mu);
+    values = r.values;
+    seen = r.version.load(std::memory_order_relaxed);
+  }
+  return *values;
 }
 
 // The patterns, case-insensitive ones without their flag so that any_re()
@@ -76,31 +95,31 @@ void register_secret(std::string_view value) {
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.remove_suffix(1);
   if (value.size() < 6) return;
   auto& r = registry();
-  std::unique_lock lock(r.mu);
-  if (std::find(r.values.begin(), r.values.end(), value) == r.values.end()) {
-    r.values.emplace_back(value);
+  std::lock_guard lock(r.mu);
+  if (std::find(r.values->begin(), r.values->end(), value) == r.values->end()) {
+    auto values = std::make_shared<std::vector<std::string>>(*r.values);
+    values->emplace_back(value);
     // Longest first, so a secret that contains another is masked whole.
-    std::sort(r.values.begin(), r.values.end(),
+    std::sort(values->begin(), values->end(),
               [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    r.values = std::move(values);
+    r.version.fetch_add(1, std::memory_order_release);
   }
 }
 
 void clear_registered_secretsForTest() {
   auto& r = registry();
-  std::unique_lock lock(r.mu);
-  r.values.clear();
+  std::lock_guard lock(r.mu);
+  r.values = std::make_shared<const std::vector<std::string>>();
+  r.version.fetch_add(1, std::memory_order_release);
 }
 
 std::string redact(std::string_view text) {
   std::string out(text);
-  {
-    auto& r = registry();
-    std::shared_lock lock(r.mu);
-    for (const auto& v : r.values) {
-      for (auto pos = out.find(v); pos != std::string::npos; pos = out.find(v, pos)) {
-        out.replace(pos, v.size(), "[REDACTED]");
-        pos += 10;
-      }
+  for (const auto& v : registered_values()) {
+    for (auto pos = out.find(v); pos != std::string::npos; pos = out.find(v, pos)) {
+      out.replace(pos, v.size(), "[REDACTED]");
+      pos += 10;
     }
   }
   if (!may_hold_secret(out) || !RE2::PartialMatch(out, any_re())) return out;

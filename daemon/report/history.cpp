@@ -14,6 +14,7 @@
 #include "daemon/log/redact.hpp"
 #include "daemon/report/json_text.hpp"
 #include "daemon/util/crypto.hpp"
+#include "daemon/util/parallel.hpp"
 
 namespace complyd {
 
@@ -41,22 +42,38 @@ DurationMap rotation_limits(const Config& config) {
 
 }  // namespace
 
-SignatureSummary summarize_signatures(const Facts& facts, Time now) {
-  SignatureSummary out;
+SignatureSummary summarize_signatures(const Facts& facts, Time now, unsigned workers) {
   const std::int64_t from_minute = to_unix(now - kSignatureRateWindow) / 60;
   const std::int64_t to_minute = to_unix(now) / 60;
-  for (const auto& series : facts.verifications) {
-    SignatureRateRow r{series.customer_id};
-    for (const auto& m : series.minutes) {
-      if (m.minute < from_minute || m.minute >= to_minute) continue;
-      r.ok += m.ok;
-      r.fail += m.fail;
-      r.unsigned_processed += m.unsigned_processed;
-    }
-    if (r.ok + r.fail + r.unsigned_processed > 0) out.delivering.insert(series.customer_id);
-    if (r.fail + r.unsigned_processed > 0) out.rates.push_back(std::move(r));
+  // The counters are packed: each series is decoded whole to sum its last
+  // hour (13M minutes at 100k customers). In contiguous parts, merged in
+  // order, so the result does not depend on `workers`.
+  const auto& all = facts.verifications;
+  const std::size_t parts = std::clamp<std::size_t>(workers, 1, std::max<std::size_t>(1, all.size()));
+  std::vector<SignatureSummary> out(parts);
+  std::vector<std::function<void()>> tasks;
+  for (std::size_t p = 0; p < parts; ++p) {
+    tasks.emplace_back([&, p] {
+      for (std::size_t i = all.size() * p / parts; i < all.size() * (p + 1) / parts; ++i) {
+        const auto& series = all[i];
+        SignatureRateRow r{series.customer_id};
+        for (const auto& m : series.minutes) {
+          if (m.minute < from_minute || m.minute >= to_minute) continue;
+          r.ok += m.ok;
+          r.fail += m.fail;
+          r.unsigned_processed += m.unsigned_processed;
+        }
+        if (r.ok + r.fail + r.unsigned_processed > 0) out[p].delivering.insert(series.customer_id);
+        if (r.fail + r.unsigned_processed > 0) out[p].rates.push_back(std::move(r));
+      }
+    });
   }
-  return out;
+  run_parallel(tasks, static_cast<unsigned>(parts));
+  for (std::size_t p = 1; p < parts; ++p) {
+    std::move(out[p].rates.begin(), out[p].rates.end(), std::back_inserter(out[0].rates));
+    out[0].delivering.merge(out[p].delivering);
+  }
+  return std::move(out[0]);
 }
 
 struct ReportStatePlan::Index {

@@ -52,7 +52,7 @@ struct SignatureSummary {
   std::vector<SignatureRateRow> rates;
   std::unordered_set<std::string> delivering;  // customers with any delivery in the window
 };
-SignatureSummary summarize_signatures(const Facts& facts, Time now);
+SignatureSummary summarize_signatures(const Facts& facts, Time now, unsigned workers = 1);
 
 // The per-customer states, in parts: the cycle builds them on several
 // threads, by ranges of customers (sorted by id), and hands each batch to the

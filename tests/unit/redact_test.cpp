@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "daemon/log/redact.hpp"
 
 namespace complyd {
@@ -13,6 +19,42 @@ TEST(Redact, RegisteredSecretsAreMaskedWherever) {
   register_secret("abc");  // too short to register
   EXPECT_EQ(redact("abc"), "abc");
   clear_registered_secretsForTest();
+}
+
+// Each thread keeps the registered list it last saw: a secret registered on
+// another thread, later, is masked all the same, and so is a longer one that
+// contains an earlier one.
+TEST(Redact, ASecretRegisteredOnAnotherThreadIsMaskedByThreadsThatRedactedBefore) {
+  clear_registered_secretsForTest();
+  std::mutex mu;
+  std::condition_variable cv;
+  int step = 0;
+  std::vector<std::string> seen;
+  std::thread reader([&] {
+    std::unique_lock lock(mu);
+    for (int want : {1, 3}) {  // the main thread's turns are odd, the reader's even
+      cv.wait(lock, [&] { return step == want; });
+      seen.push_back(redact("a=CANARY-thread-1 b=CANARY-thread-1-longer"));
+      ++step;
+      cv.notify_all();
+    }
+  });
+  const auto advance = [&](int to) {
+    std::unique_lock lock(mu);
+    step = to;
+    cv.notify_all();
+    cv.wait(lock, [&] { return step == to + 1; });
+  };
+  register_secret("CANARY-thread-1");
+  advance(1);
+  register_secret("CANARY-thread-1-longer");
+  advance(3);
+  reader.join();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], "a=[REDACTED] b=[REDACTED]-longer");
+  EXPECT_EQ(seen[1], "a=[REDACTED] b=[REDACTED]");
+  clear_registered_secretsForTest();
+  EXPECT_EQ(redact("CANARY-thread-1"), "CANARY-thread-1");
 }
 
 struct Case {

@@ -241,3 +241,43 @@ TEST(ReportHistory, FormatOneStatesAndDamagedRowsStillRead) {
 
 }  // namespace
 }  // namespace complyd::testing
+
+namespace complyd::testing {
+namespace {
+
+// The hour before the cycle, summed per customer; the same result however
+// many threads sum it.
+TEST(SignatureSummary, SumsTheLastHourWhateverTheWorkers) {
+  Facts f;
+  const std::int64_t now_min = to_unix(kNow) / 60;
+  for (int c = 0; c < 9; ++c) {
+    std::vector<VerificationMinute> m;
+    m.push_back({now_min - 61, 100, 100, 100});  // before the window
+    m.push_back({now_min - 60, 10, static_cast<std::uint32_t>(c % 3 == 0 ? 2 : 0), 0});  // first minute in it
+    m.push_back({now_min - 1, 5, 0, static_cast<std::uint32_t>(c == 4 ? 1 : 0)});  // last minute in it
+    m.push_back({now_min, 100, 100, 100});  // the cycle's own minute: after the window
+    f.verifications.push_back({fmt::format("c{}", c), PackedMinutes(m)});
+  }
+  f.verifications.push_back({"quiet", PackedMinutes(std::vector<VerificationMinute>{{now_min - 120, 3, 3, 3}})});
+  const auto one = summarize_signatures(f, kNow, 1);
+  EXPECT_EQ(one.delivering.size(), 9u);
+  EXPECT_FALSE(one.delivering.contains("quiet"));
+  ASSERT_EQ(one.rates.size(), 4u);  // c0, c3, c4, c6: a failed or unsigned delivery
+  EXPECT_EQ(one.rates[0].customer_id, "c0");
+  EXPECT_EQ(one.rates[0].ok, 15);
+  EXPECT_EQ(one.rates[0].fail, 2);
+  EXPECT_EQ(one.rates[2].customer_id, "c4");
+  EXPECT_EQ(one.rates[2].unsigned_processed, 1);
+  for (unsigned w : {2u, 3u, 7u, 64u}) {
+    const auto many = summarize_signatures(f, kNow, w);
+    EXPECT_EQ(many.delivering, one.delivering) << w;
+    ASSERT_EQ(many.rates.size(), one.rates.size()) << w;
+    for (std::size_t i = 0; i < one.rates.size(); ++i) {
+      EXPECT_EQ(many.rates[i].customer_id, one.rates[i].customer_id) << w;
+      EXPECT_EQ(many.rates[i].fail, one.rates[i].fail) << w;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace complyd::testing
