@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -179,12 +178,6 @@ StateStore::StateStore(const std::filesystem::path& path) : db_(path, sql::OpenM
   // Checkpoints run after each cycle (checkpoint_in_background), not inside
   // the commit of whichever write crosses 1,000 pages.
   db_.exec("PRAGMA wal_autocheckpoint=0");
-  // The WAL file stays when the connection closes and the next cycle
-  // overwrites it in place: deleting ~170 MB (a first cycle at 100k
-  // customers) took 80 ms per exit on an ext4 with discard, and re-creating
-  // it costs block allocation in every cycle.
-  int persist = 1;
-  sqlite3_file_control(db_.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   migrate();
 }
 
