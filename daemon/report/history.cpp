@@ -125,14 +125,11 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
     // Half the bytes of format 1's object: 100k states are ~50 MB of a first
     // cycle's writes (and of the WAL and its checkpoint) instead of ~96 MB.
     j += "[2,";
-    put_string(j, to_string(c.status));
-    j += ',';
-    put_string(j, c.environment);
-    j += ',';
-    put_string(j, c.jurisdiction);
-    j += ',';
-    put_string(j, c.name);
-    j += ',';
+    for (const std::string_view v : {std::string_view(to_string(c.status)), std::string_view(c.environment),
+                                      std::string_view(c.jurisdiction), std::string_view(c.name)}) {
+      put_string(j, v);
+      j += ',';
+    }
     put_opt_time(j, c.offboarded_at);
     j += delivering.contains(c.id) ? ",true,[" : ",false,[";
     // Stable order inside arrays so an unchanged state has an unchanged digest.
@@ -151,14 +148,11 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
         auto lim = limits.find(cr->kind);
         j += first ? "[" : ",[";
         first = false;
-        put_string(j, cr->storage_path);
-        j += ',';
-        put_string(j, cr->kind);
-        j += ',';
-        put_string(j, cr->environment);
-        j += ',';
-        put_string(j, to_string(cr->role));
-        j += ',';
+        for (const std::string_view v : {std::string_view(cr->storage_path), std::string_view(cr->kind),
+                                          std::string_view(cr->environment), std::string_view(to_string(cr->role))}) {
+          put_string(j, v);
+          j += ',';
+        }
         put_opt_time(j, basis);
         j += ',';
         if (lim != limits.end()) put_int(j, lim->second.count()); else j += "null";
@@ -173,12 +167,12 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
       for (const WebhookSubscription* w : list) {
         j += first ? "[" : ",[";
         first = false;
-        put_string(j, w->id);
-        j += ',';
-        put_string(j, w->platform);
-        j += ',';
-        put_string(j, to_string(w->status));
-        j += w->notification_url.starts_with("https://") ? ",true]" : ",false]";
+        for (const std::string_view v :
+             {std::string_view(w->id), std::string_view(w->platform), std::string_view(to_string(w->status))}) {
+          put_string(j, v);
+          j += ',';
+        }
+        j += w->notification_url.starts_with("https://") ? "true]" : "false]";
       }
     }
     j += "]]";
