@@ -168,7 +168,7 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
     for (FactKind k : t.reads) n = std::min(n, pending[static_cast<std::size_t>(k)].load());
     return n;
   };
-  // The other readers (the report summary builds ~90 MB of state text at
+  // The other readers (the report summary builds ~50 MB of state text at
   // 100k customers) start after the checks: by then the rarest kinds
   // (counters, audit events) are gone and that memory is free again.
   const std::size_t n_alongside = alongside.size();

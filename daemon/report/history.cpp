@@ -20,8 +20,8 @@ namespace complyd {
 
 namespace {
 
-// The state is written as text directly, byte for byte what nlohmann's
-// dump() of the sorted-key object gives (stored digests stay comparable).
+// The state is written as text directly (JSON, format 2 below): 100k of
+// them a first cycle, too many for a JSON tree each.
 using json_text::put_int;
 using json_text::put_string;
 
@@ -198,10 +198,14 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
 
 nlohmann::json expand_report_state(nlohmann::json stored) {
   using nlohmann::json;
-  if (!stored.is_array() || stored.empty() || stored[0] != 2) return stored;  // format 1: the object itself
-  // Missing or mistyped positions read as null: a damaged row loses fields,
-  // not the report.
-  const auto at = [](const json& a, std::size_t i) { return a.is_array() && i < a.size() ? a[i] : json(); };
+  if (stored.is_object()) return stored;  // format 1: the object itself
+  // Anything but a format-2 array, and missing or mistyped positions, read
+  // as empty or null: a damaged row loses fields, not the report.
+  if (!stored.is_array() || stored.empty() || stored[0] != 2) return json::object();
+  static const json null_value;
+  const auto at = [](const json& a, std::size_t i) -> const json& {
+    return a.is_array() && i < a.size() ? a[i] : null_value;
+  };
   json o = json::object();
   o["status"] = at(stored, 1);
   o["environment"] = at(stored, 2);
@@ -210,9 +214,10 @@ nlohmann::json expand_report_state(nlohmann::json stored) {
   o["offboarded_at"] = at(stored, 5);
   o["deliveries"] = at(stored, 6);
   json creds = json::array();
-  if (const json list = at(stored, 7); list.is_array()) {
+  if (const json& list = at(stored, 7); list.is_array()) {
     for (const auto& c : list) {
-      const json basis = at(c, 4), limit = at(c, 5);
+      const json& basis = at(c, 4);
+      const json& limit = at(c, 5);
       json due;
       if (basis.is_number_integer() && limit.is_number_integer()) {
         due = basis.get<std::int64_t>() + limit.get<std::int64_t>();
@@ -223,7 +228,7 @@ nlohmann::json expand_report_state(nlohmann::json stored) {
   }
   o["credentials"] = std::move(creds);
   json hooks = json::array();
-  if (const json list = at(stored, 8); list.is_array()) {
+  if (const json& list = at(stored, 8); list.is_array()) {
     for (const auto& w : list) {
       hooks.push_back({{"id", at(w, 0)}, {"platform", at(w, 1)}, {"status", at(w, 2)}, {"https", at(w, 3)}});
     }

@@ -80,12 +80,13 @@ class ReportStatePlan {
 // cycle writes) expanded to format 1's object (status, environment,
 // jurisdiction, name, offboarded_at, deliveries, credentials with path,
 // kind, environment, role, basis_at, limit and due_at, webhooks with id,
-// platform, status and https); a format-1 object is returned as it is.
+// platform, status and https); a format-1 object is returned as it is, and
+// any other shape (a damaged row) as an empty object.
 nlohmann::json expand_report_state(nlohmann::json stored);
 
 // `stored_digests` (customer -> digest of its current state row): states
 // found unchanged are not kept (only their digest), so that a steady-state
-// cycle at 100k customers does not hold ~90 MB of text until its commit.
+// cycle at 100k customers does not hold ~50 MB of text until its commit.
 ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
                                    const std::unordered_map<std::string, std::string>& stored_digests = {});
 

@@ -237,6 +237,12 @@ TEST(ReportHistory, FormatOneStatesAndDamagedRowsStillRead) {
   EXPECT_TRUE(damaged["credentials"][0]["due_at"].is_null());
   EXPECT_TRUE(damaged["webhooks"][0]["id"].is_null());
   EXPECT_TRUE(expand_report_state(nlohmann::json::parse("[2]"))["credentials"].empty());
+  // Any other shape (another version, a bare value) reads as an empty state:
+  // the report reads fields of an object, and must not throw on one row.
+  for (const char* other : {R"([3,"active"])", "[]", R"("active")", "7", "null"}) {
+    const auto e = expand_report_state(nlohmann::json::parse(other));
+    EXPECT_TRUE(e.is_object() && e.empty()) << other;
+  }
 }
 
 }  // namespace
