@@ -13,7 +13,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
 
 struct Control {
   const char* name;
@@ -94,7 +93,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                   : std::string("the integration");
     auto make = [&](std::string subject, std::string title, std::string detail) {
       Finding f;
-      f.check_id = "attestation-freshness";
       f.severity = ctx.severity;
       f.customer_id = customer_id;
       f.subject = std::move(subject);
@@ -106,7 +104,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       return f;
     };
     auto attested = [](Finding& f, const Attestation& a) {
-      f.evidence.emplace_back("attested_at", rfc3339(a.attested_at));
+      f.evidence.emplace_back("attested_at", format_time(a.attested_at));
       f.evidence.emplace_back("attested_by", a.attested_by);
       f.evidence.emplace_back("evidence_ref", a.evidence_ref);
     };
@@ -125,7 +123,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       auto f = make(subject + ":future-dated", fmt::format("{} attestation dated in the future", control),
                     fmt::format("The {} attestation for {} is dated {}, after the evaluation time, so it cannot "
                                 "count as evidence{}.",
-                                control, scope, rfc3339(l.future->attested_at),
+                                control, scope, format_time(l.future->attested_at),
                                 l.valid == nullptr ? "; the control has no valid attestation" : ""));
       f.remediation = "Correct the attestation's date (check the source's clock) or attest again with the real date.";
       attested(f, *l.future);

@@ -18,7 +18,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration hours(int n) { return Duration{std::int64_t{n} * 3600}; }
 
 // Shell-style glob: '*' any run of characters, '?' one character.
 bool glob_match(std::string_view pattern, std::string_view text) {
@@ -106,7 +105,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
   auto finding = [&](std::string customer, std::string subject, std::string title, std::string detail,
                      std::string remediation) {
     Finding f;
-    f.check_id = "audit-coverage";
     f.severity = gap_severity;
     f.customer_id = std::move(customer);
     f.subject = std::move(subject);
@@ -209,12 +207,12 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       auto f = finding(c.customer_id, "audit:created:" + path, fmt::format("{} creation not audited", c.kind),
                        fmt::format("The {} {} at {} was created on {} but the audit log has no {} event for it "
                                    "within {} of that time.",
-                                   to_string(c.role), c.kind, path, rfc3339(*c.created_at),
+                                   to_string(c.role), c.kind, path, format_time(*c.created_at),
                                    fmt::join(create_actions, "/"), format_duration(tol)),
                        "Make the credential store write an audit event (actor, action, resource, time) for every "
                        "credential it creates, and record this creation after the fact with its source.");
       f.evidence.emplace_back("kind", c.kind);
-      f.evidence.emplace_back("created_at", rfc3339(*c.created_at));
+      f.evidence.emplace_back("created_at", format_time(*c.created_at));
       out.push_back(std::move(f));
     }
     if (c.rotated_at && *c.rotated_at > *c.created_at && judged(*c.rotated_at) &&
@@ -223,13 +221,13 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       auto f = finding(c.customer_id, "audit:rotated:" + path, fmt::format("{} rotation not audited", c.kind),
                        fmt::format("The {} {} at {} was rotated on {} but the audit log has no {} event for it "
                                    "within {} of that time.",
-                                   to_string(c.role), c.kind, path, rfc3339(*c.rotated_at),
+                                   to_string(c.role), c.kind, path, format_time(*c.rotated_at),
                                    fmt::join(rotate_actions, "/"), format_duration(tol)),
                        "Make the rotation procedure write a rotation audit event (as the reference rotation helper "
                        "does: audit.log({customerId, action: 'token_rotated'})), and record this rotation after "
                        "the fact.");
       f.evidence.emplace_back("kind", c.kind);
-      f.evidence.emplace_back("rotated_at", rfc3339(*c.rotated_at));
+      f.evidence.emplace_back("rotated_at", format_time(*c.rotated_at));
       out.push_back(std::move(f));
     }
   }
@@ -244,7 +242,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                  fmt::join(offboard_actions, "/")),
                      "Write the offboarding audit record (time, actor, reason) and make the offboarding procedure "
                      "emit it.");
-    if (c.offboarded_at) f.evidence.emplace_back("offboarded_at", rfc3339(*c.offboarded_at));
+    if (c.offboarded_at) f.evidence.emplace_back("offboarded_at", format_time(*c.offboarded_at));
     out.push_back(std::move(f));
   }
 
@@ -255,9 +253,9 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                      fmt::format("{} read credentials{} {}, but only {} may read credentials; a human or "
                                  "unfamiliar service holding a customer's token is a potential compromise.",
                                  who, customer.empty() ? std::string() : " of customer " + std::string(customer),
-                                 r.count == 1 ? "once, on " + rfc3339(r.first)
-                                              : fmt::format("{} times between {} and {}", r.count, rfc3339(r.first),
-                                                            rfc3339(r.last)),
+                                 r.count == 1 ? "once, on " + format_time(r.first)
+                                              : fmt::format("{} times between {} and {}", r.count, format_time(r.first),
+                                                            format_time(r.last)),
                                  fmt::join(allowed_readers, ", ")),
                      "Find out why this actor read the credential; if it was not an approved break-glass access, "
                      "rotate the credential now and remove the actor's read permission (only the production sync "
@@ -265,8 +263,8 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     f.severity = ctx.severity;
     f.evidence.emplace_back("actor", who);
     f.evidence.emplace_back("reads", std::to_string(r.count));
-    f.evidence.emplace_back("first_read", rfc3339(r.first));
-    f.evidence.emplace_back("last_read", rfc3339(r.last));
+    f.evidence.emplace_back("first_read", format_time(r.first));
+    f.evidence.emplace_back("last_read", format_time(r.last));
     std::string resources;
     for (auto res : r.resources) resources += (resources.empty() ? "" : ", ") + std::string(res);
     f.evidence.emplace_back("resources", resources);

@@ -4,24 +4,6 @@
 
 namespace complyd {
 
-const char* to_string(Severity s) {
-  switch (s) {
-    case Severity::info: return "info";
-    case Severity::low: return "low";
-    case Severity::medium: return "medium";
-    case Severity::high: return "high";
-    case Severity::critical: return "critical";
-  }
-  return "unknown";
-}
-
-std::optional<Severity> severity_from(std::string_view s) {
-  for (auto v : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
-    if (s == to_string(v)) return v;
-  }
-  return std::nullopt;
-}
-
 const char* to_string(ParamType t) {
   switch (t) {
     case ParamType::boolean: return "boolean";
@@ -39,22 +21,6 @@ Params default_params(const CheckInfo& info) {
   std::map<std::string, ParamValue> values;
   for (const auto& p : info.params) values.emplace(p.name, p.default_value);
   return Params(std::move(values));
-}
-
-std::string format_duration(Duration d) {
-  auto s = d.count();
-  std::string sign;
-  if (s < 0) {
-    sign = "-";
-    s = -s;
-  }
-  struct Unit { std::int64_t secs; const char* name; };
-  static constexpr std::array<Unit, 4> units{{{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}};
-  if (s == 0) return "0s";
-  for (const auto& u : units) {
-    if (s % u.secs == 0) return sign + std::to_string(s / u.secs) + u.name;
-  }
-  return sign + std::to_string(s) + "s";
 }
 
 }  // namespace complyd

@@ -13,26 +13,10 @@
 #include <variant>
 #include <vector>
 
-#include "checks/facts.hpp"
+#include "model/facts.hpp"
+#include "model/finding.hpp"
 
 namespace complyd {
-
-enum class Severity : std::uint8_t { info = 0, low = 1, medium = 2, high = 3, critical = 4 };
-const char* to_string(Severity s);
-std::optional<Severity> severity_from(std::string_view s);
-
-// One violation as a check reports it. The engine derives the stable id from
-// check id + customer + subject and manages the lifecycle.
-struct Finding {
-  std::string check_id;
-  Severity severity = Severity::medium;
-  std::string customer_id;  // empty for integration-wide findings
-  std::string subject;      // the exact thing: storage path, subscription id, data set, file:line
-  std::string title;        // short, stable across cycles
-  std::string detail;       // one sentence a security lead understands
-  std::string remediation;
-  std::vector<std::pair<std::string, std::string>> evidence;  // counts, ages; never secret values
-};
 
 // ---- Parameters ------------------------------------------------------------
 // A threshold travels TOML -> typed ParamValue -> check, and nowhere else.
@@ -113,9 +97,6 @@ struct CheckDef {
 
 // Params filled with the check's declared defaults.
 Params default_params(const CheckInfo& info);
-
-// Human-friendly duration text: 90d, 1h, 10m, 30s.
-std::string format_duration(Duration d);
 
 // ---- template implementation ------------------------------------------------
 class ParamError : public std::logic_error {

@@ -9,7 +9,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
 
 std::string remediation_for(const std::string& kind) {
   if (kind == "api_token") {
@@ -40,7 +39,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     const std::string subject = c.storage_path.empty() ? c.kind : c.storage_path;
     auto make = [&](std::string title, std::string detail) {
       Finding f;
-      f.check_id = "credential-age";
       f.severity = ctx.severity;
       f.customer_id = c.customer_id;
       f.subject = subject;
@@ -82,9 +80,9 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                   "its {} rotation limit; it was due on {}.",
                                   c.kind, c.customer_id, subject, date_only(*st.rotated_at), age_text(st.age),
                                   format_duration(*st.limit), date_only(*st.due_at)));
-        f.evidence.emplace_back("last_rotated", rfc3339(*st.rotated_at));
+        f.evidence.emplace_back("last_rotated", format_time(*st.rotated_at));
         f.evidence.emplace_back("age_days", std::to_string(st.age.count() / 86400));
-        f.evidence.emplace_back("due", rfc3339(*st.due_at));
+        f.evidence.emplace_back("due", format_time(*st.due_at));
         out.push_back(std::move(f));
         break;
       }
@@ -94,7 +92,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
           auto f = make(fmt::format("{} rotation time in the future", c.kind),
                         fmt::format("The current {} at {} claims it was rotated on {}, after the evaluation "
                                     "time; its age cannot be trusted.",
-                                    c.kind, subject, rfc3339(*st.rotated_at)));
+                                    c.kind, subject, format_time(*st.rotated_at)));
           f.remediation = "Correct the credential's creation/rotation metadata (check the source's clock).";
           out.push_back(std::move(f));
         }

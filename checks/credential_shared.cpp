@@ -128,7 +128,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       if (!reported.insert(c.customer_id + "\n" + subject).second) continue;
 
       Finding f;
-      f.check_id = "credential-shared";
       f.severity = ctx.severity;
       f.customer_id = c.customer_id;
       f.subject = subject;

@@ -9,7 +9,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
 
 // Findings on incomplete data rank one step below the configured severity.
 Severity one_lower(Severity s) {
@@ -39,7 +38,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     const std::string subject = credential_subject(c);
     auto make = [&](Severity severity, std::string title, std::string detail) {
       Finding f;
-      f.check_id = "credential-unused";
       f.severity = severity;
       f.customer_id = c.customer_id;
       f.subject = subject;
@@ -57,9 +55,9 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
         auto f = make(one_lower(ctx.severity), fmt::format("{} last-use time in the future", c.kind),
                       fmt::format("The current {} at {} claims it was last used on {}, after the evaluation time; "
                                   "whether it is still in use cannot be judged.",
-                                  c.kind, subject, rfc3339(used)));
+                                  c.kind, subject, format_time(used)));
         f.remediation = "Correct the credential's last-use metadata (check the source's clock).";
-        f.evidence.emplace_back("last_used_at", rfc3339(used));
+        f.evidence.emplace_back("last_used_at", format_time(used));
         out.push_back(std::move(f));
         continue;
       }
@@ -69,7 +67,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                     fmt::format("The current {} of customer {} at {} was last used on {} ({} ago), so it is "
                                 "probably orphaned yet still valid.",
                                 c.kind, c.customer_id, subject, date_only(used), age_text(idle)));
-      f.evidence.emplace_back("last_used_at", rfc3339(used));
+      f.evidence.emplace_back("last_used_at", format_time(used));
       f.evidence.emplace_back("idle_days", std::to_string(idle.count() / 86400));
       out.push_back(std::move(f));
       continue;
@@ -85,7 +83,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                   fmt::format("The current {} of customer {} at {} was stored on {} ({} ago) and has no recorded "
                               "use, so it may be orphaned.",
                               c.kind, c.customer_id, subject, date_only(*since), age_text(age)));
-    f.evidence.emplace_back(c.created_at ? "created_at" : "rotated_at", rfc3339(*since));
+    f.evidence.emplace_back(c.created_at ? "created_at" : "rotated_at", format_time(*since));
     out.push_back(std::move(f));
   }
   return out;

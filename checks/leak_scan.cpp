@@ -91,7 +91,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       }
       ++emitted;
       Finding f;
-      f.check_id = "leak-scan";
       f.severity = sev;
       // The kind is part of the subject: two kinds on one line are two findings.
       f.subject = fmt::format("{} ({})", where(h), to_string(h.kind));
@@ -116,7 +115,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
         kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, to_string(k));
       }
       Finding f;
-      f.check_id = "leak-scan";
       f.severity = overflow_severity;
       f.subject = fmt::format("{} (more)", file);
       f.title = "more leaks in file than listed";

@@ -12,7 +12,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
   std::vector<Finding> out;
   for (const auto& m : ctx.facts.outbox.dead) {
     Finding f;
-    f.check_id = "notification-delivery";
     f.severity = ctx.severity;
     f.customer_id = m.customer_id;
     f.subject = fmt::format("outbox:{}", m.id);

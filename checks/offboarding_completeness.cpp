@@ -12,7 +12,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
 
 std::vector<Finding> evaluate(const CheckContext& ctx) {
   std::vector<Finding> out;
@@ -47,14 +46,13 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
   auto make = [&](const Customer& c, std::string subject, std::string title, std::string detail,
                   std::string remediation) {
     Finding f;
-    f.check_id = "offboarding-completeness";
     f.severity = ctx.severity;
     f.customer_id = c.id;
     f.subject = std::move(subject);
     f.title = std::move(title);
     f.detail = std::move(detail);
     f.remediation = std::move(remediation);
-    if (c.offboarded_at) f.evidence.emplace_back("offboarded_at", rfc3339(*c.offboarded_at));
+    if (c.offboarded_at) f.evidence.emplace_back("offboarded_at", format_time(*c.offboarded_at));
     return f;
   };
   auto since = [&](const Customer& c) {
@@ -103,10 +101,10 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     if (c.offboarded_at && sync != last_sync.end() && sync->second > *c.offboarded_at) {
       auto f = make(c, "sync:activity", "sync activity after offboarding",
                     fmt::format("Sync workers ran for customer {} on {}, after it was offboarded on {}.", c.id,
-                                rfc3339(sync->second), rfc3339(*c.offboarded_at)),
+                                format_time(sync->second), format_time(*c.offboarded_at)),
                     "Pause the customer's sync and reconciliation workers and drain its queue; make sync "
                     "attempts for offboarded customers fail loudly.");
-      f.evidence.emplace_back("last_sync_at", rfc3339(sync->second));
+      f.evidence.emplace_back("last_sync_at", format_time(sync->second));
       out.push_back(std::move(f));
     }
     if (!audited.contains(id)) {

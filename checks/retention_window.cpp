@@ -10,7 +10,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
 constexpr const char* kAuditLogClass = "audit_log";
 
 std::string remediation_for(const std::string& data_class, Duration limit) {
@@ -58,7 +57,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 
     auto make = [&](std::string title, std::string detail, std::string remediation) {
       Finding f;
-      f.check_id = "retention-window";
       f.severity = ctx.severity;
       f.customer_id = d.customer_id;
       f.subject = "data:" + d.name;
@@ -101,9 +99,9 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       auto f = make(fmt::format("{} oldest record time in the future", d.data_class),
                     fmt::format("Data set {} ({}) claims its oldest record dates from {}, after the evaluation time; "
                                 "its retention cannot be trusted.",
-                                d.name, d.location, rfc3339(oldest)),
+                                d.name, d.location, format_time(oldest)),
                     "Correct the data set's oldest-record time in the inventory (check the source's clock).");
-      f.evidence.emplace_back("oldest_record", rfc3339(oldest));
+      f.evidence.emplace_back("oldest_record", format_time(oldest));
       out.push_back(std::move(f));
       continue;
     }
@@ -117,7 +115,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                 d.name, d.location, date_only(oldest), age_text(age), format_duration(limit),
                                 d.data_class),
                     remediation_for(d.data_class, limit));
-      f.evidence.emplace_back("oldest_record", rfc3339(oldest));
+      f.evidence.emplace_back("oldest_record", format_time(oldest));
       f.evidence.emplace_back("age_days", std::to_string(age.count() / 86400));
       f.evidence.emplace_back("max_age", format_duration(limit));
       out.push_back(std::move(f));
@@ -133,8 +131,8 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                 "the dropped history from backups if possible, and keep audit logs in a separate, "
                                 "tamper-resistant store.",
                                 format_duration(audit_min)));
-      f.evidence.emplace_back("oldest_record", rfc3339(oldest));
-      f.evidence.emplace_back("required_from", rfc3339(audit_required_from));
+      f.evidence.emplace_back("oldest_record", format_time(oldest));
+      f.evidence.emplace_back("required_from", format_time(audit_required_from));
       f.evidence.emplace_back("audit_log_min", format_duration(audit_min));
       out.push_back(std::move(f));
     }

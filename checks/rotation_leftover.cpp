@@ -12,8 +12,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
-constexpr Duration hours(int n) { return Duration{std::int64_t{n} * 3600}; }
 
 // Customer + kind + environment: the slot a rotation replaces a value in.
 struct SlotKey {
@@ -31,7 +29,7 @@ struct SlotHash {
 };
 
 // Hour-scale windows need the time of day; day-scale ones read better as dates.
-std::string when(Time t, Duration window) { return window < days(2) ? rfc3339(t) : date_only(t); }
+std::string when(Time t, Duration window) { return window < days(2) ? format_time(t) : date_only(t); }
 
 std::string previous_remediation(const std::string& kind) {
   if (kind == "api_token") {
@@ -76,7 +74,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     const char* role = to_string(c.role);
     auto make = [&](std::string title, std::string detail, std::string remediation) {
       Finding f;
-      f.check_id = "rotation-leftover";
       f.severity = ctx.severity;
       f.customer_id = c.customer_id;
       f.subject = subject;
@@ -99,8 +96,8 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                   c.kind, c.customer_id, subject),
                       "Confirm the credential is revoked where it was issued, then delete it from the secrets "
                       "manager; keep only the audit record of its deletion.");
-        if (c.created_at) f.evidence.emplace_back("created_at", rfc3339(*c.created_at));
-        if (c.last_used_at) f.evidence.emplace_back("last_used_at", rfc3339(*c.last_used_at));
+        if (c.created_at) f.evidence.emplace_back("created_at", format_time(*c.created_at));
+        if (c.last_used_at) f.evidence.emplace_back("last_used_at", format_time(*c.last_used_at));
         out.push_back(std::move(f));
         break;
       }
@@ -121,9 +118,9 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
           auto f = make(fmt::format("pending {} creation time in the future", c.kind),
                         fmt::format("The pending {} at {} claims it was created on {}, after the evaluation time; "
                                     "its age cannot be trusted.",
-                                    c.kind, subject, rfc3339(*c.created_at)),
+                                    c.kind, subject, format_time(*c.created_at)),
                         "Correct the credential's creation metadata (check the source's clock).");
-          f.evidence.emplace_back("created_at", rfc3339(*c.created_at));
+          f.evidence.emplace_back("created_at", format_time(*c.created_at));
           out.push_back(std::move(f));
           break;
         }
@@ -137,7 +134,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                   age_text(age), format_duration(pending_max_age)),
                       "Finish the rotation (switch consumers to the pending credential and confirm it works), or "
                       "revoke it where it was issued and delete it from the secrets manager.");
-        f.evidence.emplace_back("created_at", rfc3339(*c.created_at));
+        f.evidence.emplace_back("created_at", format_time(*c.created_at));
         f.evidence.emplace_back("pending_for", age_text(age));
         f.evidence.emplace_back("pending_max_age", format_duration(pending_max_age));
         out.push_back(std::move(f));
@@ -176,10 +173,10 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
           auto f = make(fmt::format("previous {} retirement time in the future", c.kind),
                         fmt::format("The previous {} at {} appears to have been replaced on {}, after the "
                                     "evaluation time; its grace window cannot be judged.",
-                                    c.kind, subject, rfc3339(*retired)),
+                                    c.kind, subject, format_time(*retired)),
                         "Correct the rotation/last-use metadata of the credential and its replacement (check the "
                         "source's clock).");
-          f.evidence.emplace_back(basis, rfc3339(*retired));
+          f.evidence.emplace_back(basis, format_time(*retired));
           out.push_back(std::move(f));
           break;
         }
@@ -191,7 +188,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                   c.kind, c.customer_id, subject, age_text(kept), when(*retired, grace),
                                   when(*retired + grace, grace)),
                       previous_remediation(c.kind));
-        f.evidence.emplace_back(basis, rfc3339(*retired));
+        f.evidence.emplace_back(basis, format_time(*retired));
         f.evidence.emplace_back("kept_for", age_text(kept));
         f.evidence.emplace_back("grace", format_duration(grace));
         out.push_back(std::move(f));

@@ -17,8 +17,6 @@
 namespace complyd {
 namespace {
 
-constexpr Duration minutes(int n) { return Duration{std::int64_t{n} * 60}; }
-constexpr Duration hours(int n) { return Duration{std::int64_t{n} * 3600}; }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -190,21 +188,20 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 
     auto make = [&](std::string subject, std::string title, std::string detail, std::string remediation) {
       Finding f;
-      f.check_id = "signature-failures";
       f.severity = ctx.severity;
       f.customer_id = series.customer_id;
       f.subject = std::move(subject);
       f.title = std::move(title);
       f.detail = std::move(detail);
       f.remediation = std::move(remediation);
-      if (as_of < ctx.now) f.evidence.emplace_back("counters_as_of", rfc3339(as_of));
+      if (as_of < ctx.now) f.evidence.emplace_back("counters_as_of", format_time(as_of));
       return f;
     };
 
     // (a) failure rate sustained over a window, with a minimum sample.
     const WorstWindow worst = worst_window(ms, l);
     if (worst.rate > l.max_failure_rate) {
-      const std::string window_end = rfc3339(std::min(minute_start(worst.end_minute + 1), as_of));
+      const std::string window_end = format_time(std::min(minute_start(worst.end_minute + 1), as_of));
       auto f = make("webhooks:failure-rate", "webhook signature failure rate above threshold",
                     fmt::format("Webhook deliveries for customer {} failed signature verification at {} ({} of {}) "
                                 "over the {} ending {}, above the {} limit: a misconfigured or wrongly rotated "
@@ -236,12 +233,12 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                     fmt::format("Customer {} had {} signature verification failures in the minute starting {}, more "
                                 "than {}x its baseline of {:.2f} failures per minute: either a rotation problem or "
                                 "an attack on the webhook endpoint.",
-                                series.customer_id, spike_fail, rfc3339(minute_start(spike_minute)), l.spike_factor,
+                                series.customer_id, spike_fail, format_time(minute_start(spike_minute)), l.spike_factor,
                                 baseline),
                     "Investigate now: check whether the webhook secret was just rotated (dual-verify window "
                     "missing), and look at the failed requests' sources; block and rate-limit if they are not "
                     "the platform's.");
-      f.evidence.emplace_back("minute", rfc3339(minute_start(spike_minute)));
+      f.evidence.emplace_back("minute", format_time(minute_start(spike_minute)));
       f.evidence.emplace_back("failures", std::to_string(spike_fail));
       f.evidence.emplace_back("baseline_per_minute", fmt::format("{:.2f}", baseline));
       f.evidence.emplace_back("spike_factor", fmt::format("{}", l.spike_factor));
@@ -252,7 +249,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     const bool silent = !last_ok || (as_of - minute_start(*last_ok + 1)) > l.max_silence;
     if (activity > 0 && silent) {
       const std::string since =
-          last_ok ? rfc3339(minute_start(*last_ok + 1)) : "before " + rfc3339(minute_start(eval_first));
+          last_ok ? format_time(minute_start(*last_ok + 1)) : "before " + format_time(minute_start(eval_first));
       auto f = make("webhooks:silence", "no successful webhook signature verification",
                     fmt::format("Webhook deliveries for customer {} keep arriving but none has verified since {} "
                                 "(limit {}): the secret is probably out of step with the platform's subscription, "
@@ -272,15 +269,15 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
       auto f = make("webhooks:unsigned", "unsigned webhook request processed",
                     fmt::format("The webhook endpoint for customer {} processed {} request(s) without a signature "
                                 "between {} and {}; an unsigned request is a forged request.",
-                                series.customer_id, unsigned_total, rfc3339(minute_start(first_unsigned)),
-                                rfc3339(minute_start(last_unsigned + 1))),
+                                series.customer_id, unsigned_total, format_time(minute_start(first_unsigned)),
+                                format_time(minute_start(last_unsigned + 1))),
                     "Make the receiver reject (401) every request without a valid signature before any processing, "
                     "then review the events those requests created (gifts, donors, e-mails) and reverse forged "
                     "ones.");
       f.severity = unsigned_severity;
       f.evidence.emplace_back("unsigned_requests", std::to_string(unsigned_total));
-      f.evidence.emplace_back("first_minute", rfc3339(minute_start(first_unsigned)));
-      f.evidence.emplace_back("last_minute", rfc3339(minute_start(last_unsigned)));
+      f.evidence.emplace_back("first_minute", format_time(minute_start(first_unsigned)));
+      f.evidence.emplace_back("last_minute", format_time(minute_start(last_unsigned)));
       out.push_back(std::move(f));
     }
   }

@@ -13,7 +13,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     if (s.ok && !s.problems.empty()) {
       // Rejected rows are facts nobody evaluated: never a silent pass.
       Finding f;
-      f.check_id = "source-unavailable";
       f.severity = Severity::medium;
       f.subject = "source:" + s.name + ":rows";
       f.title = fmt::format("source {} has rows it could not use", s.name);
@@ -27,7 +26,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     std::string kinds;
     for (auto k : s.provides) kinds += (kinds.empty() ? "" : ", ") + std::string(to_string(k));
     Finding f;
-    f.check_id = "source-unavailable";
     f.severity = ctx.severity;
     f.subject = "source:" + s.name;
     f.title = fmt::format("source {} unavailable", s.name);

@@ -1,4 +1,4 @@
-// Small pure helpers shared by checks: time text and lookups over facts.
+// Small pure helpers shared by checks: lookups over facts.
 #pragma once
 
 #include <string>
@@ -8,10 +8,6 @@
 #include "checks/check.hpp"
 
 namespace complyd {
-
-std::string rfc3339(Time t);      // 2026-11-22T10:00:00Z
-std::string date_only(Time t);    // 2026-11-22
-std::string age_text(Duration d); // "205 days", "3 hours", "45 minutes"
 
 // Customer lookup by id, built once per evaluation.
 class CustomerIndex {

@@ -121,7 +121,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     const UrlCheck u = check_url(w.notification_url);
     if (u.problem == UrlProblem::none) continue;
     Finding f;
-    f.check_id = "transport-https";
     f.severity = ctx.severity;
     f.customer_id = w.customer_id;
     f.subject = "webhook:" + w.id;
@@ -140,7 +139,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     const UrlCheck u = check_url(e.url);
     if (u.problem == UrlProblem::none) continue;
     Finding f;
-    f.check_id = "transport-https";
     f.severity = ctx.severity;
     f.subject = "endpoint:" + e.name;
     f.title = fmt::format("API base URL {}", title_suffix(u.problem));

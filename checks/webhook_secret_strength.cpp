@@ -41,7 +41,6 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     const char* role = to_string(c.role);
     auto make = [&](Severity severity, std::string title, std::string detail) {
       Finding f;
-      f.check_id = "webhook-secret-strength";
       f.severity = severity;
       f.customer_id = c.customer_id;
       f.subject = subject;

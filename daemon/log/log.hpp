@@ -4,13 +4,10 @@
 
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/sources/severity_logger.hpp>
-#include <optional>
-#include <string_view>
+
+#include "daemon/log/level.hpp"
 
 namespace complyd::log {
-
-enum class Level { debug, info, notice, warning, error };
-std::optional<Level> level_from(std::string_view s);
 
 void init(Level min_level);
 void set_level(Level min_level);

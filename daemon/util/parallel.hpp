@@ -1,6 +1,6 @@
 // Runs independent tasks on a few threads for the span of one call: the
-// checks and the report summary all read the same immutable snapshot, so a
-// cycle can use every core without locks.
+// checks and the report summary all read the same snapshot and none writes
+// it, so a cycle can use every core without locks.
 #pragma once
 
 #include <algorithm>

@@ -15,7 +15,7 @@
 #include "daemon/sources/inventory.hpp"
 #include "daemon/sources/registry.hpp"
 #include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "harness.hpp"
 
 namespace complyd::itest {
@@ -39,7 +39,6 @@ void touch(const fs::path& p, Time t) {
   set_mtime(p, t);
 }
 
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
 
 class FilesType : public ::testing::Test {
  protected:

@@ -34,7 +34,6 @@ TEST_P(RotationLeftover, Thresholds) {
   ASSERT_EQ(out.size(), tc.expected) << tc.name;
   if (tc.expected > 0) {
     EXPECT_NE(out[0].title.find(tc.title_part), std::string::npos) << out[0].title;
-    EXPECT_EQ(out[0].check_id, "rotation-leftover");
     EXPECT_EQ(out[0].customer_id, "c1");
     EXPECT_EQ(out[0].subject, left.storage_path);
     EXPECT_FALSE(out[0].detail.empty());

@@ -63,7 +63,6 @@ TEST_P(SignatureFailures, Thresholds) {
   EXPECT_EQ(subjects(out), tc.expected) << tc.name;
   for (const auto& f : out) {
     EXPECT_EQ(f.customer_id, "c1");
-    EXPECT_EQ(f.check_id, "signature-failures");
     EXPECT_FALSE(f.detail.empty());
     EXPECT_FALSE(f.remediation.empty());
     // Titles are stable across cycles: no counts, rates or times.

@@ -8,15 +8,12 @@
 
 #include "checks/check.hpp"
 #include "checks/registry.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::testing {
 
 inline const Time kNow = *parse_time("2026-11-22T12:00:00Z");
 inline Time ago(Duration d) { return kNow - d; }
-inline constexpr Duration days(std::int64_t n) { return Duration{n * 86400}; }
-inline constexpr Duration hours(std::int64_t n) { return Duration{n * 3600}; }
-inline constexpr Duration minutes(std::int64_t n) { return Duration{n * 60}; }
 inline constexpr Duration secs(std::int64_t n) { return Duration{n}; }
 
 inline Customer customer(std::string id, CustomerStatus status = CustomerStatus::active) {

@@ -8,8 +8,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "checks/fingerprint.hpp"
-#include "checks/symbol.hpp"
+#include "model/fingerprint.hpp"
+#include "model/symbol.hpp"
 
 namespace complyd {
 namespace {

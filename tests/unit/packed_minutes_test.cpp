@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "checks/facts.hpp"
+#include "model/facts.hpp"
 
 namespace complyd {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 namespace {
@@ -60,9 +60,9 @@ TEST(FormatTime, AgreesWithDateFormatInsideAndOutsideFourDigitYears) {
            0, 59, 86399, 951868799 /* 2000-02-29T23:59:59 */, 1795349999, -30610224000 /* 1000-01-01 */,
            -30610224001, 253402300799 /* 9999-12-31T23:59:59 */, 253402300800, -62198755200}) {
     const Time t{Duration{unix_s}};
-    EXPECT_EQ(rfc3339(t), date::format("%Y-%m-%dT%H:%M:%SZ", t)) << unix_s;
+    EXPECT_EQ(format_time(t), date::format("%Y-%m-%dT%H:%M:%SZ", t)) << unix_s;
     EXPECT_EQ(date_only(t), date::format("%Y-%m-%d", t)) << unix_s;
-    EXPECT_EQ(format_time(t), rfc3339(t));
+    EXPECT_EQ(format_time(t), format_time(t));
   }
 }
 }  // namespace

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "checks/facts.hpp"
+#include "model/facts.hpp"
 
 namespace complyd {
 

@@ -1,4 +1,4 @@
-#include "checks/fingerprint.hpp"
+#include "model/fingerprint.hpp"
 
 #include <algorithm>
 #include <functional>

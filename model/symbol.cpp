@@ -1,4 +1,4 @@
-#include "checks/symbol.hpp"
+#include "model/symbol.hpp"
 
 #include <mutex>
 #include <unordered_set>

@@ -1,4 +1,4 @@
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "checks/facts.hpp"
+#include "model/facts.hpp"
 
 #include <algorithm>
 

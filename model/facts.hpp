@@ -1,5 +1,6 @@
-// The immutable facts snapshot every check reads. Plain data: no I/O, no
-// secrets (credentials carry metadata and keyed fingerprints only).
+// The facts snapshot every check reads. Plain data: no I/O, no secrets
+// (credentials carry metadata and keyed fingerprints only). Checks only read
+// it; the cycle frees each kind once its last reader is done (release_facts).
 #pragma once
 
 #include <chrono>
@@ -12,13 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "checks/fingerprint.hpp"
-#include "checks/symbol.hpp"
+#include "model/fingerprint.hpp"
+#include "model/symbol.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
-
-using Time = std::chrono::sys_seconds;
-using Duration = std::chrono::seconds;
 
 // Each source declares which kinds of facts it provides; a check declares
 // which kinds it needs. A failed source makes the checks that need its
