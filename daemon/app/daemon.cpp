@@ -5,10 +5,11 @@
 #include <boost/asio/post.hpp>
 #include <csignal>
 
-#include "daemon/engine/cycle.hpp"
+#include "daemon/app/cycle.hpp"
 #include "daemon/util/memory.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/sources/http_client.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 
@@ -115,8 +116,7 @@ void Daemon::start_cycle() {
     bool ok = true;
     std::string status;  // for systemd's STATUS=
     try {
-      CycleRunner runner(*config, *store_, clock_);
-      status = cycle_status(runner.run([this] { return !stopping_.load(); }));
+      status = cycle_status(run_cycle(*config, *store_, clock_, [this] { return !stopping_.load(); }));
     } catch (const std::exception& e) {
       ok = false;
       CLOG(error) << "cycle failed: " << e.what();

@@ -2,7 +2,7 @@
 // (never two at once); the loop handles the schedule and signals.
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -18,7 +18,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 

@@ -6,7 +6,7 @@
 #include "daemon/engine/cycle.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 

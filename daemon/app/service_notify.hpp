@@ -7,7 +7,7 @@
 // restarts the service (WatchdogSec= in systemd/complyd.service).
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -22,10 +22,8 @@
 #include "checks/registry.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
-#include "daemon/notify/outbox.hpp"
-#include "daemon/report/history.hpp"
+#include "daemon/sources/source.hpp"
 #include "daemon/sources/files_source.hpp"
-#include "daemon/store/report_store.hpp"
 #include "daemon/util/parallel.hpp"
 #include "daemon/util/phase_clock.hpp"
 #include "daemon/util/writer_queue.hpp"
@@ -97,8 +95,8 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
     runs.push_back(Run{def, std::move(cc), {}, {}, {}});
   }
 
-  // The checks are pure functions of one immutable snapshot: they run side
-  // by side, with the other readers of the snapshot (`alongside`).
+  // The checks are pure functions of one snapshot that no task writes: they
+  // run side by side, with the other readers of the snapshot (`alongside`).
   struct Task {
     std::vector<FactKind> reads;
     std::function<void()> run;
@@ -214,8 +212,9 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
   return ev;
 }
 
-CycleRunner::CycleRunner(const Config& config, StateStore& store, Clock clock)
-    : config_(config), store_(store), clock_(std::move(clock)) {}
+CycleRunner::CycleRunner(const Config& config, CycleState& state, Clock clock,
+                         std::vector<CycleParticipant*> participants)
+    : config_(config), state_(state), clock_(std::move(clock)), participants_(std::move(participants)) {}
 
 namespace {
 
@@ -240,79 +239,52 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // The files source continues where the last committed cycle stopped; its
   // new state is committed with this cycle's findings, or not at all.
   std::optional<FileScanState> file_scans;
-  if (uses_file_scans(config_)) file_scans = store_.load_file_scans();
+  if (uses_file_scans(config_)) file_scans = state_.load_file_scans();
   FileScanState* scans = file_scans ? &*file_scans : nullptr;
   const auto sources = make_sources(config_, scans);
   Facts facts = collect_facts(sources, started);
-  // Outbox health as facts (notification-delivery), read like any source.
-  if (!config_.smtp.url.empty()) facts.outbox = notify::outbox_health(store_.db());
+  for (CycleParticipant* p : participants_) p->collected(facts, started);
   phases.lap("collect");
   if (keep_going && !keep_going()) {
     CLOG(notice) << "cycle abandoned after collection: shutdown requested";
     return out;
   }
-  // The counters' hourly sums come first: the counters can then go as soon
-  // as signature-failures is done with them.
-  auto signatures = summarize_signatures(facts, started, std::max(1u, config_.workers));
-  auto signature_rates = std::move(signatures.rates);
 
   // From here the cycle's transaction is open and this thread writes into it
   // while other threads evaluate: each check's findings go through the
   // lifecycle, over that check's stored findings only (loaded by index), and
-  // into the database as soon as the check is done; the report states batch
-  // by batch. Neither all stored findings nor all states are ever held beside
-  // the snapshot. Rows are stamped with the evaluation time.
-  StateStore::CycleWrite write(store_, started);
+  // into the database as soon as the check is done; the participants' writes
+  // (report states) batch by batch. Neither all stored findings nor all
+  // states are ever held beside the snapshot. Rows are stamped with the
+  // evaluation time.
+  const std::unique_ptr<CycleTransaction> tx = state_.begin(started);
   phases.lap("open transaction");
   WriterQueue queue(16);
   std::map<std::string, LifecycleResult> by_check;  // the writer's only
   const auto on_check_done = [&](const std::string& id, std::vector<Observed> observed) {
     queue.push([&, id, observed = std::make_shared<std::vector<Observed>>(std::move(observed))] {
-      const auto mine = store_.load_findings_of(id);
+      const auto mine = tx->findings_of(id);
       auto r = apply_lifecycle(mine, std::move(*observed), {id}, {}, started);
       observed->clear();
-      write.findings(r);
+      tx->write(r);
       by_check.emplace(id, std::move(r));
     });
   };
-
-  // Everything that reads the snapshot runs together: the checks, the report
-  // states (in ranges of customers, so that no one task is the tail) and the
-  // reminder facts.
-  std::unordered_map<std::string, std::string> digests;
-  std::optional<ReportStatePlan> plan;
-  std::once_flag plan_once;
-  const auto report_plan = [&]() -> const ReportStatePlan& {
-    std::call_once(plan_once, [&] {
-      // The stored digests over a connection of its own (the writer's is this thread's).
-      sql::Db reader(store_.db().path(), sql::OpenMode::read_only);
-      digests = load_state_digests(reader);
-      plan.emplace(facts, std::move(signatures.delivering), config_);
-    });
-    return *plan;
+  const CycleParticipant::Writer writer = [&](std::function<void()> job, bool wait) {
+    queue.push([&tx, job = std::move(job)] {
+      job();
+      tx->wrote();
+    }, wait);
   };
-  const unsigned workers = std::max(1u, config_.workers);
-  // Four ranges per worker: they run last, and smaller ranges let the
-  // workers finish together instead of one waiting for the other's tail.
-  const std::size_t report_parts = std::max<std::size_t>(2, 4 * std::size_t{workers});
-  notify::ReminderFacts reminder_facts;
+
+  // Everything that reads the snapshot runs together: the checks and the
+  // participants' readers (report states, reminder facts).
   std::vector<FactsReader> alongside;
-  for (std::size_t part = 0; part < report_parts; ++part) {
-    alongside.push_back(
-        {fmt::format("report states {}/{}", part + 1, report_parts),
-         {FactKind::customers, FactKind::credentials, FactKind::webhooks},
-         [&, part] {
-           const ReportStatePlan& p = report_plan();
-           const std::size_t n = p.customers();
-           p.states(n * part / report_parts, n * (part + 1) / report_parts, digests, [&](ReportHistory&& batch) {
-             queue.push([&write, batch = std::make_shared<ReportHistory>(std::move(batch))] {
-               write.report_states(*batch);
-             }, true);
-           });
-         }});
+  for (CycleParticipant* p : participants_) {
+    auto mine = p->readers(facts, started, writer);
+    std::move(mine.begin(), mine.end(), std::back_inserter(alongside));
   }
-  alongside.push_back({"reminder facts", {FactKind::customers, FactKind::credentials},
-                       [&] { reminder_facts = notify::reminder_facts(facts, config_); }});
+  const unsigned workers = std::max(1u, config_.workers);
 
   Evaluation ev;
   std::exception_ptr evaluation_error;
@@ -339,7 +311,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   phases.lap("checks, summaries and their writes");
   // The snapshot is the largest thing a cycle holds (counters of 10,000
   // customers over 24 h): anything that needs facts runs above this line.
-  plan.reset();
+  for (CycleParticipant* p : participants_) p->facts_released();
   facts = Facts{};
   phases.lap("release facts");
 
@@ -349,11 +321,11 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // the stored findings this cycle may leave as they are (`stored`); every
   // other current finding is in the lifecycle's result.
   std::unordered_map<std::string, StoredFinding> stored;
-  for (const auto& id : store_.checks_with_findings()) {
+  for (const auto& id : tx->checks_with_findings()) {
     if (by_check.contains(id)) continue;
-    auto mine = store_.load_findings_of(id);
+    auto mine = tx->findings_of(id);
     auto r = apply_lifecycle(mine, {}, ev.complete_checks, ev.disabled_checks, started);
-    write.findings(r);
+    tx->write(r);
     by_check.emplace(id, std::move(r));
     stored.merge(mine);
   }
@@ -387,22 +359,22 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
     if (f.status == FindingStatus::open) ++out.record.open_total;
   }
 
-  // E-mails are enqueued in the cycle's transaction: with their cause, or not at all.
-  const auto enqueue = [&](std::int64_t id) {
-    notify::enqueue_cycle(config_, store_.db(), id, started, out.lifecycle.transitions, out.lifecycle.changed, stored,
-                          reminder_facts);
-  };
-  ReportHistory report_tail;
-  report_tail.checks_complete = ev.complete_checks;
-  report_tail.checks_disabled = ev.disabled_checks;
-  report_tail.signature_rates = std::move(signature_rates);
-  const auto cycle_id = write.finish(out.record, out.lifecycle, &report_tail, keep_going, scans, enqueue);
-  out.committed = cycle_id != 0;
-  phases.lap("commit");
+  // The cycle's row, then what the participants record with it (the report
+  // history's tail, e-mails with their cause), then the commit: all or nothing.
+  tx->record(out.record, out.lifecycle, scans);
+  phases.lap("cycle row");
+  const CycleResults results{out.record.id, started, ev.complete_checks, ev.disabled_checks, out.lifecycle, stored};
+  for (CycleParticipant* p : participants_) p->in_transaction(results);
+  phases.lap("participants");
+  out.committed = !keep_going || keep_going();
+  if (out.committed) {
+    tx->commit();
+    phases.lap("commit");
+  }
   CLOG(debug) << "cycle phases: " << phases.summary();
   if (out.committed) {
     CLOG(info) << fmt::format(
-        "cycle {} {}: {} checks run, {} skipped; {} opened, {} reopened, {} resolved; {} open", cycle_id,
+        "cycle {} {}: {} checks run, {} skipped; {} opened, {} reopened, {} resolved; {} open", out.record.id,
         out.record.status, ev.checks_run, ev.checks_skipped, out.lifecycle.opened, out.lifecycle.reopened,
         out.lifecycle.resolved, out.record.open_total);
   } else {

@@ -1,5 +1,7 @@
 // One audit cycle: collect facts -> evaluate checks -> apply the lifecycle ->
-// persist atomically. The scheduler and `complyd audit` both call this.
+// hand the results to the state and the participants (cycle_sink.hpp), which
+// commit them atomically. daemon/app/cycle.cpp wires it for the scheduler and
+// `complyd audit`.
 #pragma once
 
 #include <functional>
@@ -8,10 +10,10 @@
 #include <vector>
 
 #include "daemon/config/config.hpp"
+#include "daemon/engine/cycle_sink.hpp"
 #include "daemon/engine/lifecycle.hpp"
-#include "daemon/sources/source.hpp"
-#include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/cycle_record.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 
@@ -26,14 +28,6 @@ struct Evaluation {
 
 // Drops one kind of fact from `f` and frees its memory (`sources` stays).
 void release_facts(Facts& f, FactKind k);
-
-// Another reader of the snapshot that runs beside the checks, and the kinds
-// of facts it reads.
-struct FactsReader {
-  std::string name;  // for the timings in the debug log
-  std::vector<FactKind> reads;
-  std::function<void()> run;
-};
 
 struct EvaluateOptions {
   unsigned workers = 1;
@@ -61,14 +55,16 @@ struct CycleOutcome {
 
 class CycleRunner {
  public:
-  CycleRunner(const Config& config, StateStore& store, Clock clock);
+  // `participants` run in this order, each beside the checks and in the transaction.
+  CycleRunner(const Config& config, CycleState& state, Clock clock, std::vector<CycleParticipant*> participants = {});
   // `keep_going` is asked just before commit; false rolls the cycle back.
   CycleOutcome run(const std::function<bool()>& keep_going = {});
 
  private:
   const Config& config_;
-  StateStore& store_;
+  CycleState& state_;
   Clock clock_;
+  std::vector<CycleParticipant*> participants_;
 };
 
 // Open (not muted) findings at or above `threshold`.

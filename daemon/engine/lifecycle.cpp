@@ -6,22 +6,6 @@
 
 namespace complyd {
 
-const char* to_string(FindingStatus s) {
-  switch (s) {
-    case FindingStatus::open: return "open";
-    case FindingStatus::muted: return "muted";
-    case FindingStatus::resolved: return "resolved";
-  }
-  return "unknown";
-}
-
-std::optional<FindingStatus> finding_status_from(std::string_view s) {
-  for (auto v : {FindingStatus::open, FindingStatus::muted, FindingStatus::resolved}) {
-    if (s == to_string(v)) return v;
-  }
-  return std::nullopt;
-}
-
 std::string finding_id(const std::string& check_id, const std::string& customer_id, const std::string& subject) {
   std::string key = check_id;
   key.push_back('\0');

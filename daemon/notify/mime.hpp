@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "checks/facts.hpp"
+#include "model/facts.hpp"
 
 namespace complyd::notify {
 

@@ -3,7 +3,7 @@
 // between that 250 and the commit resends that one message (docs/notifications.md).
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -14,7 +14,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::notify {
 

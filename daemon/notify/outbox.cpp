@@ -1,5 +1,5 @@
 #include "daemon/notify/outbox.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 #include <fmt/format.h>
 
@@ -276,6 +276,20 @@ void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& repl
               "UPDATE outbox SET status='failed', attempts=attempts+1, next_attempt_at=?, last_reply=? WHERE id=?");
   s.bind(1, to_unix(now + delay)).bind(2, redact(reply)).bind(3, id).run();
   tx.commit();
+}
+
+void OutboxParticipant::collected(Facts& facts, Time) {
+  if (!config_.smtp.url.empty()) facts.outbox = outbox_health(db_);
+}
+
+std::vector<FactsReader> OutboxParticipant::readers(const Facts& facts, Time, const Writer&) {
+  return {{"reminder facts", {FactKind::customers, FactKind::credentials},
+           [this, &facts] { reminders_ = reminder_facts(facts, config_); }}};
+}
+
+void OutboxParticipant::in_transaction(const CycleResults& r) {
+  enqueue_cycle(config_, db_, r.cycle_id, r.at, r.lifecycle.transitions, r.lifecycle.changed, r.untouched,
+                reminders_);
 }
 
 }  // namespace complyd::notify

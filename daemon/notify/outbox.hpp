@@ -1,6 +1,6 @@
 // The outbox in the state database: messages are enqueued inside the
-// cycle's IMMEDIATE transaction (see StateStore::commit_cycle), delivered by
-// the notifier, and listed or requeued by `complyd notify`.
+// cycle's IMMEDIATE transaction (OutboxParticipant), delivered by the
+// notifier, and listed or requeued by `complyd notify`.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "daemon/config/config.hpp"
-#include "daemon/engine/lifecycle.hpp"
-#include "daemon/store/sqlite.hpp"
+#include "daemon/engine/cycle_sink.hpp"
+#include "daemon/util/sqlite.hpp"
+#include "model/finding.hpp"
 
 namespace complyd::notify {
 
@@ -56,5 +57,22 @@ int expire_messages(sql::Db& db, Time now);
 std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit);
 void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply);
 void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, const SmtpConfig& smtp);
+
+// The outbox's part in every cycle: the outbox's health as facts
+// (notification-delivery), the reminder facts taken beside the checks, and
+// the cycle's e-mails enqueued in its transaction, with their cause or not at
+// all. One per cycle; `db` is the cycle's writer connection.
+class OutboxParticipant : public CycleParticipant {
+ public:
+  OutboxParticipant(const Config& config, sql::Db& db) : config_(config), db_(db) {}
+  void collected(Facts& facts, Time at) override;
+  std::vector<FactsReader> readers(const Facts& facts, Time at, const Writer& writer) override;
+  void in_transaction(const CycleResults& results) override;
+
+ private:
+  const Config& config_;
+  sql::Db& db_;
+  ReminderFacts reminders_;
+};
 
 }  // namespace complyd::notify

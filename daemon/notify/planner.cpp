@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::notify {
 

@@ -4,9 +4,10 @@
 
 #include <map>
 
+#include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/report/json_text.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 
@@ -14,15 +15,22 @@ namespace {
 nlohmann::json opt_time(const std::optional<Time>& t) {
   return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
 }
+
+// A broken row loses only itself, and says so: never an empty (clean) object.
+nlohmann::json stored_evidence(const StoredFinding& f) {
+  try {
+    auto j = nlohmann::json::parse(f.evidence_json);
+    if (j.is_object()) return j;
+  } catch (const nlohmann::json::exception&) {
+  }
+  CLOG(error) << "state database: the evidence of finding " << f.id << " cannot be read";
+  return {{"unreadable", "the stored evidence of this finding cannot be read"}};
+}
+
 }  // namespace
 
 nlohmann::json finding_to_json(const StoredFinding& f) {
-  nlohmann::json evidence = nlohmann::json::object();
-  try {
-    evidence = nlohmann::json::parse(f.evidence_json);
-  } catch (const nlohmann::json::exception&) {
-    // Stored evidence is produced by complyd; a broken row loses only itself.
-  }
+  nlohmann::json evidence = stored_evidence(f);
   return {{"id", f.id},
           {"check_id", f.check_id},
           {"severity", to_string(f.severity)},
@@ -63,13 +71,7 @@ void append_finding_json(std::string& out, const StoredFinding& f) {
   if (json_text::canonical_string_object(f.evidence_json)) {
     out += f.evidence_json;
   } else {
-    nlohmann::json evidence = nlohmann::json::object();
-    try {
-      evidence = nlohmann::json::parse(f.evidence_json);
-    } catch (const nlohmann::json::exception&) {
-      // Stored evidence is produced by complyd; a broken row loses only itself.
-    }
-    out += evidence.dump();
+    out += stored_evidence(f).dump();
   }
   out += ",\"first_seen\":";
   put_string(out, format_time(f.first_seen));

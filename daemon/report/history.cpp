@@ -1,5 +1,5 @@
 #include "daemon/report/history.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -5,7 +5,7 @@
 #include "checks/registry.hpp"
 #include "checks/rotation.hpp"
 #include "daemon/report/report_model.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::report {
 

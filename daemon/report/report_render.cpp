@@ -7,7 +7,7 @@
 
 #include "checks/registry.hpp"
 #include "daemon/report/report_model.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::report {
 

@@ -9,10 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/log/redact.hpp"
-#include "daemon/store/report_store.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/util/phase_clock.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 
@@ -112,17 +111,18 @@ std::string hits_to_json(const std::vector<LeakHit>& hits) {
   return redact(a.dump());
 }
 
-std::vector<LeakHit> hits_from_json(const std::string& path, std::string_view text) {
+// Nullopt when the stored hits cannot be read (or name an unknown kind).
+std::optional<std::vector<LeakHit>> hits_from_json(const std::string& path, std::string_view text) {
   std::vector<LeakHit> out;
   try {
     for (const auto& j : nlohmann::json::parse(text)) {
       auto kind = leak_kind_from(j.value("kind", ""));
-      if (!kind) continue;
+      if (!kind) return std::nullopt;
       out.push_back({path, j.value("line", std::size_t{0}), *kind, j.value("excerpt", ""),
                      j.value("value_length", std::size_t{0}), j.value("occurrences", std::uint32_t{1})});
     }
   } catch (const nlohmann::json::exception&) {
-    // Unreadable hits: the file is treated as scanned without hits until rotated.
+    return std::nullopt;
   }
   return out;
 }
@@ -151,6 +151,34 @@ void write_file_scans(sql::Db& db, const FileScanState& scans) {
 }
 
 }  // namespace
+
+std::vector<SourceStatus> sources_from_json(std::string_view text, std::int64_t cycle_id) {
+  std::vector<SourceStatus> out;
+  try {
+    for (const auto& j : nlohmann::json::parse(text)) {
+      SourceStatus st;
+      st.name = j.at("name").get<std::string>();
+      st.type = j.at("type").get<std::string>();
+      st.ok = j.at("ok").get<bool>();
+      st.error = j.value("error", "");
+      st.rows = j.value("rows", std::int64_t{0});
+      for (const auto& k : j.value("provides", nlohmann::json::array())) {
+        for (auto kind : kAllFactKinds) {
+          if (k.is_string() && k.get<std::string>() == to_string(kind)) st.provides.push_back(kind);
+        }
+      }
+      out.push_back(std::move(st));
+    }
+  } catch (const nlohmann::json::exception&) {
+    CLOG(error) << "state database: the sources of cycle " << cycle_id << " cannot be read";
+    SourceStatus st;
+    st.name = "(unreadable)";
+    st.ok = false;
+    st.error = "the stored sources of this cycle cannot be read";
+    return {st};
+  }
+  return out;
+}
 
 std::string sources_to_json(const std::vector<SourceStatus>& sources) {
   nlohmann::json a = nlohmann::json::array();
@@ -293,19 +321,7 @@ std::optional<CycleRecord> StateStore::last_cycle() {
   c.started_at = from_unix(s.i64(1));
   if (auto v = s.opt_i64(2)) c.finished_at = from_unix(*v);
   c.status = s.text(3);
-  try {
-    for (const auto& j : nlohmann::json::parse(s.text(4))) {
-      SourceStatus st;
-      st.name = j.value("name", "");
-      st.type = j.value("type", "");
-      st.ok = j.value("ok", false);
-      st.error = j.value("error", "");
-      st.rows = j.value("rows", std::int64_t{0});
-      c.sources.push_back(std::move(st));
-    }
-  } catch (const nlohmann::json::exception&) {
-    // An unreadable sources column loses only the per-source detail.
-  }
+  c.sources = sources_from_json(s.text_view(4), c.id);
   c.checks_run = static_cast<int>(s.i64(5));
   c.checks_skipped = static_cast<int>(s.i64(6));
   c.opened = static_cast<int>(s.i64(7));
@@ -333,7 +349,15 @@ FileScanState StateStore::load_file_scans() {
     r.carry = s.i64(7);
     r.is_log = s.i64(8) != 0;
     r.is_binary = s.i64(9) != 0;
-    r.hits = hits_from_json(r.path, s.text_view(10));
+    auto hits = hits_from_json(r.path, s.text_view(10));
+    if (!hits) {
+      // Without its state the file is scanned again from its start, so its
+      // hits are found again rather than lost.
+      CLOG(error) << "state database: the stored leak-scan hits of " << r.path
+                  << " cannot be read; the file is scanned again from its start";
+      continue;
+    }
+    r.hits = std::move(*hits);
     r.scanned_at = from_unix(s.i64(11));
     auto path = r.path;
     out.emplace(std::move(path), std::move(r));
@@ -377,7 +401,7 @@ StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
   id_ = db_.last_insert_rowid();
 }
 
-void StateStore::CycleWrite::findings(const LifecycleResult& lr) {
+void StateStore::CycleWrite::write(const LifecycleResult& lr) {
   // A finding seen again with nothing new only advances last_seen: one
   // narrow UPDATE instead of rewriting the row and its indexes. The texts
   // arrive redacted: the engine redacts everything a check says before the
@@ -407,12 +431,6 @@ void StateStore::CycleWrite::findings(const LifecycleResult& lr) {
   write_back_wal();
 }
 
-void StateStore::CycleWrite::report_states(const ReportHistory& part) {
-  if (!report_) report_.emplace(db_, at_);
-  report_->add(part.customers);
-  write_back_wal();
-}
-
 StateStore::CycleWrite::WalFile::~WalFile() {
   if (fd >= 0) ::close(fd);
 }
@@ -431,60 +449,42 @@ void StateStore::CycleWrite::write_back_wal() {
   ::sync_file_range(wal_.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
-std::int64_t StateStore::CycleWrite::finish(CycleRecord& cycle, const LifecycleResult& totals,
-                                            const ReportHistory* report_tail,
-                                            const std::function<bool()>& before_commit,
-                                            const FileScanState* file_scans,
-                                            const std::function<void(std::int64_t)>& in_transaction) {
-  PhaseClock phases;
+void StateStore::CycleWrite::record(CycleRecord& cycle, const LifecycleResult& totals,
+                                    const FileScanState* file_scans) {
   int ok = 0, failed = 0;
   for (const auto& s : cycle.sources) (s.ok ? ok : failed)++;
-  {
-    sql::Stmt st(db_,
-                 "UPDATE cycles SET started_at=?, finished_at=?, status=?, sources=?, sources_ok=?, "
-                 "sources_failed=?, checks_run=?, checks_skipped=?, opened=?, reopened=?, resolved=?, "
-                 "open_total=?, error=? WHERE id=?");
-    st.bind(1, to_unix(cycle.started_at));
-    if (cycle.finished_at) st.bind(2, to_unix(*cycle.finished_at)); else st.bind_null(2);
-    st.bind(3, cycle.status)
-        .bind(4, sources_to_json(cycle.sources))
-        .bind(5, ok)
-        .bind(6, failed)
-        .bind(7, cycle.checks_run)
-        .bind(8, cycle.checks_skipped)
-        .bind(9, totals.opened)
-        .bind(10, totals.reopened)
-        .bind(11, totals.resolved)
-        .bind(12, cycle.open_total);
-    if (cycle.error.empty()) st.bind_null(13); else st.bind(13, redact(cycle.error));
-    st.bind(14, id_);
-    st.run();
-    cycle.id = id_;
-  }
+  sql::Stmt st(db_,
+               "UPDATE cycles SET started_at=?, finished_at=?, status=?, sources=?, sources_ok=?, "
+               "sources_failed=?, checks_run=?, checks_skipped=?, opened=?, reopened=?, resolved=?, "
+               "open_total=?, error=? WHERE id=?");
+  st.bind(1, to_unix(cycle.started_at));
+  if (cycle.finished_at) st.bind(2, to_unix(*cycle.finished_at)); else st.bind_null(2);
+  st.bind(3, cycle.status)
+      .bind(4, sources_to_json(cycle.sources))
+      .bind(5, ok)
+      .bind(6, failed)
+      .bind(7, cycle.checks_run)
+      .bind(8, cycle.checks_skipped)
+      .bind(9, totals.opened)
+      .bind(10, totals.reopened)
+      .bind(11, totals.resolved)
+      .bind(12, cycle.open_total);
+  if (cycle.error.empty()) st.bind_null(13); else st.bind(13, redact(cycle.error));
+  st.bind(14, id_);
+  st.run();
+  cycle.id = id_;
   if (file_scans != nullptr) write_file_scans(db_, *file_scans);
-  if (report_tail != nullptr) {
-    if (!report_) report_.emplace(db_, at_);
-    report_->finish(id_, *report_tail);
-  }
-  phases.lap("cycle row and report history");
-  if (in_transaction) in_transaction(id_);  // e.g. the outbox: enqueued with its cause, or not at all
-  phases.lap("outbox");
-  if (before_commit && !before_commit()) return 0;  // tx rolls back
+}
+
+void StateStore::CycleWrite::commit() {
+  PhaseClock phases;
   tx_.commit();
   phases.lap("sqlite commit");
   store_.checkpoint_in_background();
   CLOG(debug) << "commit phases: " << phases.summary();
-  return id_;
 }
 
-std::int64_t StateStore::commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
-                                      const std::function<bool()>& before_commit,
-                                      const FileScanState* file_scans,
-                                      const std::function<void(std::int64_t)>& in_transaction) {
-  CycleWrite w(*this, cycle.started_at);
-  w.findings(lr);
-  return w.finish(cycle, lr, cycle.report_history.get(), before_commit, file_scans, in_transaction);
-}
+std::unique_ptr<CycleTransaction> StateStore::begin(Time at) { return std::make_unique<CycleWrite>(*this, at); }
 
 StoredFinding StateStore::mute(const std::string& id, const std::string& reason, const std::string& by, Time until,
                                Time now) {

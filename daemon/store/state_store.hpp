@@ -12,10 +12,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "daemon/engine/lifecycle.hpp"
-#include "daemon/sources/file_scan_state.hpp"
-#include "daemon/store/report_store.hpp"
-#include "daemon/store/sqlite.hpp"
+#include "daemon/engine/cycle_sink.hpp"
+#include "daemon/util/sqlite.hpp"
+#include "model/cycle_record.hpp"
+#include "model/file_scan_state.hpp"
+#include "model/finding.hpp"
 
 namespace complyd {
 
@@ -24,39 +25,13 @@ class StateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct CycleRecord {
-  std::int64_t id = 0;
-  Time started_at{};
-  std::optional<Time> finished_at;
-  std::string status;  // ok | partial | failed
-  std::vector<SourceStatus> sources;
-  int checks_run = 0, checks_skipped = 0;
-  int opened = 0, reopened = 0, resolved = 0, open_total = 0;
-  std::string error;
-  // What `complyd report --as-of` needs from this cycle (migration 4);
-  // written in the cycle's transaction when set.
-  std::shared_ptr<const ReportHistory> report_history;
-};
-
-struct FindingEventRecord {
-  std::string finding_id;
-  std::optional<std::int64_t> cycle_id;
-  Time at{};
-  std::string event;
-  std::string from_status;
-  std::string to_status;
-  std::string severity;
-  std::string actor;
-  std::string reason;
-};
-
 struct FindingFilter {
   std::optional<FindingStatus> status;  // nullopt: all
   std::string customer_id;
   std::string check_id;
 };
 
-class StateStore {
+class StateStore : public CycleState {
  public:
   static constexpr int kSchemaVersion = 7;
 
@@ -73,7 +48,9 @@ class StateStore {
   std::vector<FindingEventRecord> history(const std::string& finding_id);
   std::optional<CycleRecord> last_cycle();
   // The files source's incremental state (leak-scan).
-  FileScanState load_file_scans();
+  FileScanState load_file_scans() override;
+  // A cycle's writes (CycleWrite).
+  std::unique_ptr<CycleTransaction> begin(Time at) override;
 
   // Foreign key checks off on this connection while it lives. The cycle's
   // writer builds every reference itself (an event right after its finding,
@@ -92,25 +69,24 @@ class StateStore {
   };
 
   // One cycle's writes, in one IMMEDIATE transaction that opens before the
-  // checks run: findings are written check by check and report states batch
-  // by batch as they are produced, on the thread that owns this store, while
-  // other threads evaluate. Events and report states are stamped `at` (the
-  // cycle's evaluation time). Destroyed without finish(): rolled back.
-  class CycleWrite {
+  // checks run: findings are written check by check as they are produced, on
+  // the thread that owns this store, while other threads evaluate. Events are
+  // stamped `at` (the cycle's evaluation time). Destroyed without commit():
+  // rolled back.
+  class CycleWrite : public CycleTransaction {
    public:
     CycleWrite(StateStore& store, Time at);
     std::int64_t cycle_id() const { return id_; }
+    std::unordered_map<std::string, StoredFinding> findings_of(const std::string& check_id) override {
+      return store_.load_findings_of(check_id);
+    }
+    std::set<std::string> checks_with_findings() override { return store_.checks_with_findings(); }
     // Upserts `lr.changed` and records `lr.transitions`. Their texts must be
     // redacted already (CycleRunner's checks are; stored rows were).
-    void findings(const LifecycleResult& lr);
-    void report_states(const ReportHistory& part);
-    // Completes the cycle row from `cycle` and `totals`' counts, writes the
-    // file scan state and the report history's tail, runs `in_transaction`
-    // and, unless `before_commit` says no, commits. The cycle id, or 0 when
-    // rolled back.
-    std::int64_t finish(CycleRecord& cycle, const LifecycleResult& totals, const ReportHistory* report_tail,
-                        const std::function<bool()>& before_commit, const FileScanState* file_scans,
-                        const std::function<void(std::int64_t cycle_id)>& in_transaction);
+    void write(const LifecycleResult& lr) override;
+    void record(CycleRecord& cycle, const LifecycleResult& totals, const FileScanState* file_scans) override;
+    void commit() override;
+    void wrote() override { write_back_wal(); }
 
    private:
     StateStore& store_;
@@ -120,7 +96,6 @@ class StateStore {
     Time at_;
     std::int64_t id_ = 0;
     sql::Stmt upsert_, seen_, event_;
-    std::optional<ReportHistoryWriter> report_;
     struct WalFile {
       int fd = -1;
       bool tried = false;
@@ -131,18 +106,6 @@ class StateStore {
     } wal_;
     void write_back_wal();
   };
-
-  // All of a cycle at once (CycleWrite in one go): the cycle row, every
-  // changed finding and every transition in one IMMEDIATE transaction.
-  // `before_commit` runs inside it; returning false rolls everything back
-  // (shutdown requested mid-cycle). `file_scans`, when given, replaces the
-  // stored file scan state in the same transaction, so offsets never advance
-  // without the findings of the bytes they cover.
-  // `in_transaction` runs inside it with the new cycle id (the outbox).
-  std::int64_t commit_cycle(CycleRecord& cycle, const LifecycleResult& lr,
-                            const std::function<bool()>& before_commit = {},
-                            const FileScanState* file_scans = nullptr,
-                            const std::function<void(std::int64_t cycle_id)>& in_transaction = {});
 
   // Operator actions; they throw StateError with a message for the CLI.
   StoredFinding mute(const std::string& id, const std::string& reason, const std::string& by, Time until, Time now);
@@ -162,5 +125,8 @@ class StateStore {
 };
 
 std::string sources_to_json(const std::vector<SourceStatus>& sources);
+// The one decoder of a cycle's stored sources. A column that cannot be read
+// is logged and read as one failed source, so the cycle never looks clean.
+std::vector<SourceStatus> sources_from_json(std::string_view text, std::int64_t cycle_id);
 
 }  // namespace complyd

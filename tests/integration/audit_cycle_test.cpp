@@ -10,7 +10,7 @@
 #include <sstream>
 #include <fstream>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 #include "harness.hpp"
 
 namespace complyd::itest {

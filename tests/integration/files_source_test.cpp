@@ -22,8 +22,11 @@
 #include "daemon/sources/files_source.hpp"
 #include "daemon/sources/inventory.hpp"
 #include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "harness.hpp"
+#include "daemon/sources/registry.hpp"
+#include "tests/unit/commit_cycle.hpp"
+#include "daemon/app/cycle.hpp"
 
 namespace complyd::itest {
 namespace {
@@ -78,7 +81,7 @@ class FilesScan : public ::testing::Test {
     CycleRecord rec;
     rec.started_at = kNow;
     rec.status = "ok";
-    store_->commit_cycle(rec, LifecycleResult{}, {}, &st);
+    testing::commit_cycle(*store_, rec, LifecycleResult{}, {}, &st);
     return f.leak_hits;
   }
 
@@ -335,8 +338,7 @@ class FilesCycle : public ::testing::Test {
   }
 
   CycleOutcome run_cycle(const std::function<bool()>& keep_going = {}) {
-    CycleRunner runner(config_, *store_, fixed_clock(kNow + std::chrono::hours(++n_)));
-    return runner.run(keep_going);
+    return complyd::run_cycle(config_, *store_, fixed_clock(kNow + std::chrono::hours(++n_)), keep_going);
   }
 
   static std::set<std::string> leak_subjects(const CycleOutcome& o) {

@@ -9,8 +9,8 @@
 #include <map>
 #include <set>
 
-#include "daemon/store/sqlite.hpp"
-#include "daemon/util/time.hpp"
+#include "daemon/util/sqlite.hpp"
+#include "model/time.hpp"
 #include "notify_smtp.hpp"
 
 namespace complyd::itest {

@@ -11,8 +11,9 @@
 #include "daemon/demo/demo.hpp"
 #include "daemon/engine/cycle.hpp"
 #include "daemon/sources/inventory.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "harness.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd::itest {
 namespace {

@@ -6,7 +6,7 @@
 #include "daemon/notify/planner.hpp"
 #include <fmt/format.h>
 
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::notify {
 namespace {

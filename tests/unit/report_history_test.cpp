@@ -12,11 +12,13 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/report/history.hpp"
-#include "daemon/store/report_store.hpp"
+#include "daemon/report/report_store.hpp"
 #include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "fact_builders.hpp"
 #include "temp_dir.hpp"
+#include "daemon/sources/registry.hpp"
+#include "commit_cycle.hpp"
 
 namespace complyd::testing {
 namespace {
@@ -34,8 +36,7 @@ void commit(StateStore& store, Time at, ReportHistory h) {
   c.started_at = at;
   c.finished_at = at;
   c.status = "ok";
-  c.report_history = std::make_shared<const ReportHistory>(std::move(h));
-  ASSERT_GT(store.commit_cycle(c, LifecycleResult{}), 0);
+  ASSERT_GT(commit_cycle(store, c, LifecycleResult{}, {}, nullptr, &h), 0);
 }
 
 std::int64_t rows(sql::Db& db, const std::string& where = "1") {
@@ -150,19 +151,22 @@ TEST(ReportHistory, BatchesWrittenInAnyOrderRecordTheSameRows) {
   std::reverse(batches.begin(), batches.end());
   {
     StateStore::CycleWrite w(store, kNow + hours(1));
-    for (const auto& b : batches) w.report_states(b);
+    ReportHistoryWriter h(store.db(), kNow + hours(1));
+    for (const auto& b : batches) h.add(b.customers);
     CycleRecord c;
     c.started_at = c.finished_at.emplace(kNow + hours(1));
     c.status = "ok";
-    ReportHistory tail;
-    ASSERT_GT(w.finish(c, LifecycleResult{}, &tail, {}, nullptr, {}), 0);
+    w.record(c, LifecycleResult{}, nullptr);
+    h.finish(c.id, ReportHistory{});
+    w.commit();
+    ASSERT_GT(c.id, 0);
   }
   EXPECT_EQ(rows(store.db(), "valid_to IS NULL"), 49);
   EXPECT_EQ(rows(store.db()), 51) << "one new row, for the changed customer";
   EXPECT_EQ(rows(store.db(), "valid_to IS NOT NULL"), 2) << "the changed one's old row and the gone one's";
 }
 
-// Destroyed without finish(): nothing of the cycle stays, not even its row.
+// Destroyed without commit(): nothing of the cycle stays, not even its row.
 TEST(ReportHistory, ACycleWriteNotFinishedLeavesNothing) {
   const Config config;
   TempDir t;
@@ -170,7 +174,8 @@ TEST(ReportHistory, ACycleWriteNotFinishedLeavesNothing) {
   const Facts facts = many_customers(20);
   {
     StateStore::CycleWrite w(store, kNow);
-    w.report_states(summarize_for_report(facts, {}, config));
+    ReportHistoryWriter h(store.db(), kNow);
+    h.add(summarize_for_report(facts, {}, config).customers);
   }
   EXPECT_EQ(rows(store.db()), 0);
   sql::Stmt s(store.db(), "SELECT count(*) FROM cycles");

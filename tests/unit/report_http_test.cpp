@@ -6,7 +6,8 @@
 #include "daemon/http/handlers.hpp"
 #include "daemon/report/report_model.hpp"
 #include "daemon/util/crypto.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 namespace {

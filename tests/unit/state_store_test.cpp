@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "daemon/store/state_store.hpp"
+#include "commit_cycle.hpp"
 #include "fact_builders.hpp"
 #include "temp_dir.hpp"
 
@@ -37,7 +38,7 @@ TEST(StateStore, MigratesAndRoundTrips) {
   c.finished_at = kNow;
   c.status = "ok";
   auto lr = one_open("p1");
-  EXPECT_GT(s.commit_cycle(c, lr), 0);
+  EXPECT_GT(commit_cycle(s, c, lr), 0);
   auto all = s.load_findings();
   ASSERT_EQ(all.size(), 1u);
   const auto& f = all.begin()->second;
@@ -55,7 +56,7 @@ TEST(StateStore, RollbackWhenAskedBeforeCommit) {
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
-  EXPECT_EQ(s.commit_cycle(c, one_open("p1"), [] { return false; }), 0);
+  EXPECT_EQ(commit_cycle(s, c, one_open("p1"), [] { return false; }), 0);
   EXPECT_TRUE(s.load_findings().empty());
   EXPECT_FALSE(s.last_cycle());
 }
@@ -79,9 +80,9 @@ TEST(StateStore, ForeignKeysAreCheckedOutsideTheCyclesOwnWrites) {
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
-  ASSERT_GT(s.commit_cycle(c, one_open("p1")), 0);
+  ASSERT_GT(commit_cycle(s, c, one_open("p1")), 0);
   EXPECT_ANY_THROW(dangling());
-  EXPECT_EQ(s.commit_cycle(c, one_open("p2"), [] { return false; }), 0);
+  EXPECT_EQ(commit_cycle(s, c, one_open("p2"), [] { return false; }), 0);
   EXPECT_ANY_THROW(dangling());
   sql::Stmt check(s.db(), "PRAGMA foreign_key_check");
   EXPECT_FALSE(check.step()) << "the cycle's own references hold";
@@ -103,7 +104,7 @@ TEST(StateStore, ACommittedCycleIsCopiedIntoTheDatabaseFileAfterTheCommit) {
   CycleRecord c;
   c.started_at = c.finished_at.emplace(kNow);
   c.status = "ok";
-  ASSERT_GT(s.commit_cycle(c, lr), 0);
+  ASSERT_GT(commit_cycle(s, c, lr), 0);
   const auto database_bytes = [&] {
     sql::Stmt n(s.db(), "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
     n.step();
@@ -135,7 +136,7 @@ TEST(StateStore, MuteAndUnmuteRecordHistory) {
   c.started_at = kNow;
   c.status = "ok";
   auto lr = one_open("p1");
-  s.commit_cycle(c, lr);
+  commit_cycle(s, c, lr);
   const auto id = lr.changed[0].id;
   EXPECT_THROW(s.mute(id, "", "alice", kNow + days(1), kNow), StateError);
   EXPECT_THROW(s.mute(id, "why", "alice", kNow - days(1), kNow), StateError);
@@ -161,7 +162,7 @@ TEST(StateStore, FilterByStatusCustomerCheck) {
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
-  s.commit_cycle(c, one_open("p1"));
+  commit_cycle(s, c, one_open("p1"));
   FindingFilter f;
   f.status = FindingStatus::open;
   EXPECT_EQ(s.list(f).size(), 1u);

@@ -7,16 +7,14 @@
 
 #include "daemon/report/history.hpp"
 #include "daemon/report/report_model.hpp"
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 
 namespace complyd {
 
-// Inside the cycle's transaction. Customer state rows are versioned: only a
-// changed, new or vanished customer writes a row.
-void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h);
-
-// The same, in parts: states as their batches are built, then the rest.
-// Every customer not added by finish() is recorded as gone.
+// Inside the cycle's transaction (ReportHistoryParticipant), in parts: states
+// as their batches are built, then the rest. Customer state rows are
+// versioned: only a changed, new or vanished customer writes a row. Every
+// customer not added by add() or finish() is recorded as gone.
 class ReportHistoryWriter {
  public:
   ReportHistoryWriter(sql::Db& db, Time at);

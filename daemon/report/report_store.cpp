@@ -1,10 +1,11 @@
-#include "daemon/store/report_store.hpp"
-#include "daemon/util/time.hpp"
+#include "daemon/report/report_store.hpp"
+#include "model/time.hpp"
 
 #include <unordered_map>
 
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/store/state_store.hpp"
 #include "daemon/util/crypto.hpp"
 
 namespace complyd {
@@ -14,11 +15,13 @@ namespace {
 
 std::string set_json(const std::set<std::string>& s) { return nlohmann::json(s).dump(); }
 
-std::optional<std::set<std::string>> set_from(const std::optional<std::string>& text) {
+// Nullopt: not recorded (cycles before migration 4), or unreadable (logged).
+std::optional<std::set<std::string>> set_from(const std::optional<std::string>& text, std::int64_t cycle_id) {
   if (!text) return std::nullopt;
   try {
     return nlohmann::json::parse(*text).get<std::set<std::string>>();
   } catch (const nlohmann::json::exception&) {
+    CLOG(error) << "state database: the checks recorded for cycle " << cycle_id << " cannot be read";
     return std::nullopt;
   }
 }
@@ -91,11 +94,6 @@ void ReportHistoryWriter::finish(std::int64_t cycle_id, const ReportHistory& tai
   }
 }
 
-void write_report_history(sql::Db& db, std::int64_t cycle_id, Time at, const ReportHistory& h) {
-  ReportHistoryWriter w(db, at);
-  w.finish(cycle_id, h);
-}
-
 report::History load_report_history(sql::Db& db, Time as_of, Time period_start) {
   report::History h;
   const auto t = to_unix(as_of);
@@ -133,24 +131,9 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
       c.started_at = from_unix(s.i64(1));
       c.at = from_unix(s.i64(2));
       c.status = s.text(3);
-      try {
-        for (const auto& j : nlohmann::json::parse(s.text(4))) {
-          SourceStatus st;
-          st.name = j.value("name", "");
-          st.type = j.value("type", "");
-          st.ok = j.value("ok", false);
-          for (const auto& k : j.value("provides", nlohmann::json::array())) {
-            for (auto kind : kAllFactKinds) {
-              if (k.is_string() && k.get<std::string>() == to_string(kind)) st.provides.push_back(kind);
-            }
-          }
-          c.sources.push_back(std::move(st));
-        }
-      } catch (const nlohmann::json::exception&) {
-        // An unreadable sources column loses only the per-source detail.
-      }
-      c.checks_complete = set_from(s.opt_text(5));
-      c.checks_disabled = set_from(s.opt_text(6));
+      c.sources = sources_from_json(s.text_view(4), c.id);
+      c.checks_complete = set_from(s.opt_text(5), c.id);
+      c.checks_disabled = set_from(s.opt_text(6), c.id);
       h.cycles.push_back(std::move(c));
     }
   }
@@ -163,6 +146,7 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
       try {
         h.customers.push_back({s.text(0), expand_report_state(nlohmann::json::parse(s.text_view(1)))});
       } catch (const nlohmann::json::exception&) {
+        CLOG(error) << "state database: the report state of customer " << s.text(0) << " cannot be read";
         h.customers.push_back({s.text(0), nlohmann::json::object()});
       }
     }
