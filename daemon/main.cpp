@@ -1,6 +1,6 @@
 // complyd: the command line. Each command group lives in daemon/cli/; this
 // file only wires them and owns process-wide setup (curl, logging).
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <curl/curl.h>
 #include <sqlite3.h>
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "daemon/app/version.hpp"
+#include "daemon/util/version.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/log/log.hpp"
 

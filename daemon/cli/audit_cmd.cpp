@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "daemon/cli/cli.hpp"
-#include "daemon/engine/cycle.hpp"
+#include "daemon/app/cycle.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/report/findings_doc.hpp"
@@ -22,9 +22,8 @@ int audit(const State& st, const AuditOpts& o) {
   if (!config) return kUsage;
   try {
     StateStore store(config->state_db);
-    CycleRunner runner(*config, store, clock_from(o.now));
     PhaseClock phases;
-    auto out = runner.run();
+    auto out = run_cycle(*config, store, clock_from(o.now));
     phases.lap("cycle");
     if (!o.no_notify && !config->smtp.url.empty() && out.committed) {
       // Before exiting, deliver what this cycle enqueued (and anything due).

@@ -3,7 +3,7 @@
 // group: one file in daemon/cli/ and one line in daemon/main.cpp.
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -12,7 +12,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::cli {
 

@@ -5,6 +5,7 @@
 
 #include "daemon/cli/cli.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd::cli {
 

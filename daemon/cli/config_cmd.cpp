@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "daemon/cli/cli.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd::cli {
 

@@ -11,7 +11,7 @@
 #include "daemon/notify/notifier.hpp"
 #include "daemon/notify/outbox.hpp"
 #include "daemon/report/report_model.hpp"
-#include "daemon/store/report_store.hpp"
+#include "daemon/report/report_store.hpp"
 
 namespace complyd::cli {
 

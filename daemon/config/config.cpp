@@ -12,9 +12,8 @@
 
 #include "checks/registry.hpp"
 #include "daemon/config/section.hpp"
-#include "daemon/sources/registry.hpp"
 #include "daemon/log/redact.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 
@@ -202,7 +201,8 @@ void load_reminders(Section& s, RemindersConfig& r) {
 }
 
 // [[sources]]: the common keys here, the type's own keys by its parser.
-void load_source(Section& s, const fs::path& base, const std::string& file, std::vector<SourceConfig>& out) {
+void load_source(Section& s, const fs::path& base, const std::string& file, SourceSchemas types,
+                 std::vector<SourceConfig>& out) {
   Diagnostics& d = s.diagnostics();
   SourceConfig sc;
   sc.origin = fmt::format("{}:{}", file, s.where().begin.line);
@@ -227,12 +227,13 @@ void load_source(Section& s, const fs::path& base, const std::string& file, std:
     if (!s.raw().contains("name")) d.add(s.where(), fmt::format("{}: 'name' is required", s.name()));
     ok = false;
   }
-  const SourceType* def = nullptr;
+  const SourceSchema* def = nullptr;
   if (auto v = s.string("type")) {
-    def = find_source_type(*v);
+    const auto it = std::find_if(types.begin(), types.end(), [&](const SourceSchema* t) { return t->type == *v; });
+    if (it != types.end()) def = *it;
     if (def == nullptr) {
       std::string list;
-      for (const SourceType* t : source_types()) list += (list.empty() ? "" : ", ") + std::string(t->type);
+      for (const SourceSchema* t : types) list += (list.empty() ? "" : ", ") + std::string(t->type);
       d.add(s.raw().get("type")->source(), fmt::format("{}: unknown source type '{}' (known: {})", s.path("type"), *v, list));
     }
     sc.type = *v;
@@ -254,7 +255,7 @@ void load_source(Section& s, const fs::path& base, const std::string& file, std:
   if (ok && def != nullptr && sc.settings) out.push_back(std::move(sc));
 }
 
-Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
+Config build(const toml::table& root, const fs::path& file, SourceSchemas types, Diagnostics& d) {
   Config c;
   c.source_file = file;
   const fs::path base = file.has_parent_path() ? file.parent_path() : fs::path(".");
@@ -346,7 +347,7 @@ Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
     c.files = std::move(fc);
   }
   if (auto s = top.table("http")) load_http(*s, c.http);
-  for (auto& s : top.tables("sources")) load_source(s, base, file.string(), c.sources);
+  for (auto& s : top.tables("sources")) load_source(s, base, file.string(), types, c.sources);
   if (auto s = top.table("checks")) {
     for (auto&& [k, v] : s->raw()) {
       const std::string id(k.str());
@@ -366,12 +367,12 @@ Config build(const toml::table& root, const fs::path& file, Diagnostics& d) {
 
 }  // namespace
 
-ConfigResult parse_config(std::string_view text, const fs::path& file) {
+ConfigResult parse_config(std::string_view text, const fs::path& file, SourceSchemas types) {
   ConfigResult r;
   Diagnostics d(file.string());
   try {
     toml::table root = toml::parse(text, file.string());
-    Config c = build(root, file, d);
+    Config c = build(root, file, types, d);
     r.problems = d.take();
     if (r.problems.empty()) r.config = std::move(c);
   } catch (const toml::parse_error& e) {
@@ -381,7 +382,7 @@ ConfigResult parse_config(std::string_view text, const fs::path& file) {
   return r;
 }
 
-ConfigResult load_config(const fs::path& file) {
+ConfigResult load_config(const fs::path& file, SourceSchemas types) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     ConfigResult r;
@@ -390,7 +391,7 @@ ConfigResult load_config(const fs::path& file) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_config(ss.str(), file);
+  return parse_config(ss.str(), file, types);
 }
 
 }  // namespace complyd

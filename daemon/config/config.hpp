@@ -10,7 +10,7 @@
 
 #include "checks/check.hpp"
 #include "daemon/config/source_config.hpp"
-#include "daemon/log/log.hpp"
+#include "daemon/log/level.hpp"
 #include "daemon/util/parallel.hpp"
 
 namespace complyd {
@@ -125,7 +125,11 @@ struct ConfigResult {
   bool ok() const { return config.has_value() && problems.empty(); }
 };
 
-ConfigResult load_config(const std::filesystem::path& file);
-ConfigResult parse_config(std::string_view toml_text, const std::filesystem::path& file_for_messages);
+// `types`: the [[sources]] types the configuration may name. They live in
+// daemon/sources/, above this layer; its registry.hpp has the forms that
+// pass every type.
+ConfigResult load_config(const std::filesystem::path& file, SourceSchemas types);
+ConfigResult parse_config(std::string_view toml_text, const std::filesystem::path& file_for_messages,
+                          SourceSchemas types);
 
 }  // namespace complyd

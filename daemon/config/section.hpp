@@ -19,7 +19,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::cfg {
 

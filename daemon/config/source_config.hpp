@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
-#include "checks/facts.hpp"
+#include "model/facts.hpp"
 
 namespace complyd {
 
@@ -39,5 +41,21 @@ struct SourceConfig {
     return dynamic_cast<const T&>(*settings);
   }
 };
+
+namespace cfg {
+class Section;
+}
+
+// What the loader knows of a [[sources]] type: its name and the parser of its
+// own keys (the keys every type shares are read already; problems go to the
+// section's diagnostics; `base` resolves relative paths). Each type is
+// defined in its file under daemon/sources/, with the factory that uses
+// what its parser read.
+struct SourceSchema {
+  std::string_view type;
+  std::string_view summary;  // one line for `complyd sources types` and docs
+  std::shared_ptr<const SourceSettings> (*parse)(cfg::Section& section, const std::filesystem::path& base);
+};
+using SourceSchemas = std::span<const SourceSchema* const>;
 
 }  // namespace complyd

@@ -6,9 +6,9 @@
 #include <random>
 
 #include "daemon/sources/inventory.hpp"
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 #include "daemon/util/crypto.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 namespace {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "checks/facts.hpp"
+#include "model/facts.hpp"
 
 namespace complyd {
 

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/app/version.hpp"
+#include "daemon/util/version.hpp"
 #include "daemon/report/report_model.hpp"
 #include "daemon/util/crypto.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::http {
 

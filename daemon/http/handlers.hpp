@@ -3,7 +3,7 @@
 // database; errors never echo anything from the request.
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <boost/beast/http.hpp>
 #include <memory>

@@ -5,7 +5,7 @@
 // writer thread per file, off the daemon's loop.
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -20,8 +20,8 @@
 #include "daemon/config/config.hpp"
 #include "daemon/http/handlers.hpp"
 #include "daemon/sources/ingest_source.hpp"
-#include "daemon/store/ingest_store.hpp"
-#include "daemon/util/time.hpp"
+#include "daemon/sources/ingest_store.hpp"
+#include "model/time.hpp"
 
 namespace complyd::http {
 

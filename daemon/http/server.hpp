@@ -6,7 +6,7 @@
 // touches the database or blocks a cycle.
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>

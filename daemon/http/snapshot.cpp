@@ -6,7 +6,7 @@
 
 #include "daemon/report/findings_doc.hpp"
 #include "daemon/report/report_model.hpp"
-#include "daemon/store/report_store.hpp"
+#include "daemon/report/report_store.hpp"
 
 namespace complyd::http {
 

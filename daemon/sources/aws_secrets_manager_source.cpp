@@ -14,7 +14,8 @@
 
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
+#include "daemon/config/section.hpp"
 
 namespace complyd {
 

@@ -20,7 +20,7 @@
 
 #include "checks/leak_patterns.hpp"
 #include "daemon/config/config.hpp"
-#include "daemon/sources/file_scan_state.hpp"
+#include "model/file_scan_state.hpp"
 #include "daemon/sources/source.hpp"
 
 namespace complyd {

@@ -100,7 +100,6 @@ std::string curl_hint(CURLcode c) {
 }  // namespace
 
 void request_sources_stop(bool stop) { g_stop = stop; }
-bool sources_stop_requested() { return g_stop.load(); }
 
 void interruptible_sleep(std::chrono::milliseconds d) {
   const auto until = std::chrono::steady_clock::now() + d;

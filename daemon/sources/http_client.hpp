@@ -87,7 +87,6 @@ class HttpClient {
 // requested, requests in flight are aborted, retry waits are cut short and
 // the source fails with "complyd is shutting down" (the cycle is abandoned).
 void request_sources_stop(bool stop = true);
-bool sources_stop_requested();
 // Sleeps up to `d`, returning early when a stop is requested.
 void interruptible_sleep(std::chrono::milliseconds d);
 

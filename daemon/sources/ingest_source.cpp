@@ -7,8 +7,9 @@
 #include <set>
 
 #include "daemon/config/config.hpp"
-#include "daemon/store/ingest_store.hpp"
-#include "daemon/util/time.hpp"
+#include "daemon/sources/ingest_store.hpp"
+#include "model/time.hpp"
+#include "daemon/config/section.hpp"
 
 namespace complyd {
 

@@ -9,9 +9,9 @@
 #include <memory>
 
 #include "daemon/log/log.hpp"
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 #include "daemon/util/parallel.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 

@@ -8,7 +8,8 @@
 #include <set>
 
 #include "daemon/sources/http_client.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
+#include "daemon/config/section.hpp"
 
 namespace complyd {
 

@@ -24,6 +24,17 @@ const std::vector<const SourceType*>& source_types() {
   return all;
 }
 
+SourceSchemas source_schemas() {
+  static const std::vector<const SourceSchema*> all(source_types().begin(), source_types().end());
+  return all;
+}
+
+ConfigResult load_config(const std::filesystem::path& file) { return load_config(file, source_schemas()); }
+
+ConfigResult parse_config(std::string_view text, const std::filesystem::path& file) {
+  return parse_config(text, file, source_schemas());
+}
+
 const SourceType* find_source_type(std::string_view type) {
   const auto& all = source_types();
   auto it = std::find_if(all.begin(), all.end(), [&](const SourceType* t) { return t->type == type; });

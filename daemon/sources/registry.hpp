@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/config/section.hpp"
+#include "daemon/config/config.hpp"
 #include "daemon/config/source_config.hpp"
 #include "daemon/sources/source.hpp"
 
@@ -19,18 +19,19 @@ struct SourceContext {
   FileScanState* file_scans = nullptr;  // the cycle's persisted files-source state (files type)
 };
 
-struct SourceType {
-  std::string_view type;
-  std::string_view summary;  // one line for `complyd sources test` and docs
-  // Reads the type's own keys from its [[sources]] table (the common keys are
-  // already read); problems go to the section's diagnostics. `base` resolves
-  // relative paths (the config file's directory).
-  std::shared_ptr<const SourceSettings> (*parse)(cfg::Section& section, const std::filesystem::path& base);
+// A type: its schema (name, summary, parser) and its factory.
+struct SourceType : SourceSchema {
   std::unique_ptr<Source> (*make)(const SourceConfig& config, const SourceContext& context);
 };
 
 const std::vector<const SourceType*>& source_types();
 const SourceType* find_source_type(std::string_view type);
+// The same types as the configuration loader sees them.
+SourceSchemas source_schemas();
+
+// The configuration, with every source type known.
+ConfigResult load_config(const std::filesystem::path& file);
+ConfigResult parse_config(std::string_view toml_text, const std::filesystem::path& file_for_messages);
 
 // A source built from a SourceConfig keeps its name and type.
 class ConfiguredSource : public Source {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "checks/facts.hpp"
-#include "daemon/sources/file_scan_state.hpp"
+#include "model/facts.hpp"
+#include "model/file_scan_state.hpp"
 
 namespace complyd {
 

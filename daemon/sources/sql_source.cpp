@@ -16,7 +16,7 @@
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/http_client.hpp"
 #include "daemon/sources/registry.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd {
 

@@ -6,7 +6,8 @@
 #include <algorithm>
 
 #include "daemon/util/crypto.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
+#include "daemon/config/section.hpp"
 
 namespace complyd {
 

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 #include "harness.hpp"
 #include "process.hpp"
 #include "stub_http.hpp"

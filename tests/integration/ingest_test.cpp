@@ -14,9 +14,9 @@
 #include <regex>
 #include <thread>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 #include "daemon/util/crypto.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "harness.hpp"
 #include "raw_http.hpp"
 #include "process.hpp"

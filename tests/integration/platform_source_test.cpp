@@ -8,7 +8,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/sources/platform_source.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "harness.hpp"
 #include "source_fixture.hpp"
 #include "stub_http.hpp"

@@ -8,7 +8,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/sources/registry.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "harness.hpp"
 #include "prometheus_fixture.hpp"
 #include "source_fixture.hpp"

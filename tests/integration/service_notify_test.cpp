@@ -20,7 +20,7 @@
 #include <regex>
 #include <thread>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/util/sqlite.hpp"
 #include "harness.hpp"
 #include "process.hpp"
 

@@ -11,8 +11,8 @@
 #include "daemon/config/config.hpp"
 #include "daemon/sources/inventory.hpp"
 #include "daemon/sources/registry.hpp"
-#include "daemon/store/sqlite.hpp"
-#include "daemon/util/time.hpp"
+#include "daemon/util/sqlite.hpp"
+#include "model/time.hpp"
 #include "harness.hpp"
 #include "postgres_fixture.hpp"
 

@@ -4,7 +4,7 @@
 // documented request/response shapes, and reads back what it was sent.
 #pragma once
 
-#include "daemon/prelude.hpp"
+#include "daemon/util/prelude.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>

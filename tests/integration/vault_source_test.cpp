@@ -14,10 +14,11 @@
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/vault_source.hpp"
 #include "daemon/util/crypto.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/source_fixture.hpp"
 #include "tests/integration/stub_http.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/sources/source.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 namespace {

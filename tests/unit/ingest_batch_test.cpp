@@ -9,10 +9,11 @@
 #include "daemon/config/config.hpp"
 #include "daemon/http/ingest.hpp"
 #include "daemon/sources/ingest_source.hpp"
-#include "daemon/store/ingest_store.hpp"
+#include "daemon/sources/ingest_store.hpp"
 #include "daemon/util/crypto.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 #include "temp_dir.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 namespace {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/config/config.hpp"
+#include "daemon/sources/registry.hpp"
 
 namespace complyd {
 namespace {

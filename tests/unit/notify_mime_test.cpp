@@ -3,7 +3,7 @@
 
 #include "daemon/notify/mime.hpp"
 #include "daemon/notify/templates.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace complyd::notify {
 namespace {

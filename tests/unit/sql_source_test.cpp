@@ -68,7 +68,7 @@ TEST(CustomerActivity, LaterSyncFromAnotherSourceOpensTheFinding) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].subject, "sync:activity");
   EXPECT_EQ(out[0].customer_id, "gone");
-  EXPECT_NE(out[0].detail.find(rfc3339(ago(days(39)))), std::string::npos) << out[0].detail;
+  EXPECT_NE(out[0].detail.find(format_time(ago(days(39)))), std::string::npos) << out[0].detail;
 }
 
 TEST(CustomerActivity, TheLatestOfInventoryAndActivityCounts) {
@@ -78,7 +78,7 @@ TEST(CustomerActivity, TheLatestOfInventoryAndActivityCounts) {
   f.customer_activity.push_back({"gone", std::nullopt});   // no activity at all
   auto out = run_check("offboarding-completeness", f);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_NE(out[0].detail.find(rfc3339(ago(days(20)))), std::string::npos) << out[0].detail;
+  EXPECT_NE(out[0].detail.find(format_time(ago(days(20)))), std::string::npos) << out[0].detail;
   f.customers[0].last_sync_at = std::nullopt;
   f.customer_activity = {{"gone", ago(days(40))}};  // exactly at offboarding: fine
   EXPECT_TRUE(run_check("offboarding-completeness", f).empty());
