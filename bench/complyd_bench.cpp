@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "daemon/demo/demo.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 namespace fs = std::filesystem;
 

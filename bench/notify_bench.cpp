@@ -16,7 +16,7 @@
 #include "daemon/notify/planner.hpp"
 #include "daemon/notify/templates.hpp"
 #include "daemon/store/state_store.hpp"
-#include "daemon/util/time.hpp"
+#include "model/time.hpp"
 
 using namespace complyd;
 
