@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "ports.hpp"
 
 extern char** environ;
 
@@ -162,22 +163,6 @@ class PrometheusServer {
 
  private:
   bool ready() const { return get("/-/ready").first == 200; }
-
-  static unsigned short free_port() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      if (fd >= 0) close(fd);
-      throw std::runtime_error("cannot find a free port");
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-  }
 
   fs::path dir_;
   unsigned short port_ = 0;
