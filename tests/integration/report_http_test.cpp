@@ -388,14 +388,16 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   EXPECT_LT(waited, 8s);
 
   // Max connections: 8 idle connections fill the slots; the 9th is refused,
-  // and a slot frees once they go.
+  // and a slot frees once they go. The server takes connections and notices
+  // closes on its own thread, so each state is waited for (bounded).
   std::vector<int> idle;
   for (int i = 0; i < 8; ++i) idle.push_back(connect_to(port));
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(status_of(get(port, "/healthz")), -1);
+  for (int fd : idle) ASSERT_GE(fd, 0);
+  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == -1; }, 5s))
+      << "a 9th connection was served while 8 were open";
   for (int fd : idle) close(fd);
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(status_of(get(port, "/healthz")), 200);
+  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == 200; }, 5s))
+      << "no slot freed after the 8 idle connections closed";
 
   // Metrics: Prometheus text format, accepted by promtool.
   auto metrics = get(port, "/metrics");
