@@ -176,10 +176,14 @@ TEST(ServiceNotify, NoWatchdogPingsUnlessAsked) {
   NotifySocket sock(d / "notify.sock");
   Process svc({"run", "--config", (d / "complyd.toml").string()}, d / "daemon.err", {"NOTIFY_SOCKET=" + (d / "notify.sock").string()});
   ASSERT_TRUE(wait_until([&] { return sock.find("STATUS=last cycle") >= 0; }, 60s)) << sock.dump();
+  // Proving an absence needs a window: 300 ms is a whole ping interval of
+  // the watchdog test above (and pings would start at READY=1, before it).
   std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(sock.count("WATCHDOG=1"), 0u) << sock.dump();
   svc.signal(SIGTERM);
   EXPECT_EQ(svc.wait_exit(5s), 0);
+  // STOPPING=1 is the last datagram: once it is read, so is every ping sent.
+  ASSERT_TRUE(wait_until([&] { return sock.find("STOPPING=1") >= 0; }, 1s)) << sock.dump();
+  EXPECT_EQ(sock.count("WATCHDOG=1"), 0u) << sock.dump();
 }
 
 TEST(ServiceNotify, DatabaseThatCannotOpenIsReportedAndNotReady) {
