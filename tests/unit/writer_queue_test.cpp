@@ -2,14 +2,18 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "daemon/util/writer_queue.hpp"
+#include "tests/wait_until.hpp"
 
 namespace complyd {
 namespace {
+
+using namespace std::chrono_literals;
 
 TEST(WriterQueue, RunsEveryJobOnTheDrainingThreadInPushOrderPerProducer) {
   WriterQueue q(2);
@@ -42,8 +46,12 @@ TEST(WriterQueue, BoundedJobsNeverQueueBeyondTheLimit) {
     }
     q.close();
   });
-  // Nothing drains yet: the producer stops once 3 are waiting.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Nothing drains yet: the producer stops once 3 are waiting. (EXPECT:
+  // the producer thread must still be joined below.)
+  EXPECT_TRUE(wait_until([&] { return pushed.load() >= 3; }, 5s));
+  // A blocked producer shows only as nothing more happening: give it a
+  // window in which a fourth push would land.
+  std::this_thread::sleep_for(100ms);
   EXPECT_EQ(pushed.load(), 3);
   q.drain();
   producer.join();
