@@ -6,6 +6,7 @@
 
 #include "daemon/util/sqlite.hpp"
 #include "harness.hpp"
+#include "ports.hpp"
 
 namespace complyd::itest {
 namespace {
@@ -112,8 +113,10 @@ TEST(Secrets, CanariesNeverLeave) {
   const std::string role = "CANARYrole-1e8f3-pasted-secret-value";
   write_file(d / "smtp.pw", pw + "\n");
   std::string cfg = read_file(d / "complyd.toml");
-  cfg += "\n[smtp]\nurl = \"smtp://127.0.0.1:2525\"\nfrom = \"complyd@localhost\"\ntls = \"none\"\n"
-         "password_file = \"smtp.pw\"\n";
+  // The audit below may deliver mail: a free port, so nothing that happens to
+  // listen on a fixed one (another test's server) receives it.
+  cfg += "\n[smtp]\nurl = \"smtp://127.0.0.1:" + std::to_string(free_port()) +
+         "\"\nfrom = \"complyd@localhost\"\ntls = \"none\"\npassword_file = \"smtp.pw\"\n";
   write_file(d / "complyd.toml", cfg);
   {
     sql::Db db(d / "inventory.db", sql::OpenMode::read_write_create);

@@ -13,6 +13,7 @@
 #include "harness.hpp"
 #include "process.hpp"
 #include "stub_http.hpp"
+#include "tests/wait_until.hpp"
 
 
 namespace complyd::itest {
@@ -40,12 +41,12 @@ TEST(Daemon, RunsReloadsAndStopsCleanly) {
   Process p({"run", "--config", config.string()}, err);
   ASSERT_GT(p.pid(), 0);
 
-  ASSERT_TRUE(eventually([&] { return cycles(d / "state.db") >= 1; }, 20s)) << read_file(err);
+  ASSERT_TRUE(wait_until([&] { return cycles(d / "state.db") >= 1; }, 20s)) << read_file(err);
 
   // A broken config on reload: logged with its position, the old one kept.
   write_file(config, good + "\n[schedule]\nbogus = 1\n");
   p.signal(SIGHUP);
-  ASSERT_TRUE(eventually([&] { return read_file(err).find("reload failed") != std::string::npos; }, 10s))
+  ASSERT_TRUE(wait_until([&] { return read_file(err).find("reload failed") != std::string::npos; }, 10s))
       << read_file(err);
   EXPECT_NE(read_file(err).find("complyd.toml:"), std::string::npos);
   EXPECT_EQ(p.wait_exit(300ms), -1) << "a bad reload must not stop the daemon";
@@ -53,7 +54,7 @@ TEST(Daemon, RunsReloadsAndStopsCleanly) {
   // A good reload is accepted.
   write_file(config, good);
   p.signal(SIGHUP);
-  ASSERT_TRUE(eventually([&] { return read_file(err).find("configuration reloaded") != std::string::npos; }, 10s))
+  ASSERT_TRUE(wait_until([&] { return read_file(err).find("configuration reloaded") != std::string::npos; }, 10s))
       << read_file(err);
 
   p.signal(SIGTERM);
@@ -82,7 +83,7 @@ TEST(Daemon, SigintDuringStartupStopsWithExit0) {
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
   const auto err = d / "daemon.err";
   Process p({"run", "--config", (d / "complyd.toml").string()}, err);
-  ASSERT_TRUE(eventually([&] { return read_file(err).find("complyd started") != std::string::npos; }, 10s));
+  ASSERT_TRUE(wait_until([&] { return read_file(err).find("complyd started") != std::string::npos; }, 10s));
   p.signal(SIGINT);
   EXPECT_EQ(p.wait_exit(5s), 0) << read_file(err);
 }
@@ -100,7 +101,7 @@ TEST(Daemon, SigtermDuringASlowSourceStopsAtOnce) {
                          vault.url() + "\"\nprefix = \"raise\"\ntoken_file = \"vault-token\"\ntimeout = \"2m\"\n");
   const auto err = d / "daemon.err";
   Process p({"run", "--config", config.string()}, err);
-  ASSERT_TRUE(eventually([&] { return vault.count() >= 1; }, 20s)) << read_file(err);
+  ASSERT_TRUE(wait_until([&] { return vault.count() >= 1; }, 20s)) << read_file(err);
   const auto t0 = std::chrono::steady_clock::now();
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait_exit(5s), 0) << read_file(err);

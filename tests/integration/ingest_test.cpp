@@ -20,6 +20,7 @@
 #include "harness.hpp"
 #include "raw_http.hpp"
 #include "process.hpp"
+#include "tests/wait_until.hpp"
 
 namespace complyd::itest {
 namespace {
@@ -96,7 +97,7 @@ TEST(Ingest, PushedCountersDriveSignatureFailures) {
   const auto ingest_db = d / "ingest.db";
   Process daemon({"run", "--config", config.string()}, err);
   int port = -1;
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     std::smatch m;
     const auto log = read_file(err);
     static const std::regex re(R"(http: listening on 127\.0\.0\.1:([0-9]+))");
@@ -104,7 +105,7 @@ TEST(Ingest, PushedCountersDriveSignatureFailures) {
     port = std::stoi(m[1]);
     return true;
   }, 20s)) << read_file(err);
-  ASSERT_TRUE(eventually([&] { return fs::exists(ingest_db); }, 10s)) << read_file(err);
+  ASSERT_TRUE(wait_until([&] { return fs::exists(ingest_db); }, 10s)) << read_file(err);
 
   // cust_ingest_1: 5% failures over 20 minutes, split across two receivers;
   // cust_ingest_2: clean.
@@ -273,7 +274,7 @@ TEST(Ingest, WithoutAnIngestSourceThePathIsNotServed) {
   const auto err = d / "daemon.err";
   Process daemon({"run", "--config", config.string()}, err);
   int port = -1;
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     std::smatch m;
     const auto log = read_file(err);
     static const std::regex re(R"(http: listening on 127\.0\.0\.1:([0-9]+))");

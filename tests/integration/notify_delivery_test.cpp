@@ -12,6 +12,7 @@
 #include "daemon/util/sqlite.hpp"
 #include "model/time.hpp"
 #include "notify_smtp.hpp"
+#include "tests/wait_until.hpp"
 
 namespace complyd::itest {
 namespace {
@@ -298,8 +299,8 @@ TEST_F(NotifyE2E, KillNineDuringABatchLosesNothingAndDuplicatesAtMostOne) {
   pid_t pid = -1;
   ASSERT_EQ(posix_spawn(&pid, COMPLYD_BINARY, &fa, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (smtp.count() < 40 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  // A short poll: the kill should land in the middle of the batch.
+  wait_until([&] { return smtp.count() >= 40; }, 120s, 5ms);
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   const auto at_kill = smtp.count();

@@ -17,36 +17,14 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "ports.hpp"
+#include "tests/wait_until.hpp"
 
 extern char** environ;
 
 namespace complyd::itest {
 
 inline const char* kPython = "/usr/bin/python3";
-
-inline int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
-inline bool accepts(int port) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(s);
-  return ok;
-}
 
 class MailCatcher {
  public:
@@ -73,18 +51,16 @@ class MailCatcher {
     posix_spawn_file_actions_addopen(&fa, 2, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (posix_spawn(&pid_, kPython, &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&fa);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline && !accepts(port_)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ready_ = accepts(port_);
+    ready_ = wait_until([&] { return accepts(port_); }, std::chrono::seconds(20), std::chrono::milliseconds(50));
   }
   void stop() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
-    while (accepts(port_)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // The port is free again before a restart binds it (bounded: a
+    // restart that cannot bind shows as ready() == false).
+    wait_until([&] { return !accepts(port_); }, std::chrono::seconds(10));
   }
   bool ready() const { return ready_; }
   int port() const { return port_; }

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "ports.hpp"
 
 namespace complyd::itest {
 
@@ -89,22 +90,6 @@ class Postgres {
   }
 
  private:
-  static int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw std::runtime_error("no free port");
-    }
-    ::close(fd);
-    return ntohs(a.sin_port);
-  }
-
   std::string pg(const std::string& tool) const {
     const std::string bin = quote((fs::path(bin_) / tool).string());
     return as_root_ ? "runuser -u postgres -- " + bin : bin;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "tests/wait_until.hpp"
 
 extern char** environ;
 
@@ -59,16 +60,10 @@ class Process {
   void signal(int s) { kill(pid_, s); }
   // Exit code (128 + signal when killed), or -1 if it did not exit in time.
   int wait_exit(std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
+    int status = 0;
+    if (!wait_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit)) return -1;
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
  private:
@@ -76,15 +71,5 @@ class Process {
   pid_t pid_ = -1;
   bool exited_ = false;
 };
-
-// Polls `cond` until it holds or `limit` passes.
-inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return cond();
-}
 
 }  // namespace complyd::itest

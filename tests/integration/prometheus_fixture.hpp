@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "ports.hpp"
+#include "tests/wait_until.hpp"
 
 extern char** environ;
 
@@ -106,18 +108,20 @@ class PrometheusServer {
     const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw std::runtime_error("cannot start prometheus");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!ready()) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        throw std::runtime_error("prometheus exited: " + read_file(log));
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        stop();
-        throw std::runtime_error("prometheus not ready within 30 s: " + read_file(log));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bool exited = false;
+    const bool up = wait_until(
+        [&] {
+          exited = waitpid(pid_, nullptr, WNOHANG) == pid_;
+          return exited || ready();
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(100));
+    if (exited) {
+      pid_ = -1;
+      throw std::runtime_error("prometheus exited: " + read_file(log));
+    }
+    if (!up) {
+      stop();
+      throw std::runtime_error("prometheus not ready within 30 s: " + read_file(log));
     }
   }
   ~PrometheusServer() { stop(); }
@@ -147,13 +151,9 @@ class PrometheusServer {
   void stop() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (wait_until([&] { return waitpid(pid_, nullptr, WNOHANG) == pid_; }, std::chrono::seconds(5))) {
+      pid_ = -1;
+      return;
     }
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
@@ -162,22 +162,6 @@ class PrometheusServer {
 
  private:
   bool ready() const { return get("/-/ready").first == 200; }
-
-  static unsigned short free_port() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      if (fd >= 0) close(fd);
-      throw std::runtime_error("cannot find a free port");
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-  }
 
   fs::path dir_;
   unsigned short port_ = 0;

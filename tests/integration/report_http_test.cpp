@@ -19,6 +19,7 @@
 #include "daemon/util/crypto.hpp"
 #include "harness.hpp"
 #include "raw_http.hpp"
+#include "tests/wait_until.hpp"
 
 extern char** environ;
 
@@ -257,22 +258,25 @@ class Daemon {
   ~Daemon() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
-      for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) std::this_thread::sleep_for(50ms);
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
+      if (!wait_until([&] { return waitpid(pid_, nullptr, WNOHANG) != 0; }, 5s)) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+      }
     }
   }
   // The port from "http: listening on 127.0.0.1:PORT".
   int port(std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
     static const std::regex re(R"(http: listening on 127\.0\.0\.1:([0-9]+))");
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
-      const auto log = read_file(err_);
-      if (std::regex_search(log, m, re)) return std::stoi(m[1]);
-      std::this_thread::sleep_for(50ms);
-    }
-    return -1;
+    int port = -1;
+    wait_until(
+        [&] {
+          std::smatch m;
+          const auto log = read_file(err_);
+          if (std::regex_search(log, m, re)) port = std::stoi(m[1]);
+          return port > 0;
+        },
+        limit, 50ms);
+    return port;
   }
 
  private:
@@ -299,15 +303,13 @@ std::string body_of(const std::string& response) {
 // snapshot before it has no last cycle), or the last answer after 60 s.
 std::string findings_after_first_cycle(int port, const std::string& token) {
   std::string findings;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    findings = get(port, "/v1/findings", token);
-    if (status_of(findings) == 200 && body_of(findings).find("\"findings\"") != std::string::npos &&
-        get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(200ms);
-  }
+  wait_until(
+      [&] {
+        findings = get(port, "/v1/findings", token);
+        return status_of(findings) == 200 && body_of(findings).find("\"findings\"") != std::string::npos &&
+               get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos;
+      },
+      60s, 200ms);
   return findings;
 }
 
@@ -386,14 +388,16 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   EXPECT_LT(waited, 8s);
 
   // Max connections: 8 idle connections fill the slots; the 9th is refused,
-  // and a slot frees once they go.
+  // and a slot frees once they go. The server takes connections and notices
+  // closes on its own thread, so each state is waited for (bounded).
   std::vector<int> idle;
   for (int i = 0; i < 8; ++i) idle.push_back(connect_to(port));
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(status_of(get(port, "/healthz")), -1);
+  for (int fd : idle) ASSERT_GE(fd, 0);
+  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == -1; }, 5s))
+      << "a 9th connection was served while 8 were open";
   for (int fd : idle) close(fd);
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(status_of(get(port, "/healthz")), 200);
+  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == 200; }, 5s))
+      << "no slot freed after the 8 idle connections closed";
 
   // Metrics: Prometheus text format, accepted by promtool.
   auto metrics = get(port, "/metrics");

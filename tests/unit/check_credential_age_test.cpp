@@ -55,9 +55,19 @@ TEST(CredentialAgeCheck, OnlyCurrentCredentialsOfCustomersNotOffboarded) {
   Facts f;
   f.customers.push_back(customer("active"));
   f.customers.push_back(customer("gone", CustomerStatus::offboarded));
-  f.credentials.push_back(credential("active", "api_token", CredentialRole::previous, ago(days(200))));
+  // All 200 days old, past the 90-day limit; each at a path of its own, so
+  // the subjects say which were reported.
+  for (auto role : {CredentialRole::previous, CredentialRole::pending, CredentialRole::revoked}) {
+    auto c = credential("active", "api_token", role, ago(days(200)));
+    c.storage_path += std::string(".") + to_string(role);
+    f.credentials.push_back(c);
+  }
   f.credentials.push_back(credential("gone", "api_token", CredentialRole::current, ago(days(200))));
-  EXPECT_TRUE(run_check("credential-age", f).empty());
+  // The control: as old, current, of an active customer. It must be reported.
+  f.credentials.push_back(credential("active", "api_token", CredentialRole::current, ago(days(200))));
+  std::vector<std::string> subjects;
+  for (const auto& x : run_check("credential-age", f)) subjects.push_back(x.subject);
+  EXPECT_EQ(subjects, std::vector<std::string>{"raise/production/active/api_token"});
 }
 
 TEST(CredentialAgeCheck, LimitsAreConfigurablePerKind) {

@@ -75,15 +75,24 @@ TEST(CredentialUnusedCheck, OnlyCurrentCredentialsOfCustomersNotOffboarded) {
   Facts f;
   f.customers.push_back(customer("active"));
   f.customers.push_back(customer("gone", CustomerStatus::offboarded));
+  // All unused for 300 days, past the 90-day limit; each at a path of its
+  // own, so the subjects say which were reported.
   for (auto role : {CredentialRole::previous, CredentialRole::pending, CredentialRole::revoked}) {
     auto c = credential("active", "api_token", role, ago(days(400)));
     c.last_used_at = ago(days(300));
+    c.storage_path += std::string(".") + to_string(role);
     f.credentials.push_back(c);
   }
   auto gone = credential("gone", "api_token", CredentialRole::current, ago(days(400)));
   gone.last_used_at = ago(days(300));
   f.credentials.push_back(gone);
-  EXPECT_TRUE(run_check("credential-unused", f).empty());
+  // The control: as idle, current, of an active customer. It must be reported.
+  auto control = credential("active", "api_token", CredentialRole::current, ago(days(400)));
+  control.last_used_at = ago(days(300));
+  f.credentials.push_back(control);
+  std::vector<std::string> subjects;
+  for (const auto& x : run_check("credential-unused", f)) subjects.push_back(x.subject);
+  EXPECT_EQ(subjects, std::vector<std::string>{"raise/production/active/api_token"});
 }
 
 TEST(CredentialUnusedCheck, MaxIdleIsConfigurable) {

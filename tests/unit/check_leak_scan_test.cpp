@@ -62,9 +62,27 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
+// Only leak hits make findings: a snapshot full of other facts, some with
+// secret-looking text, gives none. The same snapshot with one hit gives
+// exactly that finding, so the empty answer is the check's judgement, not a
+// check that reports nothing.
 TEST(LeakScanCheck, NoHitsNoFindings) {
   Facts f;
+  f.customers.push_back(customer("c1"));
+  f.credentials.push_back(credential("c1", "api_token"));
+  WebhookSubscription wh;
+  wh.id = "wh_1";
+  wh.customer_id = "c1";
+  wh.notification_url = "https://partner.example.com/hooks?token=Zx81qQ93jdk2a7d1k1e8f3Pw4Lm0Vb7Ns2";
+  f.webhooks.push_back(wh);
+  f.api_endpoints.push_back(
+      ApiEndpoint{"raise", "https://api.example.com/v1?access_token=Qm7Tz2Rk9Wp4Xs1Vn8Lc5Jh3Gf6Dy0Ba", "config"});
   EXPECT_TRUE(run_check("leak-scan", f).empty());
+
+  f.leak_hits.push_back(hit("/srv/app/logs/worker.log", 4, LeakKind::bearer_token));
+  const auto out = run_check("leak-scan", f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject, "/srv/app/logs/worker.log:4 (bearer_token)");
 }
 
 TEST(LeakScanCheck, OneFindingPerFileLineAndKind) {

@@ -49,7 +49,8 @@ jitter = "2m"
 path = "/srv/inventory.db"
 busy_timeout = "10s"
 [smtp]
-url = "smtp://127.0.0.1:2525"
+# Only parsed, never connected to: port 0, no fixed port.
+url = "smtp://127.0.0.1:0"
 from = "complyd@example.org"
 tls = "none"
 [checks.credential-age]

@@ -3,12 +3,12 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
-#include <thread>
 
 #include "daemon/store/state_store.hpp"
 #include "commit_cycle.hpp"
 #include "fact_builders.hpp"
 #include "temp_dir.hpp"
+#include "tests/wait_until.hpp"
 
 namespace complyd::testing {
 namespace {
@@ -111,10 +111,8 @@ TEST(StateStore, ACommittedCycleIsCopiedIntoTheDatabaseFileAfterTheCommit) {
     return static_cast<std::uintmax_t>(n.i64(0));
   };
   ASSERT_GT(database_bytes(), 1'000'000u);
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (fs::file_size(path) < database_bytes() && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  // The copy runs on a background thread after the commit: wait for it.
+  wait_until([&] { return fs::file_size(path) >= database_bytes(); }, std::chrono::seconds(20));
   EXPECT_EQ(fs::file_size(path), database_bytes()) << "every page in the database file, with the store still open";
 }
 
