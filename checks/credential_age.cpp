@@ -3,13 +3,12 @@
 #include <fmt/format.h>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/rotation.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
 namespace {
-
-constexpr Duration days(int n) { return Duration{std::int64_t{n} * 86400}; }
 
 std::string remediation_for(const std::string& kind) {
   if (kind == "api_token") {
@@ -26,9 +25,9 @@ std::string remediation_for(const std::string& kind) {
          "delete the old value.";
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const CredentialAgeParams& params) {
   std::vector<Finding> out;
-  const auto& limits = ctx.params.duration_map("max_age");
+  const auto& limits = params.max_age;
   const CustomerIndex customers(ctx.facts);
 
   for (const auto& c : ctx.facts.credentials) {
@@ -107,7 +106,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& credential_age_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<CredentialAgeParams>(
       CheckInfo{
           .id = "credential-age",
           .title = "Credentials rotated on time",
@@ -117,19 +116,19 @@ const CheckDef& credential_age_check() {
           .rationale = "A long-lived credential stays usable by whoever copied it; the reference pages rotate API "
                        "tokens and webhook secrets every 90 days for high-stakes integrations.",
           .remediation = "Rotate the credential following the platform's rotation flow, then delete the old value.",
-          .params = {ParamSpec{.name = "max_age",
-                               .type = ParamType::duration_map,
-                               .default_value = DurationMap{{"api_token", days(90)},
-                                                            {"webhook_secret", days(90)},
-                                                            {"oauth_refresh_token", days(180)},
-                                                            {"internal_secret", days(90)}},
-                               .description = "Rotation limit per credential kind",
-                               .min = 3600}},
           .frameworks = {{"SOC 2", "CC6.1"}, {"PCI DSS v4.0", "8.3.9"}, {"PCI DSS v4.0", "8.6.3"}},
           .needs = {FactKind::customers, FactKind::credentials},
       },
-      evaluate};
+      {{.name = "max_age",
+        .member = &CredentialAgeParams::max_age,
+        .description = "Rotation limit per credential kind",
+        .min = 3600}},
+      evaluate);
   return def;
+}
+
+const CredentialAgeParams& credential_age_params(const CheckConfigs& checks) {
+  return configured_params<CredentialAgeParams>(checks, credential_age_check());
 }
 
 }  // namespace complyd

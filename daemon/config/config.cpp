@@ -69,35 +69,40 @@ void load_http(Section& s, HttpConfig& h) {
   s.finish();
 }
 
+// The only place a parameter is looked up by name: each of the check's
+// fields (CheckInfo::params) read from TOML and set in its struct.
 void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
   if (auto v = sec.boolean("enabled")) cc.enabled = *v;
   if (auto v = sec.string("severity", kSeverities)) cc.severity = *severity_from(*v);
-  for (const auto& spec : def.info.params) {
+  const auto& specs = def.info.params;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const ParamSpec& spec = specs[i];
     const toml::node* n = sec.node(spec.name);
     if (n == nullptr) continue;
     const double lo = spec.min.value_or(-1e18);
     const double hi = spec.max.value_or(1e18);
+    std::optional<ParamValue> value;
     switch (spec.type) {
       case ParamType::boolean:
-        if (auto v = sec.boolean(spec.name)) cc.params.set(spec.name, *v);
+        if (auto v = sec.boolean(spec.name)) value = *v;
         break;
       case ParamType::integer:
         if (auto v = sec.integer(spec.name, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)))
-          cc.params.set(spec.name, *v);
+          value = *v;
         break;
       case ParamType::number:
-        if (auto v = sec.number(spec.name, lo, hi)) cc.params.set(spec.name, *v);
+        if (auto v = sec.number(spec.name, lo, hi)) value = *v;
         break;
       case ParamType::duration:
         if (auto v = sec.duration(spec.name, Duration{static_cast<std::int64_t>(spec.min.value_or(0))},
                                   Duration{static_cast<std::int64_t>(spec.max.value_or(100.0 * 365 * 86400))}))
-          cc.params.set(spec.name, *v);
+          value = *v;
         break;
       case ParamType::string:
-        if (auto v = sec.string(spec.name)) cc.params.set(spec.name, *v);
+        if (auto v = sec.string(spec.name)) value = *v;
         break;
       case ParamType::string_list:
-        if (auto v = sec.string_list(spec.name)) cc.params.set(spec.name, *v);
+        if (auto v = sec.string_list(spec.name)) value = *v;
         break;
       case ParamType::duration_map: {
         auto sub = sec.table(spec.name);
@@ -109,10 +114,11 @@ void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
                                     Duration{static_cast<std::int64_t>(spec.max.value_or(100.0 * 365 * 86400))});
           if (d) merged[std::string(k.str())] = *d;
         }
-        cc.params.set(spec.name, std::move(merged));
+        value = std::move(merged);
         break;
       }
     }
+    if (value) cc.params = def.info.binding.with(cc.params, i, *value);
   }
   sec.finish();
 }

@@ -72,12 +72,6 @@ struct FilesConfig {
   std::int64_t max_bytes_per_cycle = std::int64_t{64} << 20;
 };
 
-struct CheckConfig {
-  bool enabled = true;
-  Severity severity = Severity::medium;
-  Params params;
-};
-
 // [http]: the endpoint (daemon/http/). Loopback by default; /v1/ needs a
 // bearer token whose SHA-256 (hex) is listed; the config never holds a token.
 struct HttpConfig {

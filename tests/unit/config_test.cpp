@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "checks/params.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
 
@@ -29,7 +30,7 @@ TEST(Config, MinimalFileGetsDefaults) {
   EXPECT_EQ(c.fail_on, Severity::low);
   ASSERT_TRUE(c.checks.contains("credential-age"));
   EXPECT_TRUE(c.checks.at("credential-age").enabled);
-  EXPECT_EQ(c.checks.at("credential-age").params.duration_map("max_age").at("api_token"), Duration{90 * 86400});
+  EXPECT_EQ(credential_age_params(c.checks).max_age.at("api_token"), Duration{90 * 86400});
 }
 
 TEST(Config, FullFileIsTyped) {
@@ -69,12 +70,13 @@ deletion_window = "14d"
   EXPECT_EQ(c.smtp.tls, "none");
   const auto& age = c.checks.at("credential-age");
   EXPECT_EQ(age.severity, Severity::critical);
-  const auto& m = age.params.duration_map("max_age");
+  const auto& m = age.params.as<CredentialAgeParams>().max_age;
   EXPECT_EQ(m.at("api_token"), Duration{60 * 86400});
   EXPECT_EQ(m.at("webhook_secret"), Duration{90 * 86400});  // default kept
   EXPECT_EQ(m.at("ssh_key"), Duration{365 * 86400});       // new kind added
   EXPECT_FALSE(c.checks.at("offboarding-completeness").enabled);
-  EXPECT_EQ(c.checks.at("offboarding-completeness").params.duration("deletion_window"), Duration{14 * 86400});
+  EXPECT_EQ(c.checks.at("offboarding-completeness").params.as<OffboardingCompletenessParams>().deletion_window,
+            Duration{14 * 86400});
 }
 
 struct BadCase {
