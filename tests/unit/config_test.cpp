@@ -79,6 +79,11 @@ deletion_window = "14d"
             Duration{14 * 86400});
 }
 
+TEST(Config, CredentialAgeParamsWithoutTheCheckAreItsDefaults) {
+  EXPECT_EQ(credential_age_params(CheckConfigs{}), CredentialAgeParams{});
+  EXPECT_EQ(credential_age_params(CheckConfigs{}).max_age.at("api_token"), Duration{90 * 86400});
+}
+
 struct BadCase {
   const char* name;
   std::string toml;
@@ -120,6 +125,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "/etc/complyd/complyd.toml:3:9: unknown check 'checks.password-age'"},
         BadCase{"unknown_check_param", std::string(kMinimal) + "[checks.credential-age]\nmaxage = \"1d\"\n",
                 "/etc/complyd/complyd.toml:4:1: unknown key 'checks.credential-age.maxage'"},
+        BadCase{"nested_param_wrong_type", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_token = 90 }\n",
+                "/etc/complyd/complyd.toml:4:25: checks.credential-age.max_age.api_token: expected a duration string"},
+        BadCase{"nested_table_param_wrong_type",
+                std::string(kMinimal) + "[checks.retention-window.max_age]\nworker_log_hot = true\n",
+                "/etc/complyd/complyd.toml:4:18: checks.retention-window.max_age.worker_log_hot: expected a duration"},
         BadCase{"param_wrong_type", std::string(kMinimal) + "[checks.offboarding-completeness]\naudit_actions = \"offboarded\"\n",
                 "/etc/complyd/complyd.toml:4:17: checks.offboarding-completeness.audit_actions: expected an array"},
         BadCase{"syntax_error", std::string(kMinimal) + "[schedule\ninterval = \"1h\"\n",
