@@ -8,11 +8,11 @@
 #include <map>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
 namespace {
-
 
 struct Control {
   const char* name;
@@ -63,12 +63,12 @@ struct Latest {
   const Attestation* future = nullptr;
 };
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const AttestationFreshnessParams& params) {
   std::vector<Finding> out;
-  const Duration max_age = ctx.params.duration("max_age");
-  const auto& controls = ctx.params.string_list("controls");
-  const auto& customer_controls = ctx.params.string_list("customer_controls");
-  const auto& regulated = ctx.params.string_list("regulated_jurisdictions");
+  const Duration max_age = params.max_age;
+  const auto& controls = params.controls;
+  const auto& customer_controls = params.customer_controls;
+  const auto& regulated = params.regulated_jurisdictions;
 
   std::map<std::pair<std::string_view, std::string_view>, Latest> latest;  // (customer, control)
   for (const auto& a : ctx.facts.attestations) {
@@ -138,7 +138,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                   what, scope, date_only(l.valid->attested_at), age_text(age),
                                   format_duration(max_age)));
         attested(f, *l.valid);
-        f.evidence.emplace_back("age_days", std::to_string(age.count() / 86400));
+        f.evidence.emplace_back("age_days", std::to_string(age.count() / kSecondsPerDay));
         f.evidence.emplace_back("max_age", format_duration(max_age));
         out.push_back(std::move(f));
       }
@@ -161,7 +161,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& attestation_freshness_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<AttestationFreshnessParams>(
       CheckInfo{
           .id = "attestation-freshness",
           .title = "Manual controls attested and current",
@@ -178,26 +178,6 @@ const CheckDef& attestation_freshness_check() {
                        "runbook.",
           .remediation = "Carry out the review (or sign the agreement) and record the attestation with who, when and "
                          "a reference to the evidence.",
-          .params = {ParamSpec{.name = "max_age",
-                               .type = ParamType::duration,
-                               .default_value = days(365),
-                               .description = "Review interval: an attestation older than this is stale",
-                               .min = 86400},
-                     ParamSpec{.name = "controls",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"incident_runbook", "access_review",
-                                                                         "pci_scope", "iam_rbac_review",
-                                                                         "encryption_at_rest"},
-                               .description = "Integration-wide controls that must be attested"},
-                     ParamSpec{.name = "customer_controls",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"dpa"},
-                               .description = "Controls attested per customer in a regulated jurisdiction (not "
-                                              "offboarded)"},
-                     ParamSpec{.name = "regulated_jurisdictions",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"EU", "UK", "US-CA"},
-                               .description = "Customer jurisdictions that require the customer controls"}},
           .frameworks = {{"SOC 2", "CC4.1"},
                          {"SOC 2", "CC7.4"},
                          {"PCI DSS v4.0", "12.5.2"},
@@ -207,7 +187,20 @@ const CheckDef& attestation_freshness_check() {
                          {"GDPR", "Art. 33"}},
           .needs = {FactKind::customers, FactKind::attestations},
       },
-      evaluate};
+      {{.name = "max_age",
+        .member = &AttestationFreshnessParams::max_age,
+        .description = "Review interval: an attestation older than this is stale",
+        .min = kSecondsPerDay},
+       {.name = "controls",
+        .member = &AttestationFreshnessParams::controls,
+        .description = "Integration-wide controls that must be attested"},
+       {.name = "customer_controls",
+        .member = &AttestationFreshnessParams::customer_controls,
+        .description = "Controls attested per customer in a regulated jurisdiction (not offboarded)"},
+       {.name = "regulated_jurisdictions",
+        .member = &AttestationFreshnessParams::regulated_jurisdictions,
+        .description = "Customer jurisdictions that require the customer controls"}},
+      evaluate);
   return def;
 }
 

@@ -13,11 +13,11 @@
 #include <unordered_set>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
 namespace {
-
 
 // Shell-style glob: '*' any run of characters, '?' one character.
 bool glob_match(std::string_view pattern, std::string_view text) {
@@ -92,14 +92,14 @@ struct Reads {
   std::vector<std::string_view> resources;  // the first few distinct ones
 };
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams& params) {
   std::vector<Finding> out;
-  const auto& create_actions = ctx.params.string_list("create_actions");
-  const auto& rotate_actions = ctx.params.string_list("rotate_actions");
-  const auto& offboard_actions = ctx.params.string_list("offboard_actions");
-  const auto& read_actions = ctx.params.string_list("read_actions");
-  const auto& allowed_readers = ctx.params.string_list("allowed_readers");
-  const Duration tol = ctx.params.duration("match_tolerance");
+  const auto& create_actions = params.create_actions;
+  const auto& rotate_actions = params.rotate_actions;
+  const auto& offboard_actions = params.offboard_actions;
+  const auto& read_actions = params.read_actions;
+  const auto& allowed_readers = params.allowed_readers;
+  const Duration tol = params.match_tolerance;
   const Severity gap_severity = std::min(ctx.severity, Severity::medium);
 
   auto finding = [&](std::string customer, std::string subject, std::string title, std::string detail,
@@ -276,7 +276,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& audit_coverage_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<AuditCoverageParams>(
       CheckInfo{
           .id = "audit-coverage",
           .title = "Credential lifecycle and access audited",
@@ -290,33 +290,6 @@ const CheckDef& audit_coverage_check() {
                        "cannot be traced, and a read by anyone else is an anomaly to alert on.",
           .remediation = "Emit audit events from the credential store and the lifecycle procedures, and restrict "
                          "credential reads to the sync workers.",
-          .params = {ParamSpec{.name = "create_actions",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"credential_created"},
-                               .description = "Audit event actions that record a credential's creation"},
-                     ParamSpec{.name = "rotate_actions",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"token_rotated", "credential_rotated"},
-                               .description = "Audit event actions that record a credential's rotation"},
-                     ParamSpec{.name = "offboard_actions",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"offboarded", "customer_offboarded"},
-                               .description = "Audit event actions that record a customer's offboarding"},
-                     ParamSpec{.name = "read_actions",
-                               .type = ParamType::string_list,
-                               .default_value =
-                                   std::vector<std::string>{"token_read", "credential_read", "secret_read"},
-                               .description = "Audit event actions that record a credential read"},
-                     ParamSpec{.name = "allowed_readers",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"sync-worker-*"},
-                               .description = "Glob patterns ('*', '?') of the actors allowed to read credentials"},
-                     ParamSpec{.name = "match_tolerance",
-                               .type = ParamType::duration,
-                               .default_value = hours(1),
-                               .description = "How far an audit event's time may be from the credential's "
-                                              "creation or rotation time",
-                               .min = 0}},
           .frameworks = {{"SOC 2", "CC6.1"},
                          {"SOC 2", "CC7.2"},
                          {"PCI DSS v4.0", "10.2.1"},
@@ -324,7 +297,26 @@ const CheckDef& audit_coverage_check() {
                          {"GDPR", "Art. 32"}},
           .needs = {FactKind::customers, FactKind::credentials, FactKind::audit_events, FactKind::secret_stores},
       },
-      evaluate};
+      {{.name = "create_actions",
+        .member = &AuditCoverageParams::create_actions,
+        .description = "Audit event actions that record a credential's creation"},
+       {.name = "rotate_actions",
+        .member = &AuditCoverageParams::rotate_actions,
+        .description = "Audit event actions that record a credential's rotation"},
+       {.name = "offboard_actions",
+        .member = &AuditCoverageParams::offboard_actions,
+        .description = "Audit event actions that record a customer's offboarding"},
+       {.name = "read_actions",
+        .member = &AuditCoverageParams::read_actions,
+        .description = "Audit event actions that record a credential read"},
+       {.name = "allowed_readers",
+        .member = &AuditCoverageParams::allowed_readers,
+        .description = "Glob patterns ('*', '?') of the actors allowed to read credentials"},
+       {.name = "match_tolerance",
+        .member = &AuditCoverageParams::match_tolerance,
+        .description = "How far an audit event's time may be from the credential's creation or rotation time",
+        .min = 0}},
+      evaluate);
   return def;
 }
 

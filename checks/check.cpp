@@ -17,10 +17,6 @@ const char* to_string(ParamType t) {
   return "unknown";
 }
 
-Params default_params(const CheckInfo& info) {
-  std::map<std::string, ParamValue> values;
-  for (const auto& p : info.params) values.emplace(p.name, p.default_value);
-  return Params(std::move(values));
-}
+Params default_params(const CheckInfo& info) { return info.binding.defaults; }
 
 }  // namespace complyd

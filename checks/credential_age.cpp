@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/rotation.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
 namespace {
-
 
 std::string remediation_for(const std::string& kind) {
   if (kind == "api_token") {
@@ -25,9 +25,9 @@ std::string remediation_for(const std::string& kind) {
          "delete the old value.";
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const CredentialAgeParams& params) {
   std::vector<Finding> out;
-  const auto& limits = ctx.params.duration_map("max_age");
+  const auto& limits = params.max_age;
   const CustomerIndex customers(ctx.facts);
 
   for (const auto& c : ctx.facts.credentials) {
@@ -81,7 +81,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                   c.kind, c.customer_id, subject, date_only(*st.rotated_at), age_text(st.age),
                                   format_duration(*st.limit), date_only(*st.due_at)));
         f.evidence.emplace_back("last_rotated", format_time(*st.rotated_at));
-        f.evidence.emplace_back("age_days", std::to_string(st.age.count() / 86400));
+        f.evidence.emplace_back("age_days", std::to_string(st.age.count() / kSecondsPerDay));
         f.evidence.emplace_back("due", format_time(*st.due_at));
         out.push_back(std::move(f));
         break;
@@ -105,7 +105,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& credential_age_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<CredentialAgeParams>(
       CheckInfo{
           .id = "credential-age",
           .title = "Credentials rotated on time",
@@ -115,19 +115,19 @@ const CheckDef& credential_age_check() {
           .rationale = "A long-lived credential stays usable by whoever copied it; the reference pages rotate API "
                        "tokens and webhook secrets every 90 days for high-stakes integrations.",
           .remediation = "Rotate the credential following the platform's rotation flow, then delete the old value.",
-          .params = {ParamSpec{.name = "max_age",
-                               .type = ParamType::duration_map,
-                               .default_value = DurationMap{{"api_token", days(90)},
-                                                            {"webhook_secret", days(90)},
-                                                            {"oauth_refresh_token", days(180)},
-                                                            {"internal_secret", days(90)}},
-                               .description = "Rotation limit per credential kind",
-                               .min = 3600}},
           .frameworks = {{"SOC 2", "CC6.1"}, {"PCI DSS v4.0", "8.3.9"}, {"PCI DSS v4.0", "8.6.3"}},
           .needs = {FactKind::customers, FactKind::credentials},
       },
-      evaluate};
+      {{.name = "max_age",
+        .member = &CredentialAgeParams::max_age,
+        .description = "Rotation limit per credential kind",
+        .min = 3600}},
+      evaluate);
   return def;
+}
+
+const CredentialAgeParams& credential_age_params(const CheckConfigs& checks) {
+  return configured_params<CredentialAgeParams>(checks, credential_age_check());
 }
 
 }  // namespace complyd

@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
 namespace {
-
 
 // Findings on incomplete data rank one step below the configured severity.
 Severity one_lower(Severity s) {
@@ -24,9 +24,9 @@ std::string remediation_for(const std::string& kind) {
                      what);
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const CredentialUnusedParams& params) {
   std::vector<Finding> out;
-  const Duration max_idle = ctx.params.duration("max_idle");
+  const Duration max_idle = params.max_idle;
   const CustomerIndex customers(ctx.facts);
 
   for (const auto& c : ctx.facts.credentials) {
@@ -68,7 +68,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                 "probably orphaned yet still valid.",
                                 c.kind, c.customer_id, subject, date_only(used), age_text(idle)));
       f.evidence.emplace_back("last_used_at", format_time(used));
-      f.evidence.emplace_back("idle_days", std::to_string(idle.count() / 86400));
+      f.evidence.emplace_back("idle_days", std::to_string(idle.count() / kSecondsPerDay));
       out.push_back(std::move(f));
       continue;
     }
@@ -92,7 +92,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& credential_unused_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<CredentialUnusedParams>(
       CheckInfo{
           .id = "credential-unused",
           .title = "No orphaned credentials",
@@ -104,16 +104,14 @@ const CheckDef& credential_unused_check() {
                        "operational benefit.",
           .remediation = "Confirm whether the credential is still needed; if not, revoke and delete it and "
                          "offboard the customer.",
-          .params = {ParamSpec{.name = "max_idle",
-                               .type = ParamType::duration,
-                               .default_value = days(90),
-                               .description = "How long a current credential may go without use before it "
-                                              "counts as orphaned",
-                               .min = 3600}},
           .frameworks = {{"SOC 2", "CC6.2"}, {"SOC 2", "CC6.3"}, {"PCI DSS v4.0", "8.2.6"}, {"GDPR", "Art. 32"}},
           .needs = {FactKind::customers, FactKind::credentials},
       },
-      evaluate};
+      {{.name = "max_idle",
+        .member = &CredentialUnusedParams::max_idle,
+        .description = "How long a current credential may go without use before it counts as orphaned",
+        .min = 3600}},
+      evaluate);
   return def;
 }
 

@@ -322,22 +322,13 @@ void scan_emails(std::string_view text, std::size_t first_line, const LeakScanOp
   }
 }
 
-template <class T>
-T param_or(const Params& p, const std::string& name, T fallback) {
-  auto it = p.values().find(name);
-  if (it == p.values().end()) return fallback;
-  if (const T* v = std::get_if<T>(&it->second)) return *v;
-  return fallback;
-}
-
 }  // namespace
 
-LeakScanOptions leak_scan_options(const Params& params) {
+LeakScanOptions leak_scan_options(const LeakScanParams& params) {
   LeakScanOptions o;
-  o.min_entropy_bits_per_char = param_or(params, "min_entropy_bits_per_char", o.min_entropy_bits_per_char);
-  o.min_value_length = static_cast<std::size_t>(
-      std::max<std::int64_t>(1, param_or(params, "min_value_length", static_cast<std::int64_t>(o.min_value_length))));
-  o.ignore_email_domains = param_or(params, "ignore_email_domains", o.ignore_email_domains);
+  o.min_entropy_bits_per_char = params.min_entropy_bits_per_char;
+  o.min_value_length = static_cast<std::size_t>(std::max<std::int64_t>(1, params.min_value_length));
+  o.ignore_email_domains = params.ignore_email_domains;
   for (auto& d : o.ignore_email_domains) d = lower_copy(d);
   return o;
 }

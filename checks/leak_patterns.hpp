@@ -14,25 +14,22 @@
 #include <vector>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 
 namespace complyd {
 
 struct LeakScanOptions {
-  // An assignment or bearer value counts only if it is at least this long and
-  // this random (Shannon entropy over its characters): placeholders such as
-  // `password=changeme` or `token=abc` do not alarm.
-  double min_entropy_bits_per_char = 3.5;
-  std::size_t min_value_length = 16;
+  // Thresholds as in LeakScanParams, whose defaults these are.
+  double min_entropy_bits_per_char = LeakScanParams{}.min_entropy_bits_per_char;
+  std::size_t min_value_length = static_cast<std::size_t>(LeakScanParams{}.min_value_length);
   // E-mail addresses are looked for only in files classed as logs.
   bool is_log = false;
-  // Addresses at these domains (and their subdomains) are not donors' (lower case).
-  std::vector<std::string> ignore_email_domains;
+  std::vector<std::string> ignore_email_domains;  // lower case
 };
 
-// The options as configured under [checks.leak-scan] (its Params; missing
-// names fall back to the defaults above). The files source builds its options
-// with this, so a threshold is configured in one place.
-LeakScanOptions leak_scan_options(const Params& params);
+// The options as configured under [checks.leak-scan]. The files source builds
+// its options with this, so a threshold is configured in one place.
+LeakScanOptions leak_scan_options(const LeakScanParams& params);
 
 // Scans `text`, whose first line is line number `first_line` of `file`.
 // Lines end at '\n'; a match never spans lines. Hits are unique per

@@ -66,9 +66,9 @@ std::string where(const LeakHit& h) {
   return h.line == 0 ? h.file : fmt::format("{}:{}", h.file, h.line);
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const LeakScanParams& params) {
   std::vector<Finding> out;
-  const auto max_per_file = static_cast<std::size_t>(std::max<std::int64_t>(1, ctx.params.integer("max_findings_per_file")));
+  const auto max_per_file = static_cast<std::size_t>(std::max<std::int64_t>(1, params.max_findings_per_file));
 
   // Per file, in line order; duplicates of (file, line, kind) merged.
   std::map<std::string, std::map<std::pair<std::size_t, LeakKind>, LeakHit>> by_file;
@@ -133,8 +133,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& leak_scan_check() {
-  static const LeakScanOptions defaults;
-  static const CheckDef def{
+  static const CheckDef def = make_check<LeakScanParams>(
       CheckInfo{
           .id = "leak-scan",
           .title = "No secrets, card numbers or donor e-mail addresses in files and logs",
@@ -148,33 +147,6 @@ const CheckDef& leak_scan_check() {
                        "in PCI scope, and a donor's e-mail in a log is personal data outside its retention.",
           .remediation = "Rotate what leaked, purge it from the file and its copies, and fix the code or "
                          "deployment that wrote it.",
-          .params = {ParamSpec{.name = "min_entropy_bits_per_char",
-                               .type = ParamType::number,
-                               .default_value = defaults.min_entropy_bits_per_char,
-                               .description = "Shannon entropy (bits per character) a token or assignment value "
-                                              "needs to count as a secret",
-                               .min = 0.0,
-                               .max = 8.0},
-                     ParamSpec{.name = "min_value_length",
-                               .type = ParamType::integer,
-                               .default_value = static_cast<std::int64_t>(defaults.min_value_length),
-                               .description = "Shortest token or assignment value that counts as a secret",
-                               .min = 4,
-                               .max = 4096},
-                     ParamSpec{.name = "ignore_email_domains",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{},
-                               .description = "E-mail domains (and subdomains) that are not donors' in logs, "
-                                              "e.g. the partner's own staff domain",
-                               .min = std::nullopt,
-                               .max = std::nullopt},
-                     ParamSpec{.name = "max_findings_per_file",
-                               .type = ParamType::integer,
-                               .default_value = std::int64_t{50},
-                               .description = "Findings listed per file; further hits are summarised in one "
-                                              "finding",
-                               .min = 1,
-                               .max = 100000}},
           .frameworks = {{"SOC 2", "CC6.1"},
                          {"SOC 2", "CC6.7"},
                          {"PCI DSS v4.0", "3.5.1"},
@@ -183,8 +155,31 @@ const CheckDef& leak_scan_check() {
                          {"GDPR", "Art. 32"}},
           .needs = {FactKind::file_scans},
       },
-      evaluate};
+      {{.name = "min_entropy_bits_per_char",
+        .member = &LeakScanParams::min_entropy_bits_per_char,
+        .description = "Shannon entropy (bits per character) a token or assignment value needs to count as a secret",
+        .min = 0.0,
+        .max = 8.0},
+       {.name = "min_value_length",
+        .member = &LeakScanParams::min_value_length,
+        .description = "Shortest token or assignment value that counts as a secret",
+        .min = 4,
+        .max = 4096},
+       {.name = "ignore_email_domains",
+        .member = &LeakScanParams::ignore_email_domains,
+        .description = "E-mail domains (and subdomains) that are not donors' in logs, "
+                       "e.g. the partner's own staff domain"},
+       {.name = "max_findings_per_file",
+        .member = &LeakScanParams::max_findings_per_file,
+        .description = "Findings listed per file; further hits are summarised in one finding",
+        .min = 1,
+        .max = 100000}},
+      evaluate);
   return def;
+}
+
+const LeakScanParams& leak_scan_params(const CheckConfigs& checks) {
+  return configured_params<LeakScanParams>(checks, leak_scan_check());
 }
 
 }  // namespace complyd

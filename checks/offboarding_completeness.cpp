@@ -7,16 +7,16 @@
 #include <unordered_set>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
 namespace {
 
-
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const OffboardingCompletenessParams& params) {
   std::vector<Finding> out;
-  const Duration window = ctx.params.duration("deletion_window");
-  const auto& audit_actions = ctx.params.string_list("audit_actions");
+  const Duration window = params.deletion_window;
+  const auto& audit_actions = params.audit_actions;
 
   std::unordered_map<std::string_view, const Customer*> offboarded;
   for (const auto& c : ctx.facts.customers) {
@@ -139,7 +139,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& offboarding_completeness_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<OffboardingCompletenessParams>(
       CheckInfo{
           .id = "offboarding-completeness",
           .title = "Offboarding deletes everything",
@@ -151,21 +151,18 @@ const CheckDef& offboarding_completeness_check() {
                        "wrong.",
           .remediation = "Run the documented offboarding procedure to the end: stop sync, delete the webhook "
                          "subscription, revoke and delete credentials, delete or anonymise data, record it.",
-          .params = {ParamSpec{.name = "deletion_window",
-                               .type = ParamType::duration,
-                               .default_value = days(30),
-                               .description = "Time after offboarding by which customer data must be deleted "
-                                              "or anonymised",
-                               .min = 0},
-                     ParamSpec{.name = "audit_actions",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"offboarded", "customer_offboarded"},
-                               .description = "Audit event actions that record an offboarding"}},
           .frameworks = {{"SOC 2", "CC6.2"}, {"SOC 2", "C1.2"}, {"GDPR", "Art. 17"}, {"GDPR", "Art. 5(1)(e)"}},
           .needs = {FactKind::customers, FactKind::credentials, FactKind::webhooks, FactKind::audit_events,
                     FactKind::data_sets, FactKind::customer_activity},
       },
-      evaluate};
+      {{.name = "deletion_window",
+        .member = &OffboardingCompletenessParams::deletion_window,
+        .description = "Time after offboarding by which customer data must be deleted or anonymised",
+        .min = 0},
+       {.name = "audit_actions",
+        .member = &OffboardingCompletenessParams::audit_actions,
+        .description = "Audit event actions that record an offboarding"}},
+      evaluate);
   return def;
 }
 

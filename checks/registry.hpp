@@ -1,5 +1,6 @@
 // The explicit list of checks. Adding a check: one file in checks/ that
-// defines `const CheckDef& <name>_check()`, and one line in registry.cpp.
+// defines `const CheckDef& <name>_check()`, and one line in registry.cpp. A
+// check with parameters also declares its struct in checks/params.hpp.
 #pragma once
 
 #include <span>

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
@@ -32,11 +33,11 @@ bool contains(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const RetentionWindowParams& params) {
   std::vector<Finding> out;
-  const auto& limits = ctx.params.duration_map("max_age");
-  const Duration audit_min = ctx.params.duration("audit_log_min");
-  const auto& unlimited = ctx.params.string_list("unlimited_classes");
+  const auto& limits = params.max_age;
+  const Duration audit_min = params.audit_log_min;
+  const auto& unlimited = params.unlimited_classes;
 
   // The audit log must reach back audit_log_min, or to the start of the
   // integration (earliest onboarding) when that is more recent.
@@ -116,7 +117,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
                                 d.data_class),
                     remediation_for(d.data_class, limit));
       f.evidence.emplace_back("oldest_record", format_time(oldest));
-      f.evidence.emplace_back("age_days", std::to_string(age.count() / 86400));
+      f.evidence.emplace_back("age_days", std::to_string(age.count() / kSecondsPerDay));
       f.evidence.emplace_back("max_age", format_duration(limit));
       out.push_back(std::move(f));
     }
@@ -143,7 +144,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& retention_window_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<RetentionWindowParams>(
       CheckInfo{
           .id = "retention-window",
           .title = "Data kept no longer, audit logs no shorter, than required",
@@ -157,34 +158,27 @@ const CheckDef& retention_window_check() {
                        "logs at least a year.",
           .remediation = "Schedule purges (or storage lifecycle rules) per data class, and make sure none touches "
                          "audit logs younger than the required retention.",
-          .params = {ParamSpec{.name = "max_age",
-                               .type = ParamType::duration_map,
-                               .default_value = DurationMap{{"dead_letter", days(90)},
-                                                            {"reconciliation_log", days(365)},
-                                                            {"worker_log_hot", days(30)},
-                                                            {"worker_log_cold", days(365)},
-                                                            {"webhook_capture", days(30)}},
-                               .description = "Longest retention per data class (age of the oldest record; for "
-                                              "dead_letter the oldest resolved entry)",
-                               .min = 3600},
-                     ParamSpec{.name = "audit_log_min",
-                               .type = ParamType::duration,
-                               .default_value = days(365),
-                               .description = "Shortest history an audit_log data set must keep (or back to the "
-                                              "earliest customer onboarding, when more recent)",
-                               .min = 0},
-                     ParamSpec{.name = "unlimited_classes",
-                               .type = ParamType::string_list,
-                               .default_value = std::vector<std::string>{"sync_state"},
-                               .description = "Data classes kept indefinitely while the customer is active "
-                                              "(offboarded customers' data is offboarding-completeness's)"}},
           .frameworks = {{"SOC 2", "C1.2"},
                          {"PCI DSS v4.0", "3.2.1"},
                          {"PCI DSS v4.0", "10.5.1"},
                          {"GDPR", "Art. 5(1)(e)"}},
           .needs = {FactKind::customers, FactKind::data_sets},
       },
-      evaluate};
+      {{.name = "max_age",
+        .member = &RetentionWindowParams::max_age,
+        .description = "Longest retention per data class (age of the oldest record; for "
+                       "dead_letter the oldest resolved entry)",
+        .min = 3600},
+       {.name = "audit_log_min",
+        .member = &RetentionWindowParams::audit_log_min,
+        .description = "Shortest history an audit_log data set must keep (or back to the "
+                       "earliest customer onboarding, when more recent)",
+        .min = 0},
+       {.name = "unlimited_classes",
+        .member = &RetentionWindowParams::unlimited_classes,
+        .description = "Data classes kept indefinitely while the customer is active "
+                       "(offboarded customers' data is offboarding-completeness's)"}},
+      evaluate);
   return def;
 }
 

@@ -34,7 +34,7 @@ RotationStatus rotation_status(const Credential& c, const DurationMap& limits, D
     st.stage = RotationStage::ok;
   } else if (now <= *st.due_at) {
     st.stage = RotationStage::warning;
-  } else if (now < *st.due_at + Duration{86400}) {
+  } else if (now < *st.due_at + days(1)) {
     st.stage = RotationStage::due;
   } else {
     st.stage = RotationStage::overdue;

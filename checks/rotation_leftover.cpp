@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
@@ -44,11 +45,11 @@ std::string previous_remediation(const std::string& kind) {
          "previous credential from the secrets manager.";
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const RotationLeftoverParams& params) {
   std::vector<Finding> out;
-  const auto& grace_by_kind = ctx.params.duration_map("grace");
-  const Duration default_grace = ctx.params.duration("default_grace");
-  const Duration pending_max_age = ctx.params.duration("pending_max_age");
+  const auto& grace_by_kind = params.grace;
+  const Duration default_grace = params.default_grace;
+  const Duration pending_max_age = params.pending_max_age;
   const CustomerIndex customers(ctx.facts);
 
   // When each slot's current value went live: the latest rotated_at among its
@@ -202,7 +203,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& rotation_leftover_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<RotationLeftoverParams>(
       CheckInfo{
           .id = "rotation-leftover",
           .title = "Rotations finish and old credentials are deleted",
@@ -216,30 +217,26 @@ const CheckDef& rotation_leftover_check() {
                        "valid value.",
           .remediation = "Finish or abandon the rotation, revoke the old value where it was issued, and delete "
                          "previous, pending and revoked values from the secrets manager.",
-          .params = {ParamSpec{.name = "grace",
-                               .type = ParamType::duration_map,
-                               .default_value = DurationMap{{"api_token", days(7)}, {"webhook_secret", hours(1)}},
-                               .description = "How long a previous credential may stay stored after its "
-                                              "replacement went live, per credential kind",
-                               .min = 0},
-                     ParamSpec{.name = "default_grace",
-                               .type = ParamType::duration,
-                               .default_value = days(7),
-                               .description = "Grace window for credential kinds not listed in grace",
-                               .min = 0},
-                     ParamSpec{.name = "pending_max_age",
-                               .type = ParamType::duration,
-                               .default_value = days(7),
-                               .description = "How long a pending credential may wait for activation after it "
-                                              "was created",
-                               .min = 0}},
           .frameworks = {{"SOC 2", "CC6.1"},
                          {"SOC 2", "CC6.3"},
                          {"PCI DSS v4.0", "8.6.3"},
                          {"GDPR", "Art. 32"}},
           .needs = {FactKind::customers, FactKind::credentials},
       },
-      evaluate};
+      {{.name = "grace",
+        .member = &RotationLeftoverParams::grace,
+        .description = "How long a previous credential may stay stored after its "
+                       "replacement went live, per credential kind",
+        .min = 0},
+       {.name = "default_grace",
+        .member = &RotationLeftoverParams::default_grace,
+        .description = "Grace window for credential kinds not listed in grace",
+        .min = 0},
+       {.name = "pending_max_age",
+        .member = &RotationLeftoverParams::pending_max_age,
+        .description = "How long a pending credential may wait for activation after it was created",
+        .min = 0}},
+      evaluate);
   return def;
 }
 

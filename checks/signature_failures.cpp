@@ -12,11 +12,11 @@
 #include <span>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
 namespace {
-
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -112,18 +112,18 @@ WorstWindow worst_window(std::span<const VerificationMinute> ms, const Limits& l
   return worst;
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const SignatureFailuresParams& params) {
   std::vector<Finding> out;
-  const Duration window = ctx.params.duration("window");
-  const Duration lookback = ctx.params.duration("lookback");
-  const Duration baseline_window = ctx.params.duration("baseline_window");
+  const Duration window = params.window;
+  const Duration lookback = params.lookback;
+  const Duration baseline_window = params.baseline_window;
   Limits l{};
-  l.max_failure_rate = ctx.params.number("max_failure_rate");
+  l.max_failure_rate = params.max_failure_rate;
   l.window_minutes = std::max<std::int64_t>(1, (window.count() + 59) / 60);
-  l.min_sample = ctx.params.integer("min_sample");
-  l.spike_factor = ctx.params.number("spike_factor");
-  l.min_baseline = ctx.params.number("min_baseline_per_minute");
-  l.max_silence = ctx.params.duration("max_silence");
+  l.min_sample = params.min_sample;
+  l.spike_factor = params.spike_factor;
+  l.min_baseline = params.min_baseline_per_minute;
+  l.max_silence = params.max_silence;
   // The counters may lag behind the evaluation time (a delayed export, or a
   // snapshot audited again later): evaluate them as of their newest minute,
   // never later than now, so findings do not resolve merely because time
@@ -287,7 +287,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& signature_failures_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<SignatureFailuresParams>(
       CheckInfo{
           .id = "signature-failures",
           .title = "Webhook signatures verify",
@@ -300,62 +300,49 @@ const CheckDef& signature_failures_check() {
                        "verification during active delivery, and an unsigned request is a forged request.",
           .remediation = "Find out whether the secret or an attacker is the cause: compare the stored secret with "
                          "the subscription's, review rejected requests, and reject every unsigned request.",
-          .params = {ParamSpec{.name = "max_failure_rate",
-                               .type = ParamType::number,
-                               .default_value = 0.01,
-                               .description = "Verification failure rate (failures / verifications) above which a "
-                                              "window alarms",
-                               .min = 0,
-                               .max = 1},
-                     ParamSpec{.name = "window",
-                               .type = ParamType::duration,
-                               .default_value = minutes(10),
-                               .description = "Window over which the failure rate must be sustained",
-                               .min = 60,
-                               .max = 86400},
-                     ParamSpec{.name = "min_sample",
-                               .type = ParamType::integer,
-                               .default_value = std::int64_t{100},
-                               .description = "Minimum verifications in a window before its rate is judged, so "
-                                              "quiet customers do not alarm",
-                               .min = 1},
-                     ParamSpec{.name = "spike_factor",
-                               .type = ParamType::number,
-                               .default_value = 10.0,
-                               .description = "Failures in one minute above this multiple of the customer's "
-                                              "baseline are a spike",
-                               .min = 1},
-                     ParamSpec{.name = "min_baseline_per_minute",
-                               .type = ParamType::number,
-                               .default_value = 1.0,
-                               .description = "Floor of the baseline failures per minute, so that a zero baseline "
-                                              "does not make one failure a spike",
-                               .min = 0},
-                     ParamSpec{.name = "baseline_window",
-                               .type = ParamType::duration,
-                               .default_value = hours(24),
-                               .description = "Period before the lookback over which the baseline failures per "
-                                              "minute are averaged",
-                               .min = 60,
-                               .max = 7 * 86400},
-                     ParamSpec{.name = "max_silence",
-                               .type = ParamType::duration,
-                               .default_value = hours(1),
-                               .description = "Longest time without a successful verification while deliveries "
-                                              "are active",
-                               .min = 60,
-                               .max = 7 * 86400},
-                     ParamSpec{.name = "lookback",
-                               .type = ParamType::duration,
-                               .default_value = hours(1),
-                               .description = "Period evaluated each cycle (the cycle interval): rate windows ending "
-                                              "in it, spikes and unsigned requests in it",
-                               .min = 60,
-                               .max = 86400}},
           .frameworks = {{"SOC 2", "CC7.2"}, {"SOC 2", "CC7.3"}, {"PCI DSS v4.0", "10.2.1.4"}},
           .needs = {FactKind::verifications},
       },
-      evaluate};
+      {{.name = "max_failure_rate",
+        .member = &SignatureFailuresParams::max_failure_rate,
+        .description = "Verification failure rate (failures / verifications) above which a window alarms",
+        .min = 0,
+        .max = 1},
+       {.name = "window",
+        .member = &SignatureFailuresParams::window,
+        .description = "Window over which the failure rate must be sustained",
+        .min = 60,
+        .max = kSecondsPerDay},
+       {.name = "min_sample",
+        .member = &SignatureFailuresParams::min_sample,
+        .description = "Minimum verifications in a window before its rate is judged, so quiet customers do not alarm",
+        .min = 1},
+       {.name = "spike_factor",
+        .member = &SignatureFailuresParams::spike_factor,
+        .description = "Failures in one minute above this multiple of the customer's baseline are a spike",
+        .min = 1},
+       {.name = "min_baseline_per_minute",
+        .member = &SignatureFailuresParams::min_baseline_per_minute,
+        .description = "Floor of the baseline failures per minute, so that a zero baseline "
+                       "does not make one failure a spike",
+        .min = 0},
+       {.name = "baseline_window",
+        .member = &SignatureFailuresParams::baseline_window,
+        .description = "Period before the lookback over which the baseline failures per minute are averaged",
+        .min = 60,
+        .max = 7 * kSecondsPerDay},
+       {.name = "max_silence",
+        .member = &SignatureFailuresParams::max_silence,
+        .description = "Longest time without a successful verification while deliveries are active",
+        .min = 60,
+        .max = 7 * kSecondsPerDay},
+       {.name = "lookback",
+        .member = &SignatureFailuresParams::lookback,
+        .description = "Period evaluated each cycle (the cycle interval): rate windows ending "
+                       "in it, spikes and unsigned requests in it",
+        .min = 60,
+        .max = kSecondsPerDay}},
+      evaluate);
   return def;
 }
 

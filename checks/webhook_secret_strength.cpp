@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/support.hpp"
 
 namespace complyd {
@@ -24,10 +25,10 @@ std::string remediation_for(CredentialRole role) {
          "subscription to it with the dual-verify pattern, then delete the weak secret.";
 }
 
-std::vector<Finding> evaluate(const CheckContext& ctx) {
+std::vector<Finding> evaluate(const CheckContext& ctx, const WebhookSecretStrengthParams& params) {
   std::vector<Finding> out;
-  const auto min_bytes = ctx.params.integer("min_entropy_bytes");
-  const auto critical_bytes = ctx.params.integer("critical_below_bytes");
+  const auto min_bytes = params.min_entropy_bytes;
+  const auto critical_bytes = params.critical_below_bytes;
   const CustomerIndex customers(ctx.facts);
 
   for (const auto& c : ctx.facts.credentials) {
@@ -98,7 +99,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
 }  // namespace
 
 const CheckDef& webhook_secret_strength_check() {
-  static const CheckDef def{
+  static const CheckDef def = make_check<WebhookSecretStrengthParams>(
       CheckInfo{
           .id = "webhook-secret-strength",
           .title = "Webhook secrets are strong",
@@ -110,22 +111,20 @@ const CheckDef& webhook_secret_strength_check() {
                        "deliveries then pass verification.",
           .remediation = "Rotate to a secret generated from 32 cryptographically random bytes with the "
                          "dual-verify pattern, then delete the weak secret.",
-          .params = {ParamSpec{.name = "min_entropy_bytes",
-                               .type = ParamType::integer,
-                               .default_value = std::int64_t{32},
-                               .description = "Minimum entropy of a webhook secret, in bytes",
-                               .min = 1,
-                               .max = 1024},
-                     ParamSpec{.name = "critical_below_bytes",
-                               .type = ParamType::integer,
-                               .default_value = std::int64_t{16},
-                               .description = "Entropy below which a weak webhook secret is critical, in bytes",
-                               .min = 0,
-                               .max = 1024}},
           .frameworks = {{"SOC 2", "CC6.1"}, {"SOC 2", "CC6.6"}, {"PCI DSS v4.0", "8.6.3"}, {"GDPR", "Art. 32"}},
           .needs = {FactKind::customers, FactKind::credentials},
       },
-      evaluate};
+      {{.name = "min_entropy_bytes",
+        .member = &WebhookSecretStrengthParams::min_entropy_bytes,
+        .description = "Minimum entropy of a webhook secret, in bytes",
+        .min = 1,
+        .max = 1024},
+       {.name = "critical_below_bytes",
+        .member = &WebhookSecretStrengthParams::critical_below_bytes,
+        .description = "Entropy below which a weak webhook secret is critical, in bytes",
+        .min = 0,
+        .max = 1024}},
+      evaluate);
   return def;
 }
 

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "checks/params.hpp"
 #include "checks/rotation.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/log/log.hpp"
@@ -85,10 +86,8 @@ int preview(const State& st, const NotifyOpts& o) {
         std::cerr << "complyd: customer " << o.customer << " has no current credential of a reminder kind\n";
         return kUsage;
       }
-      DurationMap limits{{"api_token", Duration{90 * 86400}}};
-      if (auto it = config.checks.find("credential-age"); it != config.checks.end())
-        limits = it->second.params.duration_map("max_age");
-      const auto rs = rotation_status(*cred, limits, config.reminders.warn_before, now);
+      const auto rs =
+          rotation_status(*cred, credential_age_params(config.checks).max_age, config.reminders.warn_before, now);
       auto stage = notify::reminder_stage(rs, config.reminders, now);
       if (stage.empty()) stage = "warning";  // preview the first stage of a credential not yet due
       if (!rs.rotated_at) {

@@ -68,35 +68,40 @@ void load_http(Section& s, HttpConfig& h) {
   s.finish();
 }
 
+// The only place a parameter is looked up by name: each of the check's
+// fields (CheckInfo::params) read from TOML and set in its struct.
 void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
   if (auto v = sec.boolean("enabled")) cc.enabled = *v;
   if (auto v = sec.string("severity", kSeverities)) cc.severity = *severity_from(*v);
-  for (const auto& spec : def.info.params) {
+  const auto& specs = def.info.params;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const ParamSpec& spec = specs[i];
     const toml::node* n = sec.node(spec.name);
     if (n == nullptr) continue;
     const double lo = spec.min.value_or(-1e18);
     const double hi = spec.max.value_or(1e18);
+    std::optional<ParamValue> value;
     switch (spec.type) {
       case ParamType::boolean:
-        if (auto v = sec.boolean(spec.name)) cc.params.set(spec.name, *v);
+        if (auto v = sec.boolean(spec.name)) value = *v;
         break;
       case ParamType::integer:
         if (auto v = sec.integer(spec.name, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)))
-          cc.params.set(spec.name, *v);
+          value = *v;
         break;
       case ParamType::number:
-        if (auto v = sec.number(spec.name, lo, hi)) cc.params.set(spec.name, *v);
+        if (auto v = sec.number(spec.name, lo, hi)) value = *v;
         break;
       case ParamType::duration:
         if (auto v = sec.duration(spec.name, Duration{static_cast<std::int64_t>(spec.min.value_or(0))},
-                                  Duration{static_cast<std::int64_t>(spec.max.value_or(100.0 * 365 * 86400))}))
-          cc.params.set(spec.name, *v);
+                                  Duration{static_cast<std::int64_t>(spec.max.value_or(100.0 * 365 * kSecondsPerDay))}))
+          value = *v;
         break;
       case ParamType::string:
-        if (auto v = sec.string(spec.name)) cc.params.set(spec.name, *v);
+        if (auto v = sec.string(spec.name)) value = *v;
         break;
       case ParamType::string_list:
-        if (auto v = sec.string_list(spec.name)) cc.params.set(spec.name, *v);
+        if (auto v = sec.string_list(spec.name)) value = *v;
         break;
       case ParamType::duration_map: {
         auto sub = sec.table(spec.name);
@@ -105,23 +110,24 @@ void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
         DurationMap merged = std::get<DurationMap>(spec.default_value);
         for (auto&& [k, v] : sub->raw()) {
           auto d = sub->duration_of(v, sub->path(k.str()), Duration{static_cast<std::int64_t>(lo < 0 ? 0 : lo)},
-                                    Duration{static_cast<std::int64_t>(spec.max.value_or(100.0 * 365 * 86400))});
+                                    Duration{static_cast<std::int64_t>(spec.max.value_or(100.0 * 365 * kSecondsPerDay))});
           if (d) merged[std::string(k.str())] = *d;
         }
-        cc.params.set(spec.name, std::move(merged));
+        value = std::move(merged);
         break;
       }
     }
+    if (value) cc.params = def.info.binding.with(cc.params, i, *value);
   }
   sec.finish();
 }
 
 // tls = "none" only to a loopback mail catcher; the scheme must match the mode.
 void load_smtp_delivery(Section& s, SmtpConfig& smtp, const fs::path& base) {
-  if (auto v = s.duration("retry_initial", Duration{1}, Duration{86400})) smtp.retry_initial = *v;
-  if (auto v = s.duration("retry_max", Duration{1}, Duration{7 * 86400})) smtp.retry_max = *v;
-  if (auto v = s.duration("dead_after", Duration{60}, Duration{365 * 86400})) smtp.dead_after = *v;
-  if (auto v = s.duration("poll_interval", Duration{1}, Duration{86400})) smtp.poll_interval = *v;
+  if (auto v = s.duration("retry_initial", Duration{1}, days(1))) smtp.retry_initial = *v;
+  if (auto v = s.duration("retry_max", Duration{1}, days(7))) smtp.retry_max = *v;
+  if (auto v = s.duration("dead_after", Duration{60}, days(365))) smtp.dead_after = *v;
+  if (auto v = s.duration("poll_interval", Duration{1}, days(1))) smtp.poll_interval = *v;
   if (auto v = s.integer("batch_size", 1, 100000)) smtp.batch_size = *v;
   if (auto p = s.path_value("templates_dir", base)) {
     std::error_code ec;
@@ -159,7 +165,7 @@ bool plausible_address(const std::string& a) {
 }
 
 void load_alerts(Section& s, AlertsConfig& a) {
-  if (auto v = s.duration("repeat_interval", Duration{60}, Duration{365 * 86400})) a.repeat_interval = *v;
+  if (auto v = s.duration("repeat_interval", Duration{60}, days(365))) a.repeat_interval = *v;
   if (auto r = s.table("recipients")) {
     for (auto&& [k, v] : r->raw()) {
       const std::string sev(k.str());
@@ -186,9 +192,9 @@ void load_alerts(Section& s, AlertsConfig& a) {
 void load_reminders(Section& s, RemindersConfig& r) {
   if (auto v = s.boolean("enabled")) r.enabled = *v;
   if (auto v = s.string_list("kinds")) r.kinds = *v;
-  if (auto v = s.duration("warn_before", Duration{0}, Duration{365 * 86400})) r.warn_before = *v;
-  if (auto v = s.duration("overdue_every", Duration{3600}, Duration{365 * 86400})) r.overdue_every = *v;
-  if (auto v = s.duration("escalate_after", Duration{0}, Duration{365 * 86400})) r.escalate_after = *v;
+  if (auto v = s.duration("warn_before", Duration{0}, days(365))) r.warn_before = *v;
+  if (auto v = s.duration("overdue_every", Duration{3600}, days(365))) r.overdue_every = *v;
+  if (auto v = s.duration("escalate_after", Duration{0}, days(365))) r.escalate_after = *v;
   for (const char* stage : {"warning", "due", "overdue", "escalate"}) {
     if (auto v = s.boolean(stage)) {
       const std::string_view st(stage);
@@ -279,8 +285,8 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
     s->finish();
   }
   if (auto s = top.table("schedule")) {
-    if (auto v = s->duration("interval", Duration{60}, Duration{7 * 86400})) c.schedule.interval = *v;
-    if (auto v = s->duration("jitter", Duration{0}, Duration{86400})) c.schedule.jitter = *v;
+    if (auto v = s->duration("interval", Duration{60}, days(7))) c.schedule.interval = *v;
+    if (auto v = s->duration("jitter", Duration{0}, days(1))) c.schedule.jitter = *v;
     s->finish();
     if (c.schedule.jitter >= c.schedule.interval) {
       d.add(s->where(), "schedule.jitter must be shorter than schedule.interval");

@@ -40,7 +40,7 @@ struct SmtpConfig {
   // retry_max; a message still undelivered dead_after its creation is dead.
   Duration retry_initial{60};
   Duration retry_max{3600};
-  Duration dead_after{3 * 86400};
+  Duration dead_after = days(3);
   Duration poll_interval{30};   // the daemon's delivery timer
   std::int64_t batch_size = 200;  // messages per connection and delivery run
   std::filesystem::path templates_dir;  // overrides of the compiled-in templates
@@ -49,16 +49,16 @@ struct SmtpConfig {
 // [alerts]: digests to the integration's own admins.
 struct AlertsConfig {
   std::map<Severity, std::vector<std::string>> recipients;  // minimum severity -> addresses
-  Duration repeat_interval{86400};
+  Duration repeat_interval = days(1);
 };
 
 // [reminders]: rotation reminders to customer admins.
 struct RemindersConfig {
   bool enabled = true;
   std::vector<std::string> kinds{"api_token"};  // credential kinds the customer rotates
-  Duration warn_before{10 * 86400};
-  Duration overdue_every{7 * 86400};
-  Duration escalate_after{14 * 86400};
+  Duration warn_before = days(10);
+  Duration overdue_every = days(7);
+  Duration escalate_after = days(14);
   bool warning = true, due = true, overdue = true, escalate = true;
   std::int64_t per_recipient_cap = 5;  // reminders per address per cycle
   std::int64_t max_per_cycle = 500;    // reminders per cycle in all (the rest follow next cycle)
@@ -70,12 +70,6 @@ struct FilesConfig {
   std::vector<std::string> exclude;          // globs: on the name, or on the path when the glob has a '/'
   std::vector<std::string> log_globs;        // extra globs classed as logs (besides *.log and log/ logs/ dirs)
   std::int64_t max_bytes_per_cycle = std::int64_t{64} << 20;
-};
-
-struct CheckConfig {
-  bool enabled = true;
-  Severity severity = Severity::medium;
-  Params params;
 };
 
 // [http]: the endpoint (daemon/http/). Loopback by default; /v1/ needs a

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "checks/registry.hpp"
+#include "checks/params.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/notify/mime.hpp"
@@ -39,18 +39,6 @@ OutboxRow read_row(const sql::Stmt& s) {
   r.created_at = from_unix(s.i64(12));
   if (auto v = s.opt_i64(13)) r.sent_at = from_unix(*v);
   return r;
-}
-
-DurationMap rotation_limits(const Config& config) {
-  // The credential-age check's limits: reminders and findings agree on the due date.
-  auto it = config.checks.find("credential-age");
-  if (it != config.checks.end()) {
-    try {
-      return it->second.params.duration_map("max_age");
-    } catch (const ParamError&) {
-    }
-  }
-  return {{"api_token", Duration{90 * 86400}}};
 }
 
 }  // namespace
@@ -103,7 +91,7 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   }
   in.customers = facts.customers;
   in.credentials = facts.credentials;
-  in.rotation_limits = rotation_limits(config);
+  in.rotation_limits = credential_age_params(config.checks).max_age;
   in.alerts = config.alerts;
   in.reminders = config.reminders;
   {

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <nlohmann/json.hpp>
 
+#include "checks/params.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/report/json_text.hpp"
@@ -27,17 +28,6 @@ using json_text::put_string;
 
 void put_opt_time(std::string& out, const std::optional<Time>& t) {
   if (t) put_int(out, to_unix(*t)); else out += "null";
-}
-
-// The rotation limits credential-age uses, so due dates agree with findings.
-DurationMap rotation_limits(const Config& config) {
-  auto it = config.checks.find("credential-age");
-  if (it == config.checks.end()) return {};
-  try {
-    return it->second.params.duration_map("max_age");
-  } catch (const ParamError&) {
-    return {};
-  }
 }
 
 }  // namespace
@@ -83,7 +73,7 @@ struct ReportStatePlan::Index {
 };
 
 ReportStatePlan::ReportStatePlan(const Facts& facts, std::unordered_set<std::string> delivering, const Config& config)
-    : delivering_(std::move(delivering)), limits_(rotation_limits(config)), index_(std::make_unique<Index>()) {
+    : delivering_(std::move(delivering)), limits_(credential_age_params(config.checks).max_age), index_(std::make_unique<Index>()) {
   for (const auto& c : facts.credentials) index_->creds[c.customer_id].push_back(&c);
   for (const auto& w : facts.webhooks) index_->hooks[w.customer_id].push_back(&w);
   auto& customers = index_->customers;

@@ -421,8 +421,7 @@ class ConfiguredFilesSource final : public ConfiguredSource {
         }
       }
     }
-    scanner_.emplace(settings.files, leak_scan_options(cc != ctx.config.checks.end() ? cc->second.params : Params{}),
-                     ctx.file_scans, c.name);
+    scanner_.emplace(settings.files, leak_scan_options(leak_scan_params(ctx.config.checks)), ctx.file_scans, c.name);
   }
 
   std::vector<FactKind> provides() const override {

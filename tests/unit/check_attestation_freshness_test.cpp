@@ -165,10 +165,10 @@ TEST(AttestationFreshnessCheck, StaleFindingCarriesWhoWhenAndReference) {
 TEST(AttestationFreshnessCheck, ControlsAndJurisdictionsAreConfigurable) {
   Facts f = attested_integration();
   f.customers.push_back(in("br", "BR"));
-  auto out = run_check("attestation-freshness", f, kNow, [](Params& p) {
-    p.set("controls", std::vector<std::string>{"incident_runbook", "vendor_review"});
-    p.set("regulated_jurisdictions", std::vector<std::string>{"BR"});
-    p.set("max_age", days(180));
+  auto out = run_check<AttestationFreshnessParams>("attestation-freshness", f, kNow, [](auto& p) {
+    p.controls = {"incident_runbook", "vendor_review"};
+    p.regulated_jurisdictions = {"BR"};
+    p.max_age = days(180);
   });
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].subject, "attestation:vendor_review");

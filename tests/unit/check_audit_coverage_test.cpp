@@ -208,8 +208,8 @@ TEST(AuditCoverageCheck, AllowedReadersAreGlobs) {
   f.audit_events.push_back(event("c1", "recon-worker-7", "token_read", kPath, ago(days(1))));
   f.audit_events.push_back(event("c1", "recon-worker-17", "token_read", kPath, ago(days(1))));
   f.audit_events.push_back(event("c1", "sync-worker-prod-1", "token_read", kPath, ago(days(1))));
-  auto out = run_check("audit-coverage", f, kNow, [](Params& p) {
-    p.set("allowed_readers", std::vector<std::string>{"sync-*-prod-?", "recon-worker-?"});
+  auto out = run_check<AuditCoverageParams>("audit-coverage", f, kNow, [](auto& p) {
+    p.allowed_readers = {"sync-*-prod-?", "recon-worker-?"};
   });
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].subject, "reader:recon-worker-17");
@@ -245,7 +245,8 @@ TEST(AuditCoverageCheck, ToleranceIsConfigurableAndEvidenceHasNoSecret) {
     if (e.action == "credential_created") e.at += minutes(20);
   }
   EXPECT_TRUE(run_check("audit-coverage", f).empty());
-  auto out = run_check("audit-coverage", f, kNow, [](Params& p) { p.set("match_tolerance", minutes(10)); });
+  auto out =
+      run_check<AuditCoverageParams>("audit-coverage", f, kNow, [](auto& p) { p.match_tolerance = minutes(10); });
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].subject, kCreated);
   EXPECT_NE(out[0].detail.find("10m"), std::string::npos) << out[0].detail;

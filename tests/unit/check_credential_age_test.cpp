@@ -74,11 +74,8 @@ TEST(CredentialAgeCheck, LimitsAreConfigurablePerKind) {
   Facts f;
   f.customers.push_back(customer("c1"));
   f.credentials.push_back(credential("c1", "api_token", CredentialRole::current, ago(days(40))));
-  auto out = run_check("credential-age", f, kNow, [](Params& p) {
-    auto m = p.duration_map("max_age");
-    m["api_token"] = days(30);
-    p.set("max_age", m);
-  });
+  auto out =
+      run_check<CredentialAgeParams>("credential-age", f, kNow, [](auto& p) { p.max_age["api_token"] = days(30); });
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NE(out[0].detail.find("30d"), std::string::npos);
 }

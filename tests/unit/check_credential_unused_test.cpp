@@ -102,7 +102,7 @@ TEST(CredentialUnusedCheck, MaxIdleIsConfigurable) {
   c.last_used_at = ago(days(40));
   f.credentials.push_back(c);
   EXPECT_TRUE(run_check("credential-unused", f).empty());
-  auto out = run_check("credential-unused", f, kNow, [](Params& p) { p.set("max_idle", days(30)); });
+  auto out = run_check<CredentialUnusedParams>("credential-unused", f, kNow, [](auto& p) { p.max_idle = days(30); });
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].title, "api_token unused for more than 30d");
 }

@@ -123,7 +123,7 @@ TEST(LeakScanCheck, FindingsPerFileAreCappedWithASummary) {
   for (std::size_t line = 1; line <= 8; ++line) f.leak_hits.push_back(hit("big.log", line, LeakKind::bearer_token));
   f.leak_hits.push_back(hit("big.log", 9, LeakKind::donor_email, "[e-mail address]", 20));
   f.leak_hits.push_back(hit("other.log", 1, LeakKind::donor_email, "[e-mail address]", 20));
-  auto out = run_check("leak-scan", f, kNow, [](Params& p) { p.set("max_findings_per_file", std::int64_t{5}); });
+  auto out = run_check<LeakScanParams>("leak-scan", f, kNow, [](auto& p) { p.max_findings_per_file = 5; });
   ASSERT_EQ(out.size(), 5u + 1u + 1u);
   EXPECT_EQ(count_subject(out, "big.log:"), 5u);
   const Finding* more = nullptr;
@@ -163,7 +163,7 @@ TEST(LeakScanCheck, CatalogueEntry) {
     EXPECT_TRUE(params.contains(n)) << n;
   }
   // The detector's defaults and the check's declared defaults are one set.
-  auto o = leak_scan_options(default_params(def->info));
+  auto o = leak_scan_options(default_params(def->info).as<LeakScanParams>());
   EXPECT_DOUBLE_EQ(o.min_entropy_bits_per_char, LeakScanOptions{}.min_entropy_bits_per_char);
   EXPECT_EQ(o.min_value_length, LeakScanOptions{}.min_value_length);
 }

@@ -88,11 +88,8 @@ TEST(RetentionWindowCheck, SeverityOfUnknownClassIsLow) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].severity, Severity::low);
   EXPECT_TRUE(out[0].customer_id.empty());
-  auto ok = run_check("retention-window", f, kNow, [](Params& p) {
-    auto m = p.duration_map("max_age");
-    m["marketing_export"] = days(30);
-    p.set("max_age", m);
-  });
+  auto ok = run_check<RetentionWindowParams>("retention-window", f, kNow,
+                                             [](auto& p) { p.max_age["marketing_export"] = days(30); });
   EXPECT_TRUE(ok.empty());
 }
 
@@ -121,7 +118,8 @@ TEST(RetentionWindowCheck, AuditLogWithoutCustomersNeedsTheFullYear) {
   Facts f;
   f.data_sets.push_back(data_set("audit", "audit_log", days(200)));
   ASSERT_EQ(run_check("retention-window", f).size(), 1u);
-  auto shorter = run_check("retention-window", f, kNow, [](Params& p) { p.set("audit_log_min", days(180)); });
+  auto shorter =
+      run_check<RetentionWindowParams>("retention-window", f, kNow, [](auto& p) { p.audit_log_min = days(180); });
   EXPECT_TRUE(shorter.empty());
 }
 
@@ -137,12 +135,10 @@ TEST(RetentionWindowCheck, ConfigurableLimitsAndUnlimitedClasses) {
   Facts f;
   f.data_sets.push_back(data_set("dl", "dead_letter", days(40)));
   f.data_sets.push_back(data_set("state", "sync_state", days(400)));
-  auto out = run_check("retention-window", f, kNow, [](Params& p) {
-    auto m = p.duration_map("max_age");
-    m["dead_letter"] = days(30);
-    m["sync_state"] = days(365);
-    p.set("max_age", m);
-    p.set("unlimited_classes", std::vector<std::string>{});
+  auto out = run_check<RetentionWindowParams>("retention-window", f, kNow, [](auto& p) {
+    p.max_age["dead_letter"] = days(30);
+    p.max_age["sync_state"] = days(365);
+    p.unlimited_classes.clear();
   });
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].subject, "data:dl");

@@ -173,11 +173,9 @@ TEST(RotationLeftoverCheck, GraceIsConfigurablePerKindWithDefault) {
     f.credentials.push_back(p);
   }
   EXPECT_TRUE(run_check("rotation-leftover", f).empty());
-  auto out = run_check("rotation-leftover", f, kNow, [](Params& p) {
-    auto m = p.duration_map("grace");
-    m["api_token"] = days(2);
-    p.set("grace", m);
-    p.set("default_grace", days(1));
+  auto out = run_check<RotationLeftoverParams>("rotation-leftover", f, kNow, [](auto& p) {
+    p.grace["api_token"] = days(2);
+    p.default_grace = days(1);
   });
   ASSERT_EQ(out.size(), 2u);
   EXPECT_NE(out[0].title.find("2d grace"), std::string::npos) << out[0].title;
@@ -191,7 +189,8 @@ TEST(RotationLeftoverCheck, PendingMaxAgeIsConfigurable) {
   p.last_used_at.reset();
   f.credentials.push_back(p);
   EXPECT_TRUE(run_check("rotation-leftover", f).empty());
-  auto out = run_check("rotation-leftover", f, kNow, [](Params& ps) { ps.set("pending_max_age", days(2)); });
+  auto out = run_check<RotationLeftoverParams>("rotation-leftover", f, kNow,
+                                               [](auto& ps) { ps.pending_max_age = days(2); });
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NE(out[0].detail.find("2d"), std::string::npos) << out[0].detail;
 }
@@ -221,7 +220,7 @@ TEST(RotationLeftoverCheck, DetailNamesTimesAndNoSecret) {
   p.storage_path += ".previous";
   p.fingerprint = "CANARY-previous";
   f.credentials.push_back(p);
-  auto out = run_check("rotation-leftover", f, kNow, {});
+  auto out = run_check("rotation-leftover", f);
   ASSERT_EQ(out.size(), 1u);
   // Hour-scale grace: times of day, not dates.
   EXPECT_NE(out[0].detail.find("2026-11-22T07:00:00Z"), std::string::npos) << out[0].detail;

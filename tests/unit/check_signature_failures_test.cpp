@@ -199,17 +199,17 @@ TEST(SignatureFailuresCheck, ReportsEachCustomerSeparately) {
 TEST(SignatureFailuresCheck, ParametersAreHonoured) {
   const auto ms = with(steady(20, 0, 4), {at(8, 40, 6)});
   EXPECT_EQ(run_check("signature-failures", facts_of(ms)).size(), 0u);  // 7% but only 82 per 10 minutes
-  auto lowered = run_check("signature-failures", facts_of(ms), kNow, [](Params& p) {
-    p.set("min_sample", std::int64_t{50});
-    p.set("window", minutes(5));
+  auto lowered = run_check<SignatureFailuresParams>("signature-failures", facts_of(ms), kNow, [](auto& p) {
+    p.min_sample = 50;
+    p.window = minutes(5);
   });
   ASSERT_EQ(subjects(lowered), std::vector<std::string>{kRate});
   // An unsigned request 30 minutes ago is outside a 10-minute lookback.
-  auto short_lookback = run_check("signature-failures", facts_of({at(30, 50, 0, 1)}), kNow,
-                                  [](Params& p) { p.set("lookback", minutes(10)); });
+  auto short_lookback = run_check<SignatureFailuresParams>("signature-failures", facts_of({at(30, 50, 0, 1)}), kNow,
+                                                           [](auto& p) { p.lookback = minutes(10); });
   EXPECT_TRUE(short_lookback.empty());
-  auto silence = run_check("signature-failures", facts_of({at(40, 50), at(5, 0, 2)}), kNow,
-                           [](Params& p) { p.set("max_silence", minutes(30)); });
+  auto silence = run_check<SignatureFailuresParams>("signature-failures", facts_of({at(40, 50), at(5, 0, 2)}), kNow,
+                                                    [](auto& p) { p.max_silence = minutes(30); });
   ASSERT_EQ(subjects(silence), std::vector<std::string>{kSilence});
 }
 

@@ -87,12 +87,11 @@ TEST(WebhookSecretStrengthCheck, ThresholdsAreConfigurable) {
   auto c = credential("c1", "webhook_secret");
   c.entropy_bytes = 24;
   f.credentials.push_back(c);
-  EXPECT_TRUE(run_check("webhook-secret-strength", f, kNow, [](Params& p) {
-                p.set("min_entropy_bytes", std::int64_t{24});
+  EXPECT_TRUE(run_check<WebhookSecretStrengthParams>("webhook-secret-strength", f, kNow, [](auto& p) {
+                p.min_entropy_bytes = 24;
               }).empty());
-  auto out = run_check("webhook-secret-strength", f, kNow, [](Params& p) {
-    p.set("critical_below_bytes", std::int64_t{28});
-  });
+  auto out = run_check<WebhookSecretStrengthParams>("webhook-secret-strength", f, kNow,
+                                                    [](auto& p) { p.critical_below_bytes = 28; });
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].severity, Severity::critical);
   EXPECT_NE(out[0].title.find("below 28 bytes"), std::string::npos) << out[0].title;

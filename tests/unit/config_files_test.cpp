@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "checks/params.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/sources/source.hpp"
 #include "daemon/sources/registry.hpp"
@@ -83,11 +84,11 @@ ignore_email_domains = ["partner.example.com"]
 max_findings_per_file = 10
 )");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
-  const auto& p = r.config->checks.at("leak-scan").params;
-  EXPECT_DOUBLE_EQ(p.number("min_entropy_bits_per_char"), 4.0);
-  EXPECT_EQ(p.integer("min_value_length"), 24);
-  EXPECT_EQ(p.string_list("ignore_email_domains"), std::vector<std::string>{"partner.example.com"});
-  EXPECT_EQ(p.integer("max_findings_per_file"), 10);
+  const auto& p = leak_scan_params(r.config->checks);
+  EXPECT_DOUBLE_EQ(p.min_entropy_bits_per_char, 4.0);
+  EXPECT_EQ(p.min_value_length, 24);
+  EXPECT_EQ(p.ignore_email_domains, std::vector<std::string>{"partner.example.com"});
+  EXPECT_EQ(p.max_findings_per_file, 10);
 }
 
 TEST(FilesConfig, ProblemsAreReportedWithPositions) {

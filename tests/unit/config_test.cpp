@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "checks/params.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/registry.hpp"
@@ -30,7 +31,7 @@ TEST(Config, MinimalFileGetsDefaults) {
   EXPECT_EQ(c.fail_on, Severity::low);
   ASSERT_TRUE(c.checks.contains("credential-age"));
   EXPECT_TRUE(c.checks.at("credential-age").enabled);
-  EXPECT_EQ(c.checks.at("credential-age").params.duration_map("max_age").at("api_token"), Duration{90 * 86400});
+  EXPECT_EQ(credential_age_params(c.checks).max_age.at("api_token"), days(90));
 }
 
 TEST(Config, FullFileIsTyped) {
@@ -71,12 +72,18 @@ deletion_window = "14d"
   EXPECT_EQ(c.smtp.tls, "none");
   const auto& age = c.checks.at("credential-age");
   EXPECT_EQ(age.severity, Severity::critical);
-  const auto& m = age.params.duration_map("max_age");
-  EXPECT_EQ(m.at("api_token"), Duration{60 * 86400});
-  EXPECT_EQ(m.at("webhook_secret"), Duration{90 * 86400});  // default kept
-  EXPECT_EQ(m.at("ssh_key"), Duration{365 * 86400});       // new kind added
+  const auto& m = age.params.as<CredentialAgeParams>().max_age;
+  EXPECT_EQ(m.at("api_token"), days(60));
+  EXPECT_EQ(m.at("webhook_secret"), days(90));  // default kept
+  EXPECT_EQ(m.at("ssh_key"), days(365));       // new kind added
   EXPECT_FALSE(c.checks.at("offboarding-completeness").enabled);
-  EXPECT_EQ(c.checks.at("offboarding-completeness").params.duration("deletion_window"), Duration{14 * 86400});
+  EXPECT_EQ(c.checks.at("offboarding-completeness").params.as<OffboardingCompletenessParams>().deletion_window,
+            days(14));
+}
+
+TEST(Config, CredentialAgeParamsWithoutTheCheckAreItsDefaults) {
+  EXPECT_EQ(credential_age_params(CheckConfigs{}), CredentialAgeParams{});
+  EXPECT_EQ(credential_age_params(CheckConfigs{}).max_age.at("api_token"), days(90));
 }
 
 struct BadCase {
@@ -120,6 +127,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "/etc/complyd/complyd.toml:3:9: unknown check 'checks.password-age'"},
         BadCase{"unknown_check_param", std::string(kMinimal) + "[checks.credential-age]\nmaxage = \"1d\"\n",
                 "/etc/complyd/complyd.toml:4:1: unknown key 'checks.credential-age.maxage'"},
+        BadCase{"nested_param_wrong_type", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_token = 90 }\n",
+                "/etc/complyd/complyd.toml:4:25: checks.credential-age.max_age.api_token: expected a duration string"},
+        BadCase{"nested_table_param_wrong_type",
+                std::string(kMinimal) + "[checks.retention-window.max_age]\nworker_log_hot = true\n",
+                "/etc/complyd/complyd.toml:4:18: checks.retention-window.max_age.worker_log_hot: expected a duration"},
         BadCase{"param_wrong_type", std::string(kMinimal) + "[checks.offboarding-completeness]\naudit_actions = \"offboarded\"\n",
                 "/etc/complyd/complyd.toml:4:17: checks.offboarding-completeness.audit_actions: expected an array"},
         BadCase{"syntax_error", std::string(kMinimal) + "[schedule\ninterval = \"1h\"\n",

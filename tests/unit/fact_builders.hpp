@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "checks/check.hpp"
+#include "checks/params.hpp"
 #include "checks/registry.hpp"
 #include "model/time.hpp"
 
@@ -43,15 +44,29 @@ inline Credential credential(std::string customer_id, std::string kind, Credenti
   return c;
 }
 
-// Runs one registered check with its default parameters (optionally changed).
-inline std::vector<Finding> run_check(const std::string& id, const Facts& facts, Time now = kNow,
-                                      const std::function<void(Params&)>& tweak = {}) {
+inline const CheckDef& registered_check(const std::string& id) {
   const CheckDef* def = find_check(id);
   if (def == nullptr) throw std::runtime_error("no check " + id);
-  Params p = default_params(def->info);
-  if (tweak) tweak(p);
-  CheckContext ctx{facts, now, p, def->info.default_severity};
-  return def->evaluate(ctx);
+  return *def;
+}
+
+// Runs one registered check with its default parameters.
+inline std::vector<Finding> run_check(const std::string& id, const Facts& facts, Time now = kNow) {
+  const CheckDef& def = registered_check(id);
+  const Params p = default_params(def.info);
+  return def.evaluate(CheckContext{facts, now, p, def.info.default_severity});
+}
+
+// Runs one registered check with its defaults changed by `tweak`
+// (run_check<CredentialUnusedParams>(..., [](auto& p) { p.max_idle = days(30); })).
+template <class P>
+std::vector<Finding> run_check(const std::string& id, const Facts& facts, Time now,
+                               const std::function<void(P&)>& tweak) {
+  const CheckDef& def = registered_check(id);
+  P tweaked = default_params(def.info).as<P>();
+  tweak(tweaked);
+  const Params p = Params::of(std::move(tweaked));
+  return def.evaluate(CheckContext{facts, now, p, def.info.default_severity});
 }
 
 inline std::size_t count_subject(const std::vector<Finding>& fs, const std::string& needle) {

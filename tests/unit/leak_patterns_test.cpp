@@ -176,16 +176,16 @@ TEST(LeakPatterns, ThresholdsAreOptions) {
 }
 
 TEST(LeakPatterns, OptionsFromCheckParams) {
-  Params p;
-  p.set("min_entropy_bits_per_char", 4.25);
-  p.set("min_value_length", std::int64_t{24});
-  p.set("ignore_email_domains", std::vector<std::string>{"Partner.Example.COM"});
+  LeakScanParams p;
+  p.min_entropy_bits_per_char = 4.25;
+  p.min_value_length = 24;
+  p.ignore_email_domains = {"Partner.Example.COM"};
   auto o = leak_scan_options(p);
   EXPECT_DOUBLE_EQ(o.min_entropy_bits_per_char, 4.25);
   EXPECT_EQ(o.min_value_length, 24u);
   ASSERT_EQ(o.ignore_email_domains.size(), 1u);
   EXPECT_EQ(o.ignore_email_domains[0], "partner.example.com");
-  auto d = leak_scan_options(Params{});  // missing names: defaults
+  auto d = leak_scan_options(LeakScanParams{});
   EXPECT_DOUBLE_EQ(d.min_entropy_bits_per_char, 3.5);
   EXPECT_EQ(d.min_value_length, 16u);
 }
