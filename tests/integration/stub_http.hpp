@@ -2,21 +2,17 @@
 // the stand-in for SaaS APIs that cannot run here (Vault, AWS Secrets
 // Manager, the platforms). Each test gives a handler that answers from the
 // documented request/response shapes, and reads back what it was sent.
+// Beast stays in stub_http.cpp, compiled once for all the tests using it.
 #pragma once
 
-#include "daemon/util/prelude.hpp"
-
-#include <atomic>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 namespace complyd::itest {
@@ -51,89 +47,20 @@ class StubHttpServer {
  public:
   using Handler = std::function<StubResponse(const StubRequest&)>;
 
-  explicit StubHttpServer(Handler h) : handler_(std::move(h)), acceptor_(io_) {
-    namespace ip = boost::asio::ip;
-    ip::tcp::endpoint ep(ip::make_address("127.0.0.1"), 0);
-    acceptor_.open(ep.protocol());
-    acceptor_.set_option(ip::tcp::acceptor::reuse_address(true));
-    acceptor_.bind(ep);
-    acceptor_.listen();
-    port_ = acceptor_.local_endpoint().port();
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~StubHttpServer() {
-    stop_ = true;
-    boost::system::error_code ec;
-    // Wake the blocking accept with a connection of our own.
-    boost::asio::ip::tcp::socket s(io_);
-    s.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
-    s.close(ec);
-    thread_.join();
-  }
+  explicit StubHttpServer(Handler h);
+  ~StubHttpServer();
+  StubHttpServer(const StubHttpServer&) = delete;
+  StubHttpServer& operator=(const StubHttpServer&) = delete;
 
-  unsigned short port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  unsigned short port() const;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
 
-  std::vector<StubRequest> requests() const {
-    std::lock_guard lock(mu_);
-    return seen_;
-  }
-  std::size_t count(const std::string& path_prefix = "") const {
-    std::lock_guard lock(mu_);
-    std::size_t n = 0;
-    for (const auto& r : seen_) n += r.target.starts_with(path_prefix) ? 1 : 0;
-    return n;
-  }
+  std::vector<StubRequest> requests() const;
+  std::size_t count(const std::string& path_prefix = "") const;
 
  private:
-  void serve() {
-    namespace http = boost::beast::http;
-    while (!stop_) {
-      boost::asio::ip::tcp::socket sock(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(sock, ec);
-      if (ec || stop_) break;
-      boost::beast::flat_buffer buf;
-      for (;;) {  // keep-alive: curl reuses the connection
-        http::request<http::string_body> req;
-        http::read(sock, buf, req, ec);
-        if (ec) break;
-        StubRequest r;
-        r.method = std::string(req.method_string());
-        r.target = std::string(req.target());
-        r.body = req.body();
-        for (const auto& f : req) {
-          std::string n(f.name_string());
-          for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          r.headers[n] = std::string(f.value());
-        }
-        {
-          std::lock_guard lock(mu_);
-          seen_.push_back(r);
-        }
-        StubResponse out = handler_(r);
-        if (out.delay.count() > 0) std::this_thread::sleep_for(out.delay);
-        std::string head = "HTTP/1.1 " + std::to_string(out.status) + " Stub\r\n";
-        for (const auto& [k, v] : out.headers) head += k + ": " + v + "\r\n";
-        head += "Content-Length: " + std::to_string(out.body.size()) + "\r\n";
-        if (out.truncate_at) head += "Connection: close\r\n";
-        head += "\r\n";
-        const std::string body = out.truncate_at ? out.body.substr(0, *out.truncate_at) : out.body;
-        boost::asio::write(sock, boost::asio::buffer(head + body), ec);
-        if (ec || out.truncate_at || !req.keep_alive()) break;
-      }
-      sock.close(ec);
-    }
-  }
-
-  Handler handler_;
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  unsigned short port_ = 0;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  mutable std::mutex mu_;
-  std::vector<StubRequest> seen_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace complyd::itest
