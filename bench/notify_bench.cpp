@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
       k.customer_id = c.id;
       k.kind = "api_token";
       k.storage_path = "raise/production/" + c.id + "/api_token";
-      k.rotated_at = now - Duration{85 * 86400};
-      const auto st = rotation_status(k, {{"api_token", Duration{90 * 86400}}}, Duration{10 * 86400}, now);
+      k.rotated_at = now - days(85);
+      const auto st = rotation_status(k, {{"api_token", days(90)}}, days(10), now);
       const auto r = templates.render("reminder", notify::reminder_context(c, k, st, "warning", now));
       const std::string key = fmt::format("reminder:{}:{}:1:warning", c.id, k.storage_path);
       notify::MimeMessage m{config.smtp.from, {c.admin_email}, r.subject, r.text, r.html, now,
@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       ins.reset();
       ins.bind(1, key).bind(2, c.id).bind(3, c.admin_email).bind(4, r.subject).bind(5, m.message_id);
       ins.bind(6, notify::build_mime(m)).bind(7, now.time_since_epoch().count());
-      ins.bind(8, (now + Duration{86400}).time_since_epoch().count()).bind(9, now.time_since_epoch().count());
+      ins.bind(8, (now + days(1)).time_since_epoch().count()).bind(9, now.time_since_epoch().count());
       ins.run();
     }
     tx.commit();

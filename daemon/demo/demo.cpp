@@ -14,7 +14,6 @@ namespace complyd {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr std::int64_t kDay = 86400;
 
 const char* const kPlatforms[] = {"raise", "virtuous", "revolv3"};
 const char* const kNames[] = {"Harbor Food Bank", "Open Paws Rescue", "River Valley Arts", "Northside Literacy",
@@ -275,7 +274,7 @@ DemoSummary write_demo(const DemoOptions& o) {
   const std::string key = random_bytes(32);  // ephemeral fingerprint key
   const Time now = o.now;
   const bool v = o.violations;
-  auto days_ago = [&](std::int64_t d) { return now - Duration{d * kDay}; };
+  auto days_ago = [&](std::int64_t d) { return now - Duration{d * kSecondsPerDay}; };
 
   const std::int64_t n = o.customers;
   const std::int64_t busy = o.busy_customers >= 0 ? o.busy_customers : std::max<std::int64_t>(16, n / 10);
@@ -303,7 +302,7 @@ DemoSummary write_demo(const DemoOptions& o) {
     std::optional<Time> offboarded_at;
     if (offboarded) offboarded_at = days_ago(uniform(40, 200));
     std::optional<Time> last_sync = now - Duration{uniform(60, 3600)};
-    if (offboarded) last_sync = off_kind == 4 ? *offboarded_at + Duration{3 * kDay} : *offboarded_at - Duration{600};
+    if (offboarded) last_sync = off_kind == 4 ? *offboarded_at + days(3) : *offboarded_at - Duration{600};
 
     auto& cs = w.customer;
     cs.reset();
@@ -321,7 +320,7 @@ DemoSummary write_demo(const DemoOptions& o) {
     if (offboarded) {
       if (off_kind == 1) {  // API token left behind
         add_credential(w, id, env, {"api_token", "current", base + "/api_token", onboarded, days_ago(100),
-                                    *offboarded_at - Duration{kDay}, std::nullopt, fingerprint(key, rng)});
+                                    *offboarded_at - Duration{kSecondsPerDay}, std::nullopt, fingerprint(key, rng)});
       }
       if (off_kind == 2) {  // subscription never deleted, secret still stored
         add_credential(w, id, env, {"webhook_secret", "current", base + "/webhook_secret", onboarded, days_ago(120),
@@ -382,7 +381,7 @@ DemoSummary write_demo(const DemoOptions& o) {
     if (i % 5 == 0) {
       const std::int64_t age = plant(5, 3) ? 240 : uniform(20, 150);
       add_credential(w, id, env, {"oauth_refresh_token", "current", fmt::format("mailchimp/{}/{}/refresh_token", env, id),
-                                  days_ago(age), days_ago(age), now - Duration{uniform(60, 86400)}, std::nullopt,
+                                  days_ago(age), days_ago(age), now - Duration{uniform(60, kSecondsPerDay)}, std::nullopt,
                                   fingerprint(key, rng)});
     }
     // Separate sandbox credentials ("use separate tokens for sandbox and

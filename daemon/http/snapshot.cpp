@@ -79,7 +79,7 @@ std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std:
     return snap;
   }
   const Time as_of = snap->last_cycle ? snap->last_cycle->finished_at.value_or(snap->last_cycle->started_at) : now;
-  report::ReportOptions ro{as_of, Duration{30 * 86400}, "", now};
+  report::ReportOptions ro{as_of, days(30), "", now};
   const auto model = report::build_report(load_report_history(db, ro.as_of, ro.as_of - ro.period), ro);
   for (const char* f : {"html", "md", "json", "csv"}) snap->reports[f] = *report::render(model, f);
   return snap;

@@ -11,7 +11,6 @@ namespace complyd::notify {
 
 namespace {
 
-constexpr std::int64_t kDay = 86400;
 
 int rank(Severity s) { return static_cast<int>(s); }
 
@@ -269,8 +268,8 @@ nlohmann::json reminder_context(const Customer& c, const Credential& cred, const
   int n = 0;
   for (const auto& s : rotation_steps(cred.kind)) steps.push_back({{"n", ++n}, {"text", s}});
   const auto due = st.due_at.value_or(now);
-  const auto days_left = (due - now).count() / kDay;
-  const auto days_over = std::max<std::int64_t>(0, (now - due).count() / kDay);
+  const auto days_left = (due - now).count() / kSecondsPerDay;
+  const auto days_over = std::max<std::int64_t>(0, (now - due).count() / kSecondsPerDay);
   std::string title, sentence, phrase;
   if (stage == "warning") {
     title = "Rotation due soon";

@@ -130,7 +130,7 @@ std::string rotation_stage(const nlohmann::json& c, Time as_of, std::optional<Ti
   cred.rotated_at = basis;
   DurationMap limits;
   if (c.value("limit", nlohmann::json()).is_number_integer()) limits[cred.kind] = Duration{c["limit"].get<std::int64_t>()};
-  return to_string(rotation_status(cred, limits, Duration{10 * 86400}, as_of).stage);
+  return to_string(rotation_status(cred, limits, days(10), as_of).stage);
 }
 
 }  // namespace

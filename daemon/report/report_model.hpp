@@ -58,7 +58,7 @@ struct History {
 
 struct ReportOptions {
   Time as_of{};
-  Duration period{30 * 86400};
+  Duration period = days(30);
   std::string customer;  // empty: the whole integration
   Time generated_at{};   // the only value allowed to differ between two builds
 };

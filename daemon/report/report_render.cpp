@@ -275,7 +275,7 @@ std::string render_csv(const ReportModel& m) {
                                          f.subject,
                                          f.title,
                                          format_time(f.first_seen),
-                                         std::to_string(std::max<std::int64_t>(0, f.age.count()) / 86400),
+                                         std::to_string(std::max<std::int64_t>(0, f.age.count()) / kSecondsPerDay),
                                          time_or(f.resolved_at),
                                          f.muted_by,
                                          time_or(f.muted_until),

@@ -81,9 +81,9 @@ std::shared_ptr<const SourceSettings> parse_ingest(cfg::Section& s, const fs::pa
   auto out = std::make_shared<IngestSettings>();
   auto& d = s.diagnostics();
   if (auto p = s.path_value("path", base)) out->path = *p;
-  if (auto v = s.duration("window", Duration{3600}, Duration{7 * 86400})) out->window = *v;
-  if (auto v = s.duration("retention", Duration{3600}, Duration{30 * 86400})) out->retention = *v;
-  if (auto v = s.duration("stale_after", Duration{60}, Duration{7 * 86400})) out->stale_after = *v;
+  if (auto v = s.duration("window", Duration{3600}, days(7))) out->window = *v;
+  if (auto v = s.duration("retention", Duration{3600}, days(30))) out->retention = *v;
+  if (auto v = s.duration("stale_after", Duration{60}, days(7))) out->stale_after = *v;
   if (auto v = s.integer("max_batch_bytes", 1024, std::int64_t{64} << 20)) out->max_batch_bytes = *v;
   if (auto v = s.integer("max_rows_per_batch", 1, 1000000)) out->max_rows_per_batch = *v;
   if (out->retention < out->window) {

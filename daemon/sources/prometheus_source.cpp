@@ -48,7 +48,7 @@ std::shared_ptr<const SourceSettings> parse(cfg::Section& s, const fs::path& bas
     if (v->empty()) d.add(s.raw().get("customer_label")->source(), fmt::format("{}: must not be empty", s.path("customer_label")));
     out->customer_label = *v;
   }
-  if (auto v = s.duration("lookback", Duration{3600}, Duration{31 * 86400})) out->lookback = *v;
+  if (auto v = s.duration("lookback", Duration{3600}, days(31))) out->lookback = *v;
   // 11,000 points per series at a 60 s step is about 183 h.
   if (auto v = s.duration("chunk", Duration{600}, Duration{180 * 3600})) out->chunk = *v;
   if (auto p = s.secret_file_value("bearer_token_file", base)) out->bearer_token_file = *p;

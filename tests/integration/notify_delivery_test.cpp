@@ -70,7 +70,7 @@ class NotifyE2E : public ::testing::Test {
     std::vector<std::pair<std::string, std::string>> out;
     const Time t = *parse_time(now);
     while (s.step()) {
-      if (t - *parse_time(s.text(1)) >= Duration{80 * 86400}) out.emplace_back(s.text(0), s.text(2));
+      if (t - *parse_time(s.text(1)) >= days(80)) out.emplace_back(s.text(0), s.text(2));
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -286,7 +286,7 @@ TEST_F(NotifyE2E, KillNineDuringABatchLosesNothingAndDuplicatesAtMostOne) {
   // Every current API token 85 days old: one warning per active customer.
   const Time now = system_clock()();
   inventory_exec(fmt::format("UPDATE credentials SET rotated_at = '{}' WHERE kind = 'api_token' AND role = 'current'",
-                             format_time(now - Duration{85 * 86400})));
+                             format_time(now - days(85))));
   const auto err = dir_ / "daemon.err";
   std::vector<std::string> args{COMPLYD_BINARY, "run", "--config", config_};
   std::vector<char*> argv;

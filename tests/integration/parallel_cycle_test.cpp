@@ -109,7 +109,7 @@ TEST_F(ParallelCycle, ReleasingFactsEarlyOnSeveralThreadsFindsExactlyWhatOneThre
 // something else: all customers offboarded long ago, every credential
 // revoked, every URL plain http, no audit events, and so on.
 void perturb(Facts& f, FactKind k, Time now) {
-  const Time long_ago = now - Duration{400 * 86400};
+  const Time long_ago = now - days(400);
   switch (k) {
     case FactKind::customers:
       for (auto& c : f.customers) {
@@ -134,7 +134,7 @@ void perturb(Facts& f, FactKind k, Time now) {
                           PackedMinutes({{now.time_since_epoch().count() / 60 - 1, 0, 900, 9}})}};
       break;
     case FactKind::data_sets:
-      for (auto& d : f.data_sets) d.oldest_record_at = long_ago - Duration{3650 * 86400};
+      for (auto& d : f.data_sets) d.oldest_record_at = long_ago - days(3650);
       break;
     case FactKind::audit_events: f.audit_events.clear(); break;
     case FactKind::attestations: f.attestations.clear(); break;

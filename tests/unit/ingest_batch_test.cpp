@@ -183,7 +183,7 @@ TEST(IngestConfig, AllKeysAndTableSyntax) {
   const auto& s = sc.as<IngestSettings>();
   EXPECT_EQ(s.path, fs::path("/etc/complyd/push/ingest.db"));
   EXPECT_EQ(s.window, Duration{12 * 3600});
-  EXPECT_EQ(s.retention, Duration{3 * 86400});
+  EXPECT_EQ(s.retention, days(3));
   EXPECT_EQ(s.stale_after, Duration{300});
   EXPECT_EQ(s.max_batch_bytes, 65536);
   EXPECT_EQ(s.max_rows_per_batch, 500);
@@ -231,9 +231,9 @@ TEST(IngestStore, ReplayCountsOnceSumsReceiversAndPrunes) {
   IngestWriter w(db, t0);
   auto m = [&](int i) { return to_unix(t0) + i * 60; };
   const std::vector<IngestRow> batch{{"c1", m(1), 100, 5, 0}, {"c1", m(2), 50, 0, 1}, {"c2", m(1), 10, 0, 0}};
-  w.write("w1", "b1", batch, t0 + Duration{180}, t0 - Duration{86400});
-  w.write("w1", "b1", batch, t0 + Duration{190}, t0 - Duration{86400});  // replay
-  w.write("w2", "", {{"c1", m(1), 1, 1, 0}}, t0 + Duration{200}, t0 - Duration{86400});
+  w.write("w1", "b1", batch, t0 + Duration{180}, t0 - days(1));
+  w.write("w1", "b1", batch, t0 + Duration{190}, t0 - days(1));  // replay
+  w.write("w2", "", {{"c1", m(1), 1, 1, 0}}, t0 + Duration{200}, t0 - days(1));
 
   auto s = read_ingest(db, {"w1", "w2"}, t0, t0 + Duration{3600}, 1000);
   ASSERT_TRUE(s.initialised);
@@ -296,7 +296,7 @@ TEST(IngestSource, MissingNeverFedStaleAndFresh) {
               std::string::npos)
         << e.what();
   }
-  w.write("w1", "", {{"c1", to_unix(t0) + 60, 5, 1, 0}}, t0 + Duration{1100}, t0 - Duration{86400});
+  w.write("w1", "", {{"c1", to_unix(t0) + 60, 5, 1, 0}}, t0 + Duration{1100}, t0 - days(1));
   problems.clear();
   src.collect(f, t0 + Duration{1200}, problems);
   ASSERT_EQ(f.verifications.size(), 1u);

@@ -42,21 +42,21 @@ max_per_cycle = 100
   EXPECT_EQ(c.smtp.tls, "starttls");
   EXPECT_EQ(c.smtp.retry_initial, Duration{30});
   EXPECT_EQ(c.smtp.retry_max, Duration{3600});
-  EXPECT_EQ(c.smtp.dead_after, Duration{2 * 86400});
+  EXPECT_EQ(c.smtp.dead_after, days(2));
   EXPECT_EQ(c.smtp.batch_size, 50);
   EXPECT_EQ(c.alerts.recipients.at(Severity::high), std::vector<std::string>{"lead@example.com"});
   EXPECT_EQ(c.alerts.recipients.at(Severity::low).size(), 2u);
   EXPECT_EQ(c.alerts.repeat_interval, Duration{12 * 3600});
   EXPECT_EQ(c.reminders.kinds.size(), 2u);
-  EXPECT_EQ(c.reminders.warn_before, Duration{14 * 86400});
+  EXPECT_EQ(c.reminders.warn_before, days(14));
   EXPECT_FALSE(c.reminders.due);
   EXPECT_TRUE(c.reminders.warning);
   EXPECT_EQ(c.reminders.per_recipient_cap, 2);
   auto d = parse("");
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d.config->alerts.repeat_interval, Duration{86400});
-  EXPECT_EQ(d.config->reminders.warn_before, Duration{10 * 86400});
-  EXPECT_EQ(d.config->reminders.overdue_every, Duration{7 * 86400});
+  EXPECT_EQ(d.config->alerts.repeat_interval, days(1));
+  EXPECT_EQ(d.config->reminders.warn_before, days(10));
+  EXPECT_EQ(d.config->reminders.overdue_every, days(7));
 }
 
 TEST(NotifyConfig, PlainSmtpOnlyToLoopback) {

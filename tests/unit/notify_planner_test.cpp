@@ -11,9 +11,8 @@
 namespace complyd::notify {
 namespace {
 
-constexpr std::int64_t kDay = 86400;
 const Time kNow = *parse_time("2026-11-22T12:00:00Z");
-Time days_ago(std::int64_t d) { return kNow - Duration{d * kDay}; }
+Time days_ago(std::int64_t d) { return kNow - Duration{d * kSecondsPerDay}; }
 
 StoredFinding finding(const std::string& id, Severity sev, FindingStatus st = FindingStatus::open,
                       const std::string& check = "credential-age") {
@@ -42,7 +41,7 @@ PlanInput base() {
   in.cycle_id = 7;
   in.now = kNow;
   in.alerts.recipients[Severity::low] = {"ops@x.org"};
-  in.rotation_limits = {{"api_token", Duration{90 * kDay}}};
+  in.rotation_limits = {{"api_token", days(90)}};
   return in;
 }
 
@@ -234,7 +233,7 @@ TEST(NotifyPlanner, ReminderLadder) {
   // until the first overdue reminder.
   auto in = with_token(90);
   in.now += Duration{3600};
-  in.credentials = {token("cust_1", kNow - Duration{90 * kDay})};
+  in.credentials = {token("cust_1", kNow - days(90))};
   EXPECT_EQ(reminder_keys(plan_notifications(in)), (std::vector<std::string>{key(90, "due")}));
   EXPECT_EQ(reminder_keys(plan_notifications(with_token(96))), (std::vector<std::string>{key(96, "due")}));
   EXPECT_EQ(reminder_keys(plan_notifications(with_token(97))), (std::vector<std::string>{key(97, "overdue:1")}));

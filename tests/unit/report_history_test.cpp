@@ -215,7 +215,7 @@ TEST(ReportHistory, CompactStatesExpandToTheObjectTheReportReads) {
   EXPECT_EQ(stored[0], 2);
 
   const std::int64_t basis = to_unix(ago(days(10))), offboarded = to_unix(ago(days(10)));
-  const std::int64_t d90 = 90 * 86400;
+  const std::int64_t d90 = 90 * kSecondsPerDay;
   const auto expected = nlohmann::json::parse(fmt::format(R"({{
     "status": "offboarded", "environment": "production", "jurisdiction": "EU", "name": "c1",
     "offboarded_at": {1}, "deliveries": true,

@@ -30,7 +30,7 @@ report::History history() {
 
 TEST(ReportModel, ReplaysStatusMuteAndTrend) {
   const auto h = history();
-  report::ReportOptions o{at("2026-11-10T00:00:00Z"), Duration{30 * 86400}, "", at("2026-11-20T00:00:00Z")};
+  report::ReportOptions o{at("2026-11-10T00:00:00Z"), days(30), "", at("2026-11-20T00:00:00Z")};
   const auto m = report::build_report(h, o);
   ASSERT_EQ(m.open.size(), 0u);
   ASSERT_EQ(m.muted.size(), 1u);
@@ -48,14 +48,14 @@ TEST(ReportModel, ReplaysStatusMuteAndTrend) {
   report::History early = h;
   early.events.resize(2);
   early.cycles.resize(1);
-  const auto e = report::build_report(early, {at("2026-11-02T00:00:00Z"), Duration{30 * 86400}, "", {}});
+  const auto e = report::build_report(early, {at("2026-11-02T00:00:00Z"), days(30), "", {}});
   EXPECT_EQ(e.open.size(), 2u);
   EXPECT_EQ(e.open[0].id, "F1");  // high before medium
-  EXPECT_EQ(e.open[0].age, Duration{86400});
+  EXPECT_EQ(e.open[0].age, days(1));
 }
 
 TEST(ReportModel, EveryReferenceChecklistLineAndStatuses) {
-  const auto m = report::build_report(history(), {at("2026-11-10T00:00:00Z"), Duration{86400 * 30}, "", {}});
+  const auto m = report::build_report(history(), {at("2026-11-10T00:00:00Z"), days(30), "", {}});
   EXPECT_GE(report::checklist_lines().size(), 36u);
   EXPECT_EQ(m.checklist.size(), report::checklist_lines().size());
   for (const auto& e : m.checklist) {
@@ -68,7 +68,7 @@ TEST(ReportModel, EveryReferenceChecklistLineAndStatuses) {
 }
 
 TEST(ReportModel, CsvQuotesPerRfc4180) {
-  const auto m = report::build_report(history(), {at("2026-11-02T00:00:00Z"), Duration{86400 * 30}, "", {}});
+  const auto m = report::build_report(history(), {at("2026-11-02T00:00:00Z"), days(30), "", {}});
   const auto csv = report::render_csv(m);
   EXPECT_NE(csv.find(",\"old, \"\"quoted\"\"\","), std::string::npos) << csv;
   EXPECT_NE(csv.find("\r\n"), std::string::npos);
