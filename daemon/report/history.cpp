@@ -26,7 +26,7 @@ namespace {
 using json_text::put_int;
 using json_text::put_string;
 
-void put_opt_time(std::string& out, const std::optional<Time>& t) {
+void put_opt_unix(std::string& out, const std::optional<Time>& t) {
   if (t) put_int(out, to_unix(*t)); else out += "null";
 }
 
@@ -120,7 +120,7 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
       put_string(j, v);
       j += ',';
     }
-    put_opt_time(j, c.offboarded_at);
+    put_opt_unix(j, c.offboarded_at);
     j += delivering.contains(c.id) ? ",true,[" : ",false,[";
     // Stable order inside arrays so an unchanged state has an unchanged digest.
     if (auto it = creds.find(c.id); it != creds.end()) {
@@ -143,7 +143,7 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
           put_string(j, v);
           j += ',';
         }
-        put_opt_time(j, basis);
+        put_opt_unix(j, basis);
         j += ',';
         if (lim != limits.end()) put_int(j, lim->second.count()); else j += "null";
         j += ']';
