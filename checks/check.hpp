@@ -26,8 +26,9 @@ namespace complyd {
 // A check's thresholds are a struct of its own (checks/params.hpp), defaults in
 // the member initialisers. One list of ParamFields binds each TOML name to its
 // member; make_check derives the catalogue's ParamSpecs from it, and the
-// config loader fills the struct through it. A value travels TOML -> typed
-// member -> check, and nowhere else.
+// config loader fills the struct through it. Only the loader names a
+// parameter by its string; the check, and the stages that must agree with it
+// (credential_age_params, leak_scan_params), read the typed member.
 using DurationMap = std::map<std::string, Duration>;
 using ParamValue = std::variant<bool, std::int64_t, double, Duration, std::string,
                                 std::vector<std::string>, DurationMap>;
