@@ -20,13 +20,14 @@
 namespace complyd {
 namespace {
 
+using itest::kNow;
+
 using itest::StubHttpServer;
 using itest::StubRequest;
 using itest::StubResponse;
 using itest::TempDir;
 using nlohmann::json;
 
-const Time kNow = *parse_time("2026-11-22T12:00:00Z");
 const std::string kSecretKey = "CANARY-aws-secret-key-0d9e";
 const std::string kSessionToken = "CANARY-aws-session-token-77ab";
 

@@ -31,7 +31,6 @@
 namespace complyd::itest {
 namespace {
 
-const Time kNow = *parse_time(kDemoNow);
 
 // High-entropy canaries, one per planted leak.
 const std::string kTok1 = "CANARYb7Qk2Xz9Lw4Rp8Tn3Vj6Hm1Ys5Fd";

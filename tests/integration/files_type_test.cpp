@@ -23,7 +23,6 @@ namespace {
 
 using nlohmann::json;
 
-const Time kNow = *parse_time(kDemoNow);
 const std::string kTokA = "CANARYa9Qk2Xz7Lw4Rp8Tn3Vj6Hm1Ys5Fd";
 const std::string kTokB = "CANARYb3Wq8Zr5Kx1Pt7Lv2Nj9Hb4Gc6Sd";
 

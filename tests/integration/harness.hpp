@@ -1,21 +1,27 @@
 // Integration harness: temp directories and the real complyd binary.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "model/time.hpp"
+
 namespace complyd::itest {
 
 namespace fs = std::filesystem;
 
 inline const char* kDemoNow = "2026-11-22T12:00:00Z";
+inline const Time kNow = *parse_time(kDemoNow);
 
 class TempDir {
  public:
@@ -74,6 +80,25 @@ inline Result run(const TempDir& dir, const std::vector<std::string>& args, cons
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+// `complyd audit --format json --now NOW` on DIR/complyd.toml: the findings
+// document, the exit code checked; `raw` receives the process's output.
+inline nlohmann::json audit_json(const TempDir& dir, const std::string& now, int expected_exit,
+                                 Result* raw = nullptr) {
+  auto r = run(dir, {"audit", "--config", (dir / "complyd.toml").string(), "--format", "json", "--now", now});
+  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+  if (raw != nullptr) *raw = r;
+  return nlohmann::json::parse(r.out);
+}
+
+// "customer subject" of each finding of `check` in a findings document.
+inline std::set<std::string> finding_keys(const nlohmann::json& doc, const std::string& check) {
+  std::set<std::string> out;
+  for (const auto& f : doc["findings"]) {
+    if (f["check_id"] == check) out.insert(f["customer_id"].get<std::string>() + " " + f["subject"].get<std::string>());
+  }
+  return out;
 }
 
 }  // namespace complyd::itest

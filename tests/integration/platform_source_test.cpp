@@ -18,7 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-const Time kNow = *parse_time(kDemoNow);
 
 json raise_hook(int id, const std::string& url, const json& status) {
   return {{"id", id},
@@ -267,21 +266,6 @@ TEST(PlatformConfig, ValidatesPresetMappingAndUrls) {
 
 // ---------------------------------------------------------------- end to end
 
-json audit(const TempDir& dir, const std::string& now, int expected_exit, Result* raw = nullptr) {
-  auto r = run(dir, {"audit", "--config", (dir / "complyd.toml").string(), "--format", "json", "--now", now});
-  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
-  if (raw != nullptr) *raw = r;
-  return json::parse(r.out);
-}
-
-std::set<std::string> keys(const json& doc, const std::string& check) {
-  std::set<std::string> out;
-  for (const auto& f : doc["findings"]) {
-    if (f["check_id"] == check) out.insert(f["customer_id"].get<std::string>() + " " + f["subject"].get<std::string>());
-  }
-  return out;
-}
-
 TEST(PlatformAudit, PlainHttpNotificationUrlOpensTransportHttpsAndAFailureKeepsIt) {
   std::atomic<bool> refuse{false};
   StubHttpServer srv([&](const StubRequest& r) {
@@ -304,16 +288,16 @@ TEST(PlatformAudit, PlainHttpNotificationUrlOpensTransportHttpsAndAFailureKeepsI
                                        "base_url = \"" + srv.url() + "\"\ntokens_dir = \"raise-tokens\"\n"
                                        "max_attempts = 1\n");
   Result r1;
-  const json first = audit(dir, kDemoNow, 3, &r1);
+  const json first = audit_json(dir, kDemoNow, 3, &r1);
   const std::set<std::string> want{"cust_0001 webhook:501", " endpoint:raise"};  // the stub itself is plain http
-  EXPECT_EQ(keys(first, "transport-https"), want) << first["findings"].dump();
-  EXPECT_TRUE(keys(first, "source-unavailable").empty()) << first["findings"].dump();
+  EXPECT_EQ(finding_keys(first, "transport-https"), want) << first["findings"].dump();
+  EXPECT_TRUE(finding_keys(first, "source-unavailable").empty()) << first["findings"].dump();
 
   refuse = true;
   Result r2;
-  const json second = audit(dir, "2026-11-22T13:00:00Z", 3, &r2);
-  EXPECT_EQ(keys(second, "transport-https"), want);
-  EXPECT_EQ(keys(second, "source-unavailable"), std::set<std::string>{" source:raise"});
+  const json second = audit_json(dir, "2026-11-22T13:00:00Z", 3, &r2);
+  EXPECT_EQ(finding_keys(second, "transport-https"), want);
+  EXPECT_EQ(finding_keys(second, "source-unavailable"), std::set<std::string>{" source:raise"});
   EXPECT_EQ(second["cycle"]["resolved"], 0);
   EXPECT_NE(r2.err.find("customer cust_0001"), std::string::npos) << r2.err;
 

@@ -19,7 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-const Time kNow = *parse_time(kDemoNow);
 const std::int64_t kNowS = to_unix(kNow);
 
 std::string matrix(const std::string& customer, const std::vector<std::pair<std::int64_t, std::string>>& values) {
@@ -200,21 +199,6 @@ TEST(PrometheusConfig, RequiresUrlAndRefusesPlainHttpToARemoteHost) {
 
 // ---------------------------------------------------------------- real Prometheus
 
-json audit(const TempDir& dir, const std::string& now, int expected_exit, std::string* err = nullptr) {
-  auto r = run(dir, {"audit", "--config", (dir / "complyd.toml").string(), "--format", "json", "--now", now});
-  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
-  if (err != nullptr) *err = r.err;
-  return json::parse(r.out);
-}
-
-std::set<std::string> keys(const json& doc, const std::string& check) {
-  std::set<std::string> out;
-  for (const auto& f : doc["findings"]) {
-    if (f["check_id"] == check) out.insert(f["customer_id"].get<std::string>() + " " + f["subject"].get<std::string>());
-  }
-  return out;
-}
-
 TEST(PrometheusReal, CountersDriveSignatureFailuresEndToEnd) {
   if (auto why = PrometheusServer::missing_binaries(); !why.empty()) GTEST_SKIP() << why;
   TempDir dir;
@@ -252,7 +236,7 @@ TEST(PrometheusReal, CountersDriveSignatureFailuresEndToEnd) {
   write_file(dir / "complyd.toml", read_file(dir / "complyd.toml") + "\n[[sources]]\nname = \"prom\"\ntype = "
                                                                        "\"prometheus\"\nurl = \"" + prom->url() +
                                        "\"\nmax_attempts = 1\nconnect_timeout = \"2s\"\n");
-  const json first_doc = audit(dir, kDemoNow, 3);
+  const json first_doc = audit_json(dir, kDemoNow, 3);
   bool prom_ok = false;
   for (const auto& s : first_doc["cycle"]["sources"]) {
     if (s["name"] == "prom") {
@@ -263,15 +247,16 @@ TEST(PrometheusReal, CountersDriveSignatureFailuresEndToEnd) {
   }
   EXPECT_TRUE(prom_ok) << first_doc["cycle"].dump();
   const std::set<std::string> want{"failing webhooks:failure-rate", "forged webhooks:unsigned"};
-  EXPECT_EQ(keys(first_doc, "signature-failures"), want) << first_doc["findings"].dump();
+  EXPECT_EQ(finding_keys(first_doc, "signature-failures"), want) << first_doc["findings"].dump();
 
   // Prometheus gone: the source fails, source-unavailable opens, and
   // signature-failures keeps its findings instead of resolving them.
   prom->stop();
-  std::string err;
-  const json second = audit(dir, "2026-11-22T12:05:00Z", 3, &err);
-  EXPECT_EQ(keys(second, "signature-failures"), want);
-  EXPECT_EQ(keys(second, "source-unavailable"), std::set<std::string>{" source:prom"});
+  Result raw;
+  const json second = audit_json(dir, "2026-11-22T12:05:00Z", 3, &raw);
+  const std::string& err = raw.err;
+  EXPECT_EQ(finding_keys(second, "signature-failures"), want);
+  EXPECT_EQ(finding_keys(second, "source-unavailable"), std::set<std::string>{" source:prom"});
   EXPECT_EQ(second["cycle"]["resolved"], 0);
   EXPECT_NE(err.find("source prom (prometheus) failed"), std::string::npos) << err;
 }

@@ -21,7 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-const Time kNow = *parse_time(kDemoNow);
 const std::string kPassword = "CANARY-pg-Zq8Xw3Lr5Tn1Vb7Hm2";
 const std::string kWrongPassword = "CANARY-wrong-Kp4Yd9Fs6Gh3Jm8";
 

@@ -23,13 +23,14 @@
 namespace complyd {
 namespace {
 
+using itest::kNow;
+
 using itest::StubHttpServer;
 using itest::StubRequest;
 using itest::StubResponse;
 using itest::TempDir;
 using nlohmann::json;
 
-const Time kNow = *parse_time("2026-11-22T12:00:00Z");
 const std::string kToken = "CANARY-vault-token-5e1f0c";
 
 struct Version {

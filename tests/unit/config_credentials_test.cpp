@@ -10,6 +10,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/registry.hpp"
+#include "tests/unit/config_text.hpp"
 
 namespace complyd {
 namespace {
@@ -18,11 +19,7 @@ namespace fs = std::filesystem;
 
 const char* kSmtp = "[inventory]\npath = \"inventory.db\"\n[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\n";
 
-std::vector<std::string> messages(const ConfigResult& r) {
-  std::vector<std::string> out;
-  for (const auto& p : r.problems) out.push_back(p.to_string());
-  return out;
-}
+using testing::messages;
 
 ConfigResult parse_with(const std::string& password_file) {
   return parse_config(std::string(kSmtp) + "password_file = \"" + password_file + "\"\n", "/etc/complyd/complyd.toml");

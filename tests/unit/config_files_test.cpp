@@ -8,17 +8,14 @@
 #include "daemon/config/config.hpp"
 #include "daemon/sources/source.hpp"
 #include "daemon/sources/registry.hpp"
+#include "tests/unit/config_text.hpp"
 
 namespace complyd {
 namespace {
 
-ConfigResult parse(const std::string& text) { return parse_config(text, "/etc/complyd/complyd.toml"); }
+using testing::parse_toml;
 
-std::vector<std::string> messages(const ConfigResult& r) {
-  std::vector<std::string> out;
-  for (const auto& p : r.problems) out.push_back(p.to_string());
-  return out;
-}
+using testing::messages;
 
 bool has(const std::vector<std::string>& msgs, const std::string& part) {
   return std::any_of(msgs.begin(), msgs.end(), [&](const std::string& m) { return m.find(part) != std::string::npos; });
@@ -27,7 +24,7 @@ bool has(const std::vector<std::string>& msgs, const std::string& part) {
 const std::string kInventory = "[inventory]\npath = \"inventory.db\"\n";
 
 TEST(FilesConfig, AbsentMeansNoFileScanning) {
-  auto r = parse(kInventory);
+  auto r = parse_toml(kInventory);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r.config->files.has_value());
   auto sources = make_sources(*r.config);
@@ -36,7 +33,7 @@ TEST(FilesConfig, AbsentMeansNoFileScanning) {
 }
 
 TEST(FilesConfig, TypedAndResolvedAgainstTheConfigFile) {
-  auto r = parse(kInventory + R"(
+  auto r = parse_toml(kInventory + R"(
 [files]
 paths = ["/var/log/sync-workers", "app"]
 exclude = ["*.gz", "vendor/*"]
@@ -54,7 +51,7 @@ max_bytes_per_cycle = 1048576
 }
 
 TEST(FilesConfig, DefaultsAndSources) {
-  auto r = parse(kInventory + "[files]\npaths = [\"/srv/logs\"]\n");
+  auto r = parse_toml(kInventory + "[files]\npaths = [\"/srv/logs\"]\n");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
   EXPECT_EQ(r.config->files->max_bytes_per_cycle, std::int64_t{64} << 20);
   auto sources = make_sources(*r.config);
@@ -68,13 +65,13 @@ TEST(FilesConfig, DefaultsAndSources) {
 }
 
 TEST(FilesConfig, DisabledLeakScanReadsNoFiles) {
-  auto r = parse(kInventory + "[files]\npaths = [\"/srv/logs\"]\n[checks.leak-scan]\nenabled = false\n");
+  auto r = parse_toml(kInventory + "[files]\npaths = [\"/srv/logs\"]\n[checks.leak-scan]\nenabled = false\n");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
   EXPECT_EQ(make_sources(*r.config).size(), 1u);
 }
 
 TEST(FilesConfig, LeakScanThresholdsAreCheckParameters) {
-  auto r = parse(kInventory + R"(
+  auto r = parse_toml(kInventory + R"(
 [files]
 paths = ["/srv/logs"]
 [checks.leak-scan]
@@ -92,7 +89,7 @@ max_findings_per_file = 10
 }
 
 TEST(FilesConfig, ProblemsAreReportedWithPositions) {
-  auto r = parse(kInventory + R"([files]
+  auto r = parse_toml(kInventory + R"([files]
 paths = []
 exclude = ["", 3]
 max_bytes_per_cycle = 10
@@ -112,13 +109,13 @@ min_entropy_bits_per_char = 9.5
 }
 
 TEST(FilesConfig, PathsAreRequired) {
-  auto r = parse(kInventory + "[files]\nexclude = [\"*.gz\"]\n");
+  auto r = parse_toml(kInventory + "[files]\nexclude = [\"*.gz\"]\n");
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(has(messages(r), "files.paths is required")) << ::testing::PrintToString(messages(r));
 }
 
 TEST(FilesConfig, InlineSecretsAreRefusedWithoutEcho) {
-  auto r = parse(kInventory + "[files]\npaths = [\"/srv\"]\napi_token = \"CANARYq8Zt3LmX9vR2pK7wY4n\"\n");
+  auto r = parse_toml(kInventory + "[files]\npaths = [\"/srv\"]\napi_token = \"CANARYq8Zt3LmX9vR2pK7wY4n\"\n");
   EXPECT_FALSE(r.ok());
   for (const auto& m : messages(r)) EXPECT_EQ(m.find("CANARY"), std::string::npos) << m;
 }

@@ -7,7 +7,7 @@
 namespace complyd {
 namespace {
 
-ConfigResult parse(const std::string& text) {
+ConfigResult parse_sources(const std::string& text) {
   return parse_config("[inventory]\npath = \"inventory.db\"\n" + text, "/etc/complyd/complyd.toml");
 }
 
@@ -18,13 +18,13 @@ std::string all(const ConfigResult& r) {
 }
 
 TEST(ConfigSources, NoSourcesIsValid) {
-  auto r = parse("");
+  auto r = parse_sources("");
   ASSERT_TRUE(r.ok()) << all(r);
   EXPECT_TRUE(r.config->sources.empty());
 }
 
 TEST(ConfigSources, NameAndTypeAreRequired) {
-  auto r = parse("[[sources]]\ntimeout = \"5s\"\n");
+  auto r = parse_sources("[[sources]]\ntimeout = \"5s\"\n");
   EXPECT_FALSE(r.ok());
   const std::string m = all(r);
   EXPECT_NE(m.find("complyd.toml:3:1: sources[1]: 'name' is required"), std::string::npos) << m;
@@ -32,7 +32,7 @@ TEST(ConfigSources, NameAndTypeAreRequired) {
 }
 
 TEST(ConfigSources, UnknownTypeListsTheKnownOnes) {
-  auto r = parse("[[sources]]\nname = \"x\"\ntype = \"ldap\"\n");
+  auto r = parse_sources("[[sources]]\nname = \"x\"\ntype = \"ldap\"\n");
   EXPECT_FALSE(r.ok());
   const std::string m = all(r);
   EXPECT_NE(m.find("complyd.toml:5:8: sources[1].type: unknown source type 'ldap' (known: "), std::string::npos) << m;
@@ -40,7 +40,7 @@ TEST(ConfigSources, UnknownTypeListsTheKnownOnes) {
 }
 
 TEST(ConfigSources, BadAndReservedAndDuplicateNames) {
-  auto r = parse(
+  auto r = parse_sources(
       "[[sources]]\nname = \"Bad Name\"\ntype = \"ldap\"\n"
       "[[sources]]\nname = \"inventory\"\ntype = \"ldap\"\n");
   const std::string m = all(r);
@@ -49,7 +49,7 @@ TEST(ConfigSources, BadAndReservedAndDuplicateNames) {
 }
 
 TEST(ConfigSources, CommonKeysAreTypedAndRanged) {
-  auto r = parse(
+  auto r = parse_sources(
       "[[sources]]\nname = \"a\"\ntype = \"ldap\"\ntimeout = \"10m\"\ndeadline = \"1m\"\nmax_attempts = 99\n"
       "retries = 3\napi_token = \"CANARY-inline-token\"\n");
   const std::string m = all(r);

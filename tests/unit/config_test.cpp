@@ -7,22 +7,19 @@
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/registry.hpp"
+#include "tests/unit/config_text.hpp"
 
 namespace complyd {
 namespace {
 
-ConfigResult parse(const std::string& text) { return parse_config(text, "/etc/complyd/complyd.toml"); }
+using testing::parse_toml;
 
-std::vector<std::string> messages(const ConfigResult& r) {
-  std::vector<std::string> out;
-  for (const auto& p : r.problems) out.push_back(p.to_string());
-  return out;
-}
+using testing::messages;
 
 const char* kMinimal = "[inventory]\npath = \"inventory.db\"\n";
 
 TEST(Config, MinimalFileGetsDefaults) {
-  auto r = parse(kMinimal);
+  auto r = parse_toml(kMinimal);
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
   const Config& c = *r.config;
   EXPECT_EQ(c.inventory.path, "/etc/complyd/inventory.db");  // relative to the config file
@@ -35,7 +32,7 @@ TEST(Config, MinimalFileGetsDefaults) {
 }
 
 TEST(Config, FullFileIsTyped) {
-  auto r = parse(R"(
+  auto r = parse_toml(R"(
 [state]
 path = "/var/lib/complyd/state.db"
 [audit]
@@ -96,7 +93,7 @@ class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(ConfigErrors, NameFileLineColumn) {
   const auto& tc = GetParam();
-  auto r = parse(tc.toml);
+  auto r = parse_toml(tc.toml);
   EXPECT_FALSE(r.ok());
   auto msgs = messages(r);
   bool found = false;
@@ -144,12 +141,12 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Config, EveryProblemIsReportedNotJustTheFirst) {
-  auto r = parse(std::string(kMinimal) + "a = 1\nb = 2\n[schedule]\ninterval = \"x\"\n");
+  auto r = parse_toml(std::string(kMinimal) + "a = 1\nb = 2\n[schedule]\ninterval = \"x\"\n");
   EXPECT_EQ(r.problems.size(), 3u) << ::testing::PrintToString(messages(r));
 }
 
 TEST(Config, InlineSecretIsRefusedWithoutEchoingIt) {
-  auto r = parse(std::string(kMinimal) + "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword = \"CANARY-inline-7f3a9\"\n");
+  auto r = parse_toml(std::string(kMinimal) + "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword = \"CANARY-inline-7f3a9\"\n");
   ASSERT_FALSE(r.ok());
   auto msgs = messages(r);
   ASSERT_EQ(msgs.size(), 1u);
@@ -176,7 +173,7 @@ TEST(Config, PasswordFileValueIsRegisteredForRedaction) {
 }
 
 TEST(Config, UnreadablePasswordFileIsAnError) {
-  auto r = parse(std::string(kMinimal) + "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword_file = \"/nonexistent/pw\"\n");
+  auto r = parse_toml(std::string(kMinimal) + "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword_file = \"/nonexistent/pw\"\n");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(messages(r)[0].rfind("/etc/complyd/complyd.toml:6:17: smtp.password_file: cannot read", 0), 0u)
       << messages(r)[0];

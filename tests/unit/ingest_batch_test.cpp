@@ -144,7 +144,7 @@ TEST(IngestBatch, ErrorResponseIsJsonWithRowAndField) {
 
 // ---- configuration ----------------------------------------------------------
 
-ConfigResult parse(const std::string& text) {
+ConfigResult parse_ingest_config(const std::string& text) {
   return parse_config("[inventory]\npath = \"inventory.db\"\n[state]\npath = \"/var/lib/complyd/state.db\"\n" + text,
                       "/etc/complyd/complyd.toml");
 }
@@ -156,7 +156,7 @@ std::string all(const ConfigResult& r) {
 const std::string kHashA = sha256_hex("token-a"), kHashB = sha256_hex("token-b");
 
 TEST(IngestConfig, DefaultsAndReceivers) {
-  auto r = parse("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nreceivers = [ { name = \"worker-eu\", "
+  auto r = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nreceivers = [ { name = \"worker-eu\", "
                  "token_sha256 = \"" + kHashA + "\" }, { name = \"worker-us\", token_sha256 = \"" +
                  sha256_hex("token-b") + "\" } ]\n");
   ASSERT_TRUE(r.ok()) << all(r);
@@ -175,7 +175,7 @@ TEST(IngestConfig, DefaultsAndReceivers) {
 }
 
 TEST(IngestConfig, AllKeysAndTableSyntax) {
-  auto r = parse("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\npath = \"push/ingest.db\"\nwindow = \"12h\"\n"
+  auto r = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\npath = \"push/ingest.db\"\nwindow = \"12h\"\n"
                  "retention = \"3d\"\nstale_after = \"5m\"\nmax_batch_bytes = 65536\nmax_rows_per_batch = 500\n"
                  "[[sources.receivers]]\nname = \"w1\"\ntoken_sha256 = \"" + kHashA + "\"\n");
   ASSERT_TRUE(r.ok()) << all(r);
@@ -191,7 +191,7 @@ TEST(IngestConfig, AllKeysAndTableSyntax) {
 }
 
 TEST(IngestConfig, ProblemsCarryPositionsAndNeverTheToken) {
-  auto r = parse("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nwindow = \"3d\"\nretention = \"2d\"\n"
+  auto r = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nwindow = \"3d\"\nretention = \"2d\"\n"
                  "receivers = [\n"
                  "  { name = \"w1\", token_sha256 = \"CANARY-pasted-a-token-here\" },\n"
                  "  { name = \"w1\", token_sha256 = \"" + kHashA + "\" },\n"
@@ -215,9 +215,9 @@ TEST(IngestConfig, ProblemsCarryPositionsAndNeverTheToken) {
   EXPECT_NE(m.find("sources[1].receivers[5].token: secrets are not accepted inline"), std::string::npos) << m;
   EXPECT_EQ(m.find("CANARY"), std::string::npos) << m;
 
-  auto none = parse("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\n");
+  auto none = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\n");
   EXPECT_NE(all(none).find("sources[1].receivers: at least one receiver is required"), std::string::npos) << all(none);
-  auto empty = parse("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nreceivers = []\n");
+  auto empty = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nreceivers = []\n");
   EXPECT_NE(all(empty).find("complyd.toml:8:13: sources[1].receivers: at least one receiver"), std::string::npos)
       << all(empty);
 }
