@@ -104,7 +104,7 @@ std::string age_text(Duration d) {
   auto plural = [](std::int64_t n, const char* unit) {
     return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
   };
-  if (s >= 2 * 86400 || s <= -2 * 86400) return plural(s / 86400, "day");
+  if (s >= 2 * kSecondsPerDay || s <= -2 * kSecondsPerDay) return plural(s / kSecondsPerDay, "day");
   if (s >= 2 * 3600 || s <= -2 * 3600) return plural(s / 3600, "hour");
   if (s >= 120 || s <= -120) return plural(s / 60, "minute");
   return plural(s, "second");
@@ -118,7 +118,7 @@ std::string format_duration(Duration d) {
     s = -s;
   }
   struct Unit { std::int64_t secs; const char* name; };
-  static constexpr std::array<Unit, 4> units{{{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}};
+  static constexpr std::array<Unit, 4> units{{{kSecondsPerDay, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}};
   if (s == 0) return "0s";
   for (const auto& u : units) {
     if (s % u.secs == 0) return sign + std::to_string(s / u.secs) + u.name;
@@ -144,9 +144,9 @@ std::optional<Duration> parse_duration(std::string_view s) {
       case 's': unit = 1; break;
       case 'm': unit = 60; break;
       case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'w': unit = 7 * 86400; break;
-      case 'y': unit = 365 * 86400; break;
+      case 'd': unit = kSecondsPerDay; break;
+      case 'w': unit = 7 * kSecondsPerDay; break;
+      case 'y': unit = 365 * kSecondsPerDay; break;
       default: return std::nullopt;
     }
     total += n * unit;
