@@ -4,10 +4,22 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "checks/registry.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/report/findings_doc.hpp"
 
 namespace complyd::cli {
+namespace {
+
+// A mistyped check id would list nothing, which reads as "no findings".
+std::string known_check(const std::string& id) {
+  if (find_check(id) != nullptr) return {};
+  std::string ids;
+  for (const CheckDef* def : all_checks()) ids += (ids.empty() ? "" : ", ") + def->info.id;
+  return fmt::format("unknown check id '{}'; the check ids are: {}", id, ids);
+}
+
+}  // namespace
 
 void add_findings_commands(CLI::App& app, State& st) {
   struct Opts {
@@ -22,7 +34,7 @@ void add_findings_commands(CLI::App& app, State& st) {
   list->add_option("--status", o->status, "open, resolved, muted or all")
       ->check(CLI::IsMember({"open", "resolved", "muted", "all"}));
   list->add_option("--customer", o->customer, "Only this customer id");
-  list->add_option("--check", o->check, "Only this check id");
+  list->add_option("--check", o->check, "Only this check id (complyd checks list)")->check(known_check);
   list->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   list->callback([o, &st] {
     st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {

@@ -78,6 +78,26 @@ TEST(Cli, UsageErrorsExit2AndHelpWorks) {
   EXPECT_EQ(v.out.rfind("complyd ", 0), 0u);
 }
 
+TEST(Cli, FindingsListRefusesAnUnknownCheckIdAndNamesTheKnownOnes) {
+  TempDir d;
+  auto r = run(d, {"demo", (d / "demo").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cfg = (d / "demo" / "complyd.toml").string();
+  ASSERT_EQ(run(d, {"audit", "--config", cfg}).exit_code, 3);
+  auto typo = run(d, {"findings", "list", "--config", cfg, "--check", "credentail-age"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_TRUE(typo.out.empty()) << typo.out;
+  EXPECT_NE(typo.err.find("unknown check id 'credentail-age'"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("credential-age"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("source-unavailable"), std::string::npos) << typo.err;
+  // The control: the right id lists that check's findings.
+  auto right = run(d, {"findings", "list", "--config", cfg, "--check", "credential-age", "--format", "json"});
+  ASSERT_EQ(right.exit_code, 0) << right.err;
+  const auto doc = json::parse(right.out);
+  ASSERT_FALSE(doc["findings"].empty());
+  for (const auto& f : doc["findings"]) EXPECT_EQ(f["check_id"], "credential-age");
+}
+
 TEST(Cli, ChecksCatalogue) {
   TempDir d;
   auto r = run(d, {"checks", "list", "--format", "json"});
