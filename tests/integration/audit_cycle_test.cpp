@@ -212,7 +212,7 @@ TEST_F(AuditCycle, DisabledChecksResolveAndExpiredMutesReopenBesideChecksThatRan
   for (const auto& f : after["findings"]) {
     EXPECT_NE(f["check_id"], "credential-age");
     ids.insert(f["id"].get<std::string>());
-    if (f["id"] == muted_id) EXPECT_EQ(f["status"], "open") << "its mute ended at 12:30";
+    if (f["id"] == muted_id) { EXPECT_EQ(f["status"], "open") << "its mute ended at 12:30"; }
   }
   EXPECT_TRUE(ids.contains(muted_id));
   auto show = run(dir_, {"findings", "show", "--config", config_, muted_id});

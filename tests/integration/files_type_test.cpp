@@ -48,7 +48,7 @@ class FilesType : public ::testing::Test {
 
   json audit(int expected_exit) {
     auto r = run(dir_, {"audit", "--config", (dir_ / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
-    if (expected_exit >= 0) EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+    if (expected_exit >= 0) { EXPECT_EQ(r.exit_code, expected_exit) << r.err; }
     EXPECT_EQ((r.out + r.err).find("CANARY"), std::string::npos);
     return json::parse(r.out);
   }

@@ -125,7 +125,7 @@ TEST_F(NotifyE2E, DemoAuditDeliversOneDigestAndTheRemindersExactlyOnce) {
   EXPECT_NE(d["html"].get<std::string>().find("<h3>offboarding-completeness</h3>"), std::string::npos);
   // Grouped by severity: critical/high before medium before low.
   const auto& text = d["text"].get_ref<const std::string&>();
-  if (text.find("== low ==") != std::string::npos) EXPECT_LT(text.find("== high =="), text.find("== low =="));
+  if (text.find("== low ==") != std::string::npos) { EXPECT_LT(text.find("== high =="), text.find("== low ==")); }
 
   // The reminders: exactly the customers whose token is 80+ days old.
   std::set<std::string> to;

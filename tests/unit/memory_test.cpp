@@ -28,7 +28,7 @@ TEST(Memory, TheBuiltInAllocatorOptionsAreInEffect) {
   const std::string d = allocator_description();
 #if COMPLYD_EXPECT_JEMALLOC
   // What daemon/util/memory.cpp asks for (unless MALLOC_CONF says otherwise).
-  if (std::getenv("MALLOC_CONF") == nullptr) EXPECT_EQ(d, "jemalloc (huge pages always, 1 arena)");
+  if (std::getenv("MALLOC_CONF") == nullptr) { EXPECT_EQ(d, "jemalloc (huge pages always, 1 arena)"); }
 #else
   EXPECT_EQ(d, "glibc");
 #endif

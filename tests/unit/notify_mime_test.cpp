@@ -34,7 +34,7 @@ TEST(NotifyMime, HeadersAndParts) {
   EXPECT_NE(s.find("@ops.example.com>\r\n"), std::string::npos);
   // CRLF only: no bare LF anywhere.
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\n') ASSERT_TRUE(i > 0 && s[i - 1] == '\r') << "bare LF at " << i;
+    if (s[i] == '\n') { ASSERT_TRUE(i > 0 && s[i - 1] == '\r') << "bare LF at " << i; }
   }
 }
 

@@ -59,11 +59,11 @@ TEST(ReportModel, EveryReferenceChecklistLineAndStatuses) {
   EXPECT_GE(report::checklist_lines().size(), 36u);
   EXPECT_EQ(m.checklist.size(), report::checklist_lines().size());
   for (const auto& e : m.checklist) {
-    if (e.item == "HTTPS everywhere — API calls and webhook deliveries") EXPECT_EQ(e.status, "pass");  // resolved
-    if (e.item == "Token rotation tracked centrally with reminders") EXPECT_EQ(e.status, "fail");  // muted counts
-    if (e.item == "Never expose tokens in client-side code") EXPECT_EQ(e.status, "not_evaluated");
+    if (e.item == "HTTPS everywhere — API calls and webhook deliveries") { EXPECT_EQ(e.status, "pass"); }  // resolved
+    if (e.item == "Token rotation tracked centrally with reminders") { EXPECT_EQ(e.status, "fail"); }  // muted counts
+    if (e.item == "Never expose tokens in client-side code") { EXPECT_EQ(e.status, "not_evaluated"); }
     // attestation-freshness did not run in this history: not evaluated, never "attested".
-    if (e.item == "Incident response runbook exists for credential compromise") EXPECT_EQ(e.status, "not_evaluated");
+    if (e.item == "Incident response runbook exists for credential compromise") { EXPECT_EQ(e.status, "not_evaluated"); }
   }
 }
 
