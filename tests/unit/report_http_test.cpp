@@ -2,6 +2,8 @@
 // the bearer-token check and the [http] configuration.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "daemon/config/config.hpp"
 #include "daemon/http/handlers.hpp"
 #include "daemon/report/report_model.hpp"
@@ -58,13 +60,14 @@ TEST(ReportModel, EveryReferenceChecklistLineAndStatuses) {
   const auto m = report::build_report(history(), {at("2026-11-10T00:00:00Z"), days(30), "", {}});
   EXPECT_GE(report::checklist_lines().size(), 36u);
   EXPECT_EQ(m.checklist.size(), report::checklist_lines().size());
-  for (const auto& e : m.checklist) {
-    if (e.item == "HTTPS everywhere — API calls and webhook deliveries") { EXPECT_EQ(e.status, "pass"); }  // resolved
-    if (e.item == "Token rotation tracked centrally with reminders") { EXPECT_EQ(e.status, "fail"); }  // muted counts
-    if (e.item == "Never expose tokens in client-side code") { EXPECT_EQ(e.status, "not_evaluated"); }
-    // attestation-freshness did not run in this history: not evaluated, never "attested".
-    if (e.item == "Incident response runbook exists for credential compromise") { EXPECT_EQ(e.status, "not_evaluated"); }
-  }
+  std::map<std::string, std::string> status;
+  for (const auto& e : m.checklist) status[e.item] = e.status;
+  // .at(): a renamed checklist line fails here instead of skipping its assertion.
+  EXPECT_EQ(status.at("HTTPS everywhere — API calls and webhook deliveries"), "pass");  // resolved
+  EXPECT_EQ(status.at("Token rotation tracked centrally with reminders"), "fail");   // muted counts
+  EXPECT_EQ(status.at("Never expose tokens in client-side code"), "not_evaluated");
+  // attestation-freshness did not run in this history: not evaluated, never "attested".
+  EXPECT_EQ(status.at("Incident response runbook exists for credential compromise"), "not_evaluated");
 }
 
 TEST(ReportModel, CsvQuotesPerRfc4180) {
