@@ -49,5 +49,20 @@ TEST(FindingsDocument, StreamedEqualsBuilt) {
   EXPECT_EQ(doc["findings"][0]["evidence"]["age_days"], "120");
 }
 
+// Evidence damaged in the database reads as "unreadable" in both writers,
+// never as an empty object (which would look like a finding without evidence).
+TEST(FindingsDocument, UnreadableStoredEvidenceSaysSo) {
+  for (const char* damaged : {R"({"age_days":)", "[1, 2]", ""}) {
+    auto findings = sample();
+    findings[1].evidence_json = damaged;
+    const auto built = findings_document(findings, std::nullopt, kNow);
+    std::ostringstream out;
+    write_findings_document(out, findings, std::nullopt, kNow);
+    EXPECT_EQ(nlohmann::json::parse(out.str()), built) << damaged;
+    EXPECT_TRUE(built["findings"][1]["evidence"].contains("unreadable")) << damaged;
+    EXPECT_EQ(built["findings"][0]["evidence"]["age_days"], "120") << "the other findings keep theirs";
+  }
+}
+
 }  // namespace
 }  // namespace complyd::testing

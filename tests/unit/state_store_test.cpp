@@ -116,6 +116,65 @@ TEST(StateStore, ACommittedCycleIsCopiedIntoTheDatabaseFileAfterTheCommit) {
   EXPECT_EQ(fs::file_size(path), database_bytes()) << "every page in the database file, with the store still open";
 }
 
+// Damaged rows (edited with the sqlite3 shell, a failing disk): each surfaces
+// as "unreadable" or is redone, never read as an empty, clean value.
+TEST(StateStore, UnreadableStoredSourcesReadAsOneFailedSource) {
+  TempDir t;
+  StateStore s((t.path / "state.db"));
+  CycleRecord c;
+  c.started_at = c.finished_at.emplace(kNow);
+  c.status = "ok";
+  SourceStatus inv;
+  inv.name = "inventory";
+  inv.type = "inventory";
+  inv.ok = true;
+  c.sources = {inv};
+  ASSERT_GT(commit_cycle(s, c, one_open("p1")), 0);
+  ASSERT_EQ(s.last_cycle()->sources.size(), 1u);
+  EXPECT_EQ(s.last_cycle()->sources[0].name, "inventory");
+
+  s.db().exec("UPDATE cycles SET sources = '[{\"name\": \"inventory\"' ");
+  const auto damaged = s.last_cycle();
+  ASSERT_TRUE(damaged);
+  ASSERT_EQ(damaged->sources.size(), 1u);
+  EXPECT_EQ(damaged->sources[0].name, "(unreadable)");
+  EXPECT_FALSE(damaged->sources[0].ok);
+  EXPECT_NE(damaged->sources[0].error.find("cannot be read"), std::string::npos);
+  // A row of another shape (a field missing) is as unreadable as broken JSON.
+  EXPECT_EQ(sources_from_json(R"([{"name": "inventory", "ok": true}])", 1)[0].name, "(unreadable)");
+}
+
+TEST(StateStore, UnreadableStoredHitsMakeTheFileScannedAgainNotClean) {
+  TempDir t;
+  StateStore s((t.path / "state.db"));
+  FileScanState scans;
+  for (const char* path : {"/srv/app/logs/a.log", "/srv/app/logs/b.log"}) {
+    FileScanRecord r;
+    r.path = path;
+    r.size = r.scanned_bytes = 100;
+    r.scanned_lines = 3;
+    r.is_log = true;
+    r.hits.push_back(LeakHit{path, 2, LeakKind::bearer_token, "Authorization: Bearer ****", 40, 1});
+    r.scanned_at = kNow;
+    scans[path] = r;
+  }
+  CycleRecord c;
+  c.started_at = c.finished_at.emplace(kNow);
+  c.status = "ok";
+  ASSERT_GT(commit_cycle(s, c, one_open("p1"), {}, &scans), 0);
+  ASSERT_EQ(s.load_file_scans().size(), 2u);
+
+  s.db().exec("UPDATE file_scans SET hits = '[{\"line\": 2, \"kind\": \"no_such_kind\"}]' "
+              "WHERE path = '/srv/app/logs/a.log'");
+  const auto loaded = s.load_file_scans();
+  // Without a's state the files source reads a from its start and finds its
+  // hit again; b keeps its state and its hit.
+  EXPECT_FALSE(loaded.contains("/srv/app/logs/a.log"));
+  ASSERT_TRUE(loaded.contains("/srv/app/logs/b.log"));
+  ASSERT_EQ(loaded.at("/srv/app/logs/b.log").hits.size(), 1u);
+  EXPECT_EQ(loaded.at("/srv/app/logs/b.log").hits[0].line, 2u);
+}
+
 TEST(StateStore, RefusesDowngrade) {
   TempDir t;
   { StateStore s((t.path / "state.db")); s.db().exec("PRAGMA user_version = 99"); }
