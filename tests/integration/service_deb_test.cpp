@@ -97,12 +97,28 @@ TEST_F(Deb, MaintainerScriptsCreateTheUserButNeverStartTheService) {
   EXPECT_NE(control_file("postrm").find("purge"), std::string::npos);
 }
 
+// Apache-2.0 in the machine-readable format (DEP-5), so lintian and a legal
+// review can read the licence without opening the sources.
+TEST_F(Deb, CopyrightDeclaresApache20InTheMachineReadableFormat) {
+  const auto copyright = read_file(root_ / "usr/share/doc/complyd/copyright");
+  EXPECT_TRUE(copyright.starts_with("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"))
+      << copyright;
+  EXPECT_NE(copyright.find("\nFiles: *\n"), std::string::npos) << copyright;
+  EXPECT_NE(copyright.find("\nLicense: Apache-2.0\n"), std::string::npos) << copyright;
+  EXPECT_NE(copyright.find("/usr/share/common-licenses/Apache-2.0"), std::string::npos) << copyright;
+  EXPECT_EQ(copyright.find("all-rights-reserved"), std::string::npos) << copyright;
+}
+
 TEST_F(Deb, LintianReportsNoErrors) {
   auto r = sh(*dir_, "lintian --tag-display-limit 0 " + quote(deb_.string()));
   std::cout << r.out;
   std::istringstream lines(r.out);
   std::string line;
-  while (std::getline(lines, line)) EXPECT_FALSE(line.starts_with("E: ")) << line;
+  while (std::getline(lines, line)) {
+    EXPECT_FALSE(line.starts_with("E: ")) << line;
+    // Any copyright tag (unknown licence, malformed DEP-5) fails: the licence must read cleanly.
+    EXPECT_EQ(line.find("copyright"), std::string::npos) << line;
+  }
   EXPECT_NE(r.exit_code, 127) << "lintian is not installed (./dev deps installs it)";
 }
 
