@@ -115,6 +115,7 @@ void Daemon::start_cycle() {
   boost::asio::post(worker_, [this, config] {
     bool ok = true;
     std::string status;  // for systemd's STATUS=
+    const auto started = std::chrono::steady_clock::now();
     try {
       status = cycle_status(run_cycle(*config, *store_, clock_, [this] { return !stopping_.load(); }));
     } catch (const std::exception& e) {
@@ -122,6 +123,7 @@ void Daemon::start_cycle() {
       CLOG(error) << "cycle failed: " << e.what();
       status = std::string("last cycle failed: ") + e.what();
     }
+    durations_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     publish_snapshot(config->http.report_max_customers);
     // The cycle's snapshot is gone; between cycles (most of the hour) the
     // service should hold only what it serves.

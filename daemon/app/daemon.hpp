@@ -16,6 +16,7 @@
 #include "daemon/app/service_notify.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/http/server.hpp"
+#include "daemon/http/snapshot.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/store/state_store.hpp"
 #include "model/time.hpp"
@@ -53,6 +54,7 @@ class Daemon {
   void reload_http();                   // loop thread: [http] and the ingest routes
   std::shared_ptr<http::Ingest> ingest_;  // POST /v1/verifications (ingest sources)
   void publish_snapshot(std::int64_t report_max_customers);  // worker thread only
+  http::CycleDurations durations_;                           // worker thread only
   std::atomic<bool> stopping_{false};
   bool cycle_running_ = false;
   std::mt19937_64 rng_{std::random_device{}()};

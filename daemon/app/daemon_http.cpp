@@ -41,7 +41,7 @@ void Daemon::start_http() {
 void Daemon::publish_snapshot(std::int64_t report_max_customers) {
   if (!http_ || stopping_) return;
   try {
-    http_->publish(http::build_snapshot(*store_, clock_(), report_max_customers));
+    http_->publish(http::build_snapshot(*store_, clock_(), report_max_customers, durations_));
   } catch (const std::exception& e) {
     CLOG(error) << "http: snapshot not refreshed (the previous one is served): " << e.what();
   }

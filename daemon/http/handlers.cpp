@@ -7,6 +7,7 @@
 #include "daemon/util/version.hpp"
 #include "daemon/report/report_model.hpp"
 #include "daemon/util/crypto.hpp"
+#include "daemon/util/process_stats.hpp"
 #include "model/time.hpp"
 
 namespace complyd::http {
@@ -37,6 +38,44 @@ std::string label(std::string_view v) {
 }
 
 std::string num(double v) { return fmt::format("{}", v); }
+
+void head_of(std::string& o, const char* name, const char* help, const char* type) {
+  o += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+void render_process_metrics(std::string& o) {
+  const auto p = read_process_stats();
+  if (!p) return;  // no /proc: left out, never zeros
+  head_of(o, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter");
+  o += fmt::format("process_cpu_seconds_total {}\n", num(p->cpu_seconds));
+  head_of(o, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge");
+  o += fmt::format("process_resident_memory_bytes {}\n", p->resident_bytes);
+  head_of(o, "process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge");
+  o += fmt::format("process_virtual_memory_bytes {}\n", p->virtual_bytes);
+  head_of(o, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge");
+  o += fmt::format("process_start_time_seconds {}\n", num(p->start_time_seconds));
+  head_of(o, "process_open_fds", "Number of open file descriptors.", "gauge");
+  o += fmt::format("process_open_fds {}\n", p->open_fds);
+  if (p->max_fds) {
+    head_of(o, "process_max_fds", "Maximum number of open file descriptors.", "gauge");
+    o += fmt::format("process_max_fds {}\n", *p->max_fds);
+  }
+}
+
+// Cumulative buckets, as Prometheus histograms are exposed.
+void render_duration_histogram(std::string& o, const CycleDurations& d) {
+  head_of(o, "complyd_cycle_duration_seconds", "Cycles run by this process, by duration (monotonic clock).",
+          "histogram");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < CycleDurations::kBuckets.size(); ++i) {
+    cumulative += d.in_bucket[i];
+    o += fmt::format("complyd_cycle_duration_seconds_bucket{{le=\"{}\"}} {}\n", num(CycleDurations::kBuckets[i]),
+                     cumulative);
+  }
+  o += fmt::format("complyd_cycle_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", d.count);
+  o += fmt::format("complyd_cycle_duration_seconds_sum {}\n", num(d.sum));
+  o += fmt::format("complyd_cycle_duration_seconds_count {}\n", d.count);
+}
 
 // "?format=html" -> "html"; only the first `format` parameter counts.
 std::string query_param(std::string_view target, std::string_view name) {
@@ -77,13 +116,12 @@ bool token_allowed(std::string_view authorization, const std::vector<std::string
 
 std::string render_metrics(const Snapshot* snap) {
   std::string o;
-  auto head = [&](const char* name, const char* help, const char* type) {
-    o += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  };
+  auto head = [&](const char* name, const char* help, const char* type) { head_of(o, name, help, type); };
   head("complyd_build_info", "complyd version.", "gauge");
   o += fmt::format("complyd_build_info{{version=\"{}\"}} 1\n", label(kVersion));
   head("complyd_snapshot_ready", "1 once the first snapshot of the state database is served.", "gauge");
   o += fmt::format("complyd_snapshot_ready {}\n", snap != nullptr ? 1 : 0);
+  render_process_metrics(o);
   if (snap == nullptr) return o;
 
   head("complyd_findings_open", "Open findings (not muted) by severity and check.", "gauge");
@@ -98,8 +136,12 @@ std::string render_metrics(const Snapshot* snap) {
   o += fmt::format("complyd_cycles_recorded {}\n", snap->cycles_total);
   if (const auto& c = snap->last_cycle) {
     const auto end = c->finished_at.value_or(c->started_at);
-    head("complyd_last_cycle_duration_seconds", "Duration of the last recorded cycle.", "gauge");
-    o += fmt::format("complyd_last_cycle_duration_seconds {}\n", (end - c->started_at).count());
+    head("complyd_last_cycle_duration_seconds",
+         "Duration of the last cycle (monotonic clock; whole seconds from the state until this process ran one).",
+         "gauge");
+    const auto& d = snap->durations;
+    o += fmt::format("complyd_last_cycle_duration_seconds {}\n",
+                     d.last ? num(*d.last) : num(static_cast<double>((end - c->started_at).count())));
     head("complyd_last_cycle_timestamp_seconds", "When the last recorded cycle finished (unix time).", "gauge");
     o += fmt::format("complyd_last_cycle_timestamp_seconds {}\n", end.time_since_epoch().count());
     head("complyd_last_cycle_ok", "1 if the last cycle was complete (status ok), 0 if partial or failed.", "gauge");
@@ -114,6 +156,7 @@ std::string render_metrics(const Snapshot* snap) {
          "gauge");
     o += fmt::format("complyd_last_success_timestamp_seconds {}\n", snap->last_success_at->time_since_epoch().count());
   }
+  render_duration_histogram(o, snap->durations);
   std::string last_name;
   for (const auto& m : snap->extra) {
     if (m.name != last_name) head(m.name.c_str(), m.help.c_str(), m.type.c_str());

@@ -35,9 +35,11 @@ void outbox_metrics(sql::Db& db, std::vector<ExtraMetric>& out) {
 
 }  // namespace
 
-std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std::int64_t report_max_customers) {
+std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std::int64_t report_max_customers,
+                                               const CycleDurations& durations) {
   auto snap = std::make_shared<Snapshot>();
   snap->built_at = now;
+  snap->durations = durations;
   snap->last_cycle = store.last_cycle();
   auto& db = store.db();
   {

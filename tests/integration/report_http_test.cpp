@@ -405,9 +405,16 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   const auto body = body_of(metrics);
   for (const char* m : {"complyd_findings_open{severity=\"", "complyd_last_cycle_duration_seconds ",
                         "complyd_last_success_timestamp_seconds ", "complyd_source_up{source=\"",
-                        "complyd_outbox_pending ", "complyd_outbox_dead ", "complyd_emails_sent_total "}) {
+                        "complyd_outbox_pending ", "complyd_outbox_dead ", "complyd_emails_sent_total ",
+                        "complyd_cycle_duration_seconds_bucket{le=\"+Inf\"} ", "process_resident_memory_bytes ",
+                        "process_cpu_seconds_total ", "process_open_fds ", "process_start_time_seconds "}) {
     EXPECT_NE(body.find(m), std::string::npos) << m << "\n" << body;
   }
+  // The demo's cycle takes well under a second: measured, not whole seconds of the state (which read 0).
+  const auto d = body.find("\ncomplyd_last_cycle_duration_seconds ");
+  ASSERT_NE(d, std::string::npos) << body;
+  EXPECT_GT(std::stod(body.substr(d + 37)), 0.0) << body;
+  EXPECT_EQ(body.find("\ncomplyd_cycle_duration_seconds_count 0\n"), std::string::npos) << body;
   write_file(demo.d / "metrics.txt", body);
   const auto out = demo.d / "promtool.out";
   EXPECT_EQ(shell(quote(promtool) + " check metrics <" + quote((demo.d / "metrics.txt").string()) + " >" +
