@@ -167,6 +167,17 @@ const std::vector<ChecklistLine>& checklist_lines();
 
 ReportModel build_report(const History& h, const ReportOptions& opt);
 
+// A chart's value axis with round ticks: `steps` steps of `step` (1, 2 or
+// 5 x 10^k, at least min_step) from 0 to max >= the data's maximum.
+struct RoundAxis {
+  double step = 1, max = 1;
+  int steps = 1, decimals = 0;
+};
+RoundAxis round_axis(double max, double min_step);
+
+// "PCI 3.2.1" before "PCI 10.2.1": digit runs compare as numbers.
+bool natural_less(std::string_view a, std::string_view b);
+
 // Renderers: pure functions of the model.
 std::string render_json(const ReportModel& m);
 std::string render_markdown(const ReportModel& m);

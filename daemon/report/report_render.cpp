@@ -3,6 +3,7 @@
 // requests) and CSV (RFC 4180, one row per finding). Pure functions.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "checks/registry.hpp"
@@ -18,7 +19,8 @@ using nlohmann::json;
 json opt_time(const std::optional<Time>& t) { return t ? json(format_time(*t)) : json(nullptr); }
 std::string time_or(const std::optional<Time>& t, const char* none = "") { return t ? format_time(*t) : none; }
 std::string date_of(Time t) { return format_time(t).substr(0, 10); }
-std::string age_text(Duration d) { return d.count() < 0 ? "0s" : format_duration(d); }
+// As a person says it ("120 days", "3 hours"); JSON keeps exact seconds.
+std::string age_text(Duration d) { return complyd::age_text(d.count() < 0 ? Duration{0} : d); }
 std::string percent(double r) { return fmt::format("{:.2f}%", r * 100.0); }
 const char* severity_name(int s) { return to_string(static_cast<Severity>(s)); }
 
@@ -87,6 +89,28 @@ std::string csv_field(std::string_view s) {
 const char* kSeverityColours[kSeverities] = {"#7f8c8d", "#2e86c1", "#d4ac0d", "#e67e22", "#c0392b"};
 const char* kLineColours[] = {"#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d35400"};
 
+}  // namespace
+
+RoundAxis round_axis(double max, double min_step) {
+  const double raw = std::max(max / 4, min_step);
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * magnitude;
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (m * magnitude >= raw * (1 - 1e-9)) {
+      step = m * magnitude;
+      break;
+    }
+  }
+  RoundAxis a;
+  a.step = step;
+  a.steps = std::max(1, static_cast<int>(std::ceil(max / step - 1e-9)));
+  a.max = a.step * a.steps;
+  a.decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+  return a;
+}
+
+namespace {
+
 // A line chart as inline SVG. series: name, colour, values per x (nullopt: no point).
 struct Series {
   std::string name, colour;
@@ -99,8 +123,11 @@ std::string svg_chart(const std::string& title, const std::vector<Time>& xs, con
   for (const auto& s : series) {
     for (double v : s.values) ymax = std::max(ymax, v);
   }
-  if (ymax <= 0) ymax = as_percent ? 0.01 : 1;
-  ymax *= 1.1;
+  // Round ticks (1, 2 or 5 x 10^k), in the unit shown: counts step by at
+  // least 1, rates by at least 0.01 percentage points.
+  const double scale = as_percent ? 100 : 1;
+  const auto axis = round_axis(ymax * scale, as_percent ? 0.01 : 1);
+  ymax = axis.max / scale;
   auto x_of = [&](std::size_t i) {
     return xs.size() <= 1 ? L + (W - L - R) / 2.0 : L + (W - L - R) * static_cast<double>(i) / (xs.size() - 1);
   };
@@ -110,12 +137,12 @@ std::string svg_chart(const std::string& title, const std::vector<Time>& xs, con
                    W, H, W, H, esc(title));
   o << fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#fff" stroke="#ccc"/>)", L, T, W - L - R,
                    H - T - B);
-  for (int i = 0; i <= 4; ++i) {
-    const double v = ymax * i / 4;
-    const double y = y_of(v);
+  for (int i = 0; i <= axis.steps; ++i) {
+    const double shown = axis.step * i;
+    const double y = y_of(shown / scale);
     o << fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#eee"/>)", L, y, W - R, y);
-    o << fmt::format(R"(<text x="{}" y="{:.1f}" font-size="10" text-anchor="end">{}</text>)", L - 4, y + 3,
-                     as_percent ? fmt::format("{:.1f}%", v * 100) : fmt::format("{:.0f}", v));
+    o << fmt::format(R"(<text x="{}" y="{:.1f}" font-size="10" text-anchor="end">{:.{}f}{}</text>)", L - 4, y + 3,
+                     shown, axis.decimals, as_percent ? "%" : "");
   }
   if (!xs.empty()) {
     o << fmt::format(R"(<text x="{}" y="{}" font-size="10">{}</text>)", L, H - B + 14, date_of(xs.front()));
