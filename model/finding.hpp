@@ -14,6 +14,7 @@
 namespace complyd {
 
 enum class Severity : std::uint8_t { info = 0, low = 1, medium = 2, high = 3, critical = 4 };
+inline constexpr int kSeverityCount = 5;
 const char* to_string(Severity s);
 std::optional<Severity> severity_from(std::string_view s);
 

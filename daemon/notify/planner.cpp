@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <unordered_map>
 
 #include "model/time.hpp"
@@ -21,7 +22,40 @@ struct Item {
 
 std::string join(const std::vector<std::string>& v, const char* sep) { return fmt::format("{}", fmt::join(v, sep)); }
 
-nlohmann::json digest_context(std::int64_t cycle_id, Time now, std::vector<Item> items) {
+// Mail clients drop <style> blocks and external CSS: colours travel inline.
+const char* severity_colour(Severity s) {
+  switch (s) {
+    case Severity::critical: return "#b00020";
+    case Severity::high: return "#d9480f";
+    case Severity::medium: return "#b08800";
+    case Severity::low: return "#1c7ed6";
+    default: return "#5c677d";
+  }
+}
+
+constexpr std::array<const char*, 6> kEvents{"new", "reopened", "escalated", "mute ended", "still open", "resolved"};
+
+// "3 critical, 12 high open; 5 new, 1 resolved": what a subject line must say.
+std::string headline(const std::array<int, kSeverityCount>& open, const std::map<std::string, int>& changes) {
+  std::vector<std::string> sev;
+  for (int s = kSeverityCount - 1; s >= 0; --s) {
+    if (open[s] > 0 && sev.size() < 2) sev.push_back(fmt::format("{} {}", open[s], to_string(static_cast<Severity>(s))));
+  }
+  std::string out = sev.empty() ? "nothing open" : join(sev, ", ") + " open";
+  std::vector<std::string> ch;
+  for (const char* e : kEvents) {
+    if (std::string_view(e) == "still open") continue;
+    if (auto it = changes.find(e); it != changes.end()) ch.push_back(fmt::format("{} {}", it->second, e));
+  }
+  if (!ch.empty()) out += "; " + join(ch, ", ");
+  return out;
+}
+
+// The digest: a summary a person reads in a minute (counts by severity and
+// event, the top checks and customers, one line per check), then every
+// finding in full. `open` counts every open finding the recipient follows.
+nlohmann::json digest_context(std::int64_t cycle_id, Time now, std::vector<Item> items,
+                              const std::array<int, kSeverityCount>& open) {
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
     if (a.f->severity != b.f->severity) return rank(a.f->severity) > rank(b.f->severity);
     if (a.f->check_id != b.f->check_id) return a.f->check_id < b.f->check_id;
@@ -29,12 +63,17 @@ nlohmann::json digest_context(std::int64_t cycle_id, Time now, std::vector<Item>
     return a.f->subject < b.f->subject;
   });
   std::map<std::string, int> counts;
+  std::map<std::pair<int, std::string>, int> by_sev_event;
+  std::map<std::string, int> by_check, by_customer;
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& it : items) {
     ++counts[it.event];
+    ++by_sev_event[{rank(it.f->severity), it.event}];
+    ++by_check[it.f->check_id];
+    if (!it.f->customer_id.empty()) ++by_customer[it.f->customer_id];
     const std::string sev = to_string(it.f->severity);
     if (groups.empty() || groups.back()["severity"] != sev) {
-      groups.push_back({{"severity", sev}, {"checks", nlohmann::json::array()}});
+      groups.push_back({{"severity", sev}, {"colour", severity_colour(it.f->severity)}, {"checks", nlohmann::json::array()}});
     }
     auto& checks = groups.back()["checks"];
     if (checks.empty() || checks.back()["check_id"] != it.f->check_id) {
@@ -48,14 +87,69 @@ nlohmann::json digest_context(std::int64_t cycle_id, Time now, std::vector<Item>
                                       {"detail", it.f->detail},
                                       {"remediation", it.f->remediation}});
   }
+  // One line per (severity, check): "12 credential-age: cust_1 a/b, ... and 9 more".
+  nlohmann::json check_lines = nlohmann::json::array();
+  for (const auto& g : groups) {
+    for (const auto& c : g["checks"]) {
+      std::vector<std::string> examples;
+      std::map<std::string, int> events;
+      for (const auto& i : c["items"]) {
+        ++events[i["event"].get<std::string>()];
+        if (examples.size() < 3) {
+          const auto& cust = i["customer"].get_ref<const std::string&>();
+          examples.push_back(cust.starts_with("(") ? i["subject"].get<std::string>()
+                                                  : cust + " " + i["subject"].get<std::string>());
+        }
+      }
+      const auto n = c["items"].size();
+      std::vector<std::string> ev;
+      for (const char* e : kEvents) {
+        if (events.contains(e)) ev.push_back(fmt::format("{} {}", events[e], e));
+      }
+      std::string ex = join(examples, "; ");
+      if (n > examples.size()) ex += fmt::format("; and {} more", n - examples.size());
+      check_lines.push_back({{"severity", g["severity"]},
+                             {"colour", g["colour"]},
+                             {"check_id", c["check_id"]},
+                             {"count", n},
+                             {"events", join(ev, ", ")},
+                             {"examples", ex}});
+    }
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (int s = kSeverityCount - 1; s >= 0; --s) {
+    nlohmann::json row{{"severity", to_string(static_cast<Severity>(s))},
+                       {"colour", severity_colour(static_cast<Severity>(s))},
+                       {"open", open[s]}};
+    int any = open[s];
+    for (const char* e : kEvents) {
+      const int n = by_sev_event.contains({s, e}) ? by_sev_event[{s, e}] : 0;
+      row[std::string(e) == "mute ended" ? "mute_ended" : std::string(e) == "still open" ? "still_open" : e] = n;
+      any += n;
+    }
+    if (any > 0) rows.push_back(std::move(row));
+  }
+  auto top = [](const std::map<std::string, int>& m) {
+    std::vector<std::pair<std::string, int>> v(m.begin(), m.end());
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (v.size() > 5) v.resize(5);
+    std::vector<std::string> out;
+    for (const auto& [k, n] : v) out.push_back(fmt::format("{} ({})", k, n));
+    return join(out, ", ");
+  };
   std::vector<std::string> parts;
-  for (const char* e : {"new", "reopened", "escalated", "mute ended", "still open", "resolved"}) {
+  for (const char* e : kEvents) {
     if (counts.contains(e)) parts.push_back(fmt::format("{} {}", counts[e], e));
   }
   return {{"cycle_id", cycle_id},
           {"generated_at", format_time(now)},
           {"count", items.size()},
+          {"headline", headline(open, counts)},
           {"summary", join(parts, ", ")},
+          {"severity_rows", rows},
+          {"top_checks", top(by_check)},
+          {"top_customers", by_customer.empty() ? "none" : top(by_customer)},
+          {"check_lines", check_lines},
           {"groups", groups}};
 }
 
@@ -83,6 +177,14 @@ void plan_digests(const PlanInput& in, Plan& plan) {
   }
 
   std::map<std::string, std::vector<Item>> per_recipient;
+  // Every open finding each recipient follows, for the digest's headline.
+  std::map<std::string, std::array<int, kSeverityCount>> open_for;
+  for (const auto& f : in.findings) {
+    if (f.status != FindingStatus::open) continue;
+    for (const auto& [addr, min] : threshold) {
+      if (rank(f.severity) >= rank(min) || always_alerts(f.check_id)) ++open_for[addr][rank(f.severity)];
+    }
+  }
   for (const auto& f : in.findings) {
     if (f.status == FindingStatus::resolved) {
       if (!had(f.id, "resolved")) continue;
@@ -123,23 +225,31 @@ void plan_digests(const PlanInput& in, Plan& plan) {
       plan.ledger_upserts.push_back(u);
     }
   }
-  // Recipients with the same items share one message.
-  std::map<std::string, std::pair<std::vector<std::string>, std::vector<Item>>> groups;
+  // Recipients with the same items (and the same open counts) share one message.
+  struct Group {
+    std::vector<std::string> to;
+    std::vector<Item> items;
+    std::array<int, kSeverityCount> open{};
+  };
+  std::map<std::string, Group> groups;
   for (auto& [addr, items] : per_recipient) {
     std::vector<std::string> sig;
     for (const auto& i : items) sig.push_back(i.f->id + "/" + i.event);
     std::sort(sig.begin(), sig.end());
+    const auto& open = open_for[addr];
+    for (int n : open) sig.push_back(std::to_string(n));
     auto& g = groups[join(sig, ",")];
-    g.first.push_back(addr);
-    g.second = items;
+    g.to.push_back(addr);
+    g.items = items;
+    g.open = open;
   }
   for (auto& [sig, g] : groups) {
     PlannedMessage m;
     m.kind = "digest";
     m.template_name = "digest";
-    m.to = g.first;
-    m.key = fmt::format("digest:{}:{}", in.cycle_id, join(g.first, ","));
-    m.context = digest_context(in.cycle_id, in.now, std::move(g.second));
+    m.to = g.to;
+    m.key = fmt::format("digest:{}:{}", in.cycle_id, join(g.to, ","));
+    m.context = digest_context(in.cycle_id, in.now, std::move(g.items), g.open);
     plan.messages.push_back(std::move(m));
   }
 }

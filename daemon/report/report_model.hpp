@@ -19,7 +19,7 @@
 namespace complyd::report {
 
 inline constexpr int kReportSchemaVersion = 1;
-inline constexpr int kSeverities = 5;  // info .. critical
+inline constexpr int kSeverities = kSeverityCount;  // info .. critical
 
 // ---- Raw history as read from the store (daemon/store/report_store) -------
 struct FindingRow {  // columns that never change for an id

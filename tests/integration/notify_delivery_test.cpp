@@ -122,7 +122,32 @@ TEST_F(NotifyE2E, DemoAuditDeliversOneDigestAndTheRemindersExactlyOnce) {
   EXPECT_NE(d["text"].get<std::string>().find("== high =="), std::string::npos);
   EXPECT_NE(d["text"].get<std::string>().find("-- credential-age --"), std::string::npos);
   EXPECT_NE(d["text"].get<std::string>().find("remediation:"), std::string::npos);
-  EXPECT_NE(d["html"].get<std::string>().find("<h3>offboarding-completeness</h3>"), std::string::npos);
+  EXPECT_NE(d["html"].get<std::string>().find(">offboarding-completeness</h4>"), std::string::npos);
+  // The subject and the first lines say what matters: what is open by severity, and what is new.
+  auto listed = run(dir_, {"findings", "list", "--config", config_, "--format", "json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  int critical = 0, high = 0;
+  const auto listed_doc = json::parse(listed.out);
+  for (const auto& f : listed_doc["findings"]) {
+    critical += f["severity"] == "critical";
+    high += f["severity"] == "high";
+  }
+  ASSERT_GT(critical + high, 0) << listed.out.substr(0, 800);
+  const auto headline = fmt::format("{} critical, {} high open; ", critical, high);
+  const auto& subject = d["subject"].get_ref<const std::string&>();
+  EXPECT_TRUE(subject.starts_with("[complyd] " + headline)) << subject;
+  EXPECT_NE(subject.find(" new"), std::string::npos) << subject;
+  const auto& digest_text = d["text"].get_ref<const std::string&>();
+  EXPECT_TRUE(digest_text.starts_with(headline)) << digest_text.substr(0, 400);
+  const auto summary_at = digest_text.find(fmt::format("critical: {} open; ", critical));
+  EXPECT_LT(summary_at, digest_text.find("== critical ==")) << "the summary comes before the full list";
+  EXPECT_LT(std::count(digest_text.begin(), digest_text.begin() + std::min(summary_at, digest_text.size()), '\n'), 6);
+  // Styled for mail clients: inline CSS, a severity colour, nothing loaded from elsewhere.
+  const auto& html = d["html"].get_ref<const std::string&>();
+  EXPECT_NE(html.find("background:#b00020"), std::string::npos);
+  for (const char* external : {"<style", "<link", "src=", "url(", "@import"}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
   // Grouped by severity: critical/high before medium before low.
   const auto& text = d["text"].get_ref<const std::string&>();
   if (text.find("== low ==") != std::string::npos) { EXPECT_LT(text.find("== high =="), text.find("== low ==")); }
