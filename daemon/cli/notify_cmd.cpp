@@ -94,7 +94,10 @@ int preview(const State& st, const NotifyOpts& o) {
         std::cerr << "complyd: the credential's age is unknown; no reminder can be rendered\n";
         return kUsage;
       }
-      ctx = notify::reminder_context(*cust, *cred, rs, stage, now);
+      const auto platforms = notify::customer_platforms(facts.webhooks);
+      const auto pl = platforms.find(cust->id);
+      ctx = notify::reminder_context(*cust, *cred, rs, stage, now, config.reminders,
+                                     pl == platforms.end() ? std::string() : pl->second);
       to = {o.template_name == "reminder" ? cust->admin_email : "(alert recipients)"};
     }
     notify::Rendered r;

@@ -203,6 +203,8 @@ void load_reminders(Section& s, RemindersConfig& r) {
   }
   if (auto v = s.integer("per_recipient_cap", 1, 100000)) r.per_recipient_cap = *v;
   if (auto v = s.integer("max_per_cycle", 1, 1000000)) r.max_per_cycle = *v;
+  if (auto v = s.string("contact")) r.contact = *v;
+  if (auto v = s.boolean("show_storage_path")) r.show_storage_path = *v;
   s.finish();
 }
 

@@ -62,6 +62,8 @@ struct RemindersConfig {
   bool warning = true, due = true, overdue = true, escalate = true;
   std::int64_t per_recipient_cap = 5;  // reminders per address per cycle
   std::int64_t max_per_cycle = 500;    // reminders per cycle in all (the rest follow next cycle)
+  std::string contact;                 // who the customer can ask (shown in reminders); "" = none
+  bool show_storage_path = false;      // the partner's internal storage path in customer reminders
 };
 
 // [files]: where leak-scan looks. Absent: no file is scanned.

@@ -47,6 +47,7 @@ ReminderFacts reminder_facts(const Facts& facts, const Config& config) {
   ReminderFacts out;
   if (config.smtp.url.empty() || !config.reminders.enabled) return out;
   out.customers = facts.customers;
+  out.platforms = customer_platforms(facts.webhooks);
   for (const auto& c : facts.credentials) {
     if (c.role != CredentialRole::current) continue;
     const auto& kinds = config.reminders.kinds;
@@ -91,6 +92,7 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   }
   in.customers = facts.customers;
   in.credentials = facts.credentials;
+  in.platforms = facts.platforms;
   in.rotation_limits = credential_age_params(config.checks).max_age;
   in.alerts = config.alerts;
   in.reminders = config.reminders;
@@ -103,6 +105,12 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   {
     sql::Stmt s(db, "SELECT idempotency_key FROM outbox WHERE kind IN ('reminder','escalation')");
     while (s.step()) in.existing_keys.insert(s.text(0));
+  }
+  {
+    sql::Stmt s(db, "SELECT credential_ref, customer_id, first_reminded_at, urgency FROM reminder_ledger");
+    while (s.step()) {
+      in.reminded[s.text(0)] = {s.text(0), s.text(1), from_unix(s.i64(2)), static_cast<int>(s.i64(3))};
+    }
   }
   const Plan plan = plan_notifications(in);
 
@@ -145,6 +153,14 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
     up.bind(1, e.finding_id).bind(2, e.recipient).bind(3, to_unix(e.first_alerted_at)).bind(4, to_unix(e.last_alerted_at));
     up.bind(5, e.active ? 1 : 0);
     up.run();
+  }
+  sql::Stmt rem(db,
+                "INSERT INTO reminder_ledger(credential_ref, customer_id, first_reminded_at, urgency) VALUES (?,?,?,?) "
+                "ON CONFLICT(credential_ref) DO UPDATE SET urgency = max(urgency, excluded.urgency)");
+  for (const auto& e : plan.reminder_upserts) {
+    rem.reset();
+    rem.bind(1, e.credential_ref).bind(2, e.customer_id).bind(3, to_unix(e.first_reminded_at)).bind(4, e.urgency);
+    rem.run();
   }
   if (n > 0 || plan.deferred_reminders > 0) {
     CLOG(info) << fmt::format("cycle {}: {} e-mail(s) enqueued{}", cycle_id, n,

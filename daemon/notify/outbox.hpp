@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,6 +22,7 @@ namespace complyd::notify {
 struct ReminderFacts {
   std::vector<Customer> customers;
   std::vector<Credential> credentials;
+  std::map<std::string, std::string> platforms;  // customer id -> platform
 };
 ReminderFacts reminder_facts(const Facts& facts, const Config& config);
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <unordered_map>
 
+#include "daemon/util/crypto.hpp"
 #include "model/time.hpp"
 
 namespace complyd::notify {
@@ -262,6 +263,8 @@ struct Candidate {
   int urgency;  // higher first
 };
 
+int urgency_of(const std::string& stage) { return stage == "warning" ? 0 : stage == "due" ? 1 : 2; }
+
 void plan_reminders(const PlanInput& in, Plan& plan) {
   const auto& r = in.reminders;
   if (!r.enabled) return;
@@ -271,8 +274,14 @@ void plan_reminders(const PlanInput& in, Plan& plan) {
   for (const auto& [sev, addrs] : in.alerts.recipients) admins.insert(admins.end(), addrs.begin(), addrs.end());
   std::sort(admins.begin(), admins.end());
   admins.erase(std::unique(admins.begin(), admins.end()), admins.end());
+  auto platform_of = [&](const std::string& id) {
+    auto it = in.platforms.find(id);
+    return it == in.platforms.end() ? std::string() : it->second;
+  };
 
-  std::vector<Candidate> cands;
+  // One candidate per (customer, storage path): two rows of one credential
+  // (two sources, or a half-finished rotation) never make two reminders.
+  std::map<std::pair<std::string, std::string>, Candidate> cands_by_cred;
   for (const auto& cred : in.credentials) {
     if (cred.role != CredentialRole::current) continue;
     if (std::find(r.kinds.begin(), r.kinds.end(), cred.kind) == r.kinds.end()) continue;
@@ -283,24 +292,37 @@ void plan_reminders(const PlanInput& in, Plan& plan) {
     const auto stage = reminder_stage(st, r, in.now);
     if (stage.empty()) continue;
     const std::string version = std::to_string(st.rotated_at->time_since_epoch().count());
-    // Escalation to the admins: once per credential version, uncapped (few).
-    if (r.escalate && st.stage == RotationStage::overdue && in.now - *st.due_at >= r.escalate_after &&
-        !admins.empty()) {
+    const auto ref = credential_ref(cust->id, cred.storage_path, *st.rotated_at);
+    const auto led = in.reminded.find(ref);
+    const ReminderLedgerEntry* e = led == in.reminded.end() ? nullptr : &led->second;
+    // Escalation to the admins: once per credential version, uncapped (few),
+    // and only once the customer had escalate_after to act on a reminder.
+    // Without an address on file nobody can be reminded: escalate_after
+    // counts from the due date, and the message says so.
+    const bool no_address = cust->admin_email.empty();
+    if (r.escalate && st.stage == RotationStage::overdue && !admins.empty() &&
+        (no_address ? in.now - *st.due_at >= r.escalate_after
+                    : e != nullptr && in.now - e->first_reminded_at >= r.escalate_after)) {
       const auto key = fmt::format("escalation:{}:{}:{}", cust->id, cred.storage_path, version);
       if (!in.existing_keys.contains(key)) {
         PlannedMessage m{key, "escalation", cust->id, admins, "escalation",
-                         reminder_context(*cust, cred, st, stage, in.now)};
+                         reminder_context(*cust, cred, st, stage, in.now, r, platform_of(cust->id), !no_address)};
         plan.messages.push_back(std::move(m));
       }
     }
-    if (cust->admin_email.empty()) continue;
+    if (no_address) continue;
     const bool enabled = stage == "warning" ? r.warning : stage == "due" ? r.due : r.overdue;  // overdue:<n>
     if (!enabled) continue;
     if (in.existing_keys.contains(fmt::format("reminder:{}:{}:{}:{}", cust->id, cred.storage_path, version, stage)))
       continue;
-    const int urgency = stage == "warning" ? 0 : stage == "due" ? 1 : 2;
-    cands.push_back({cust, &cred, st, stage, urgency});
+    const int urgency = urgency_of(stage);
+    if (e != nullptr && e->urgency > urgency) continue;  // never step back to a milder stage
+    Candidate c{cust, &cred, st, stage, urgency};
+    auto [slot, inserted] = cands_by_cred.try_emplace({cust->id, cred.storage_path}, c);
+    if (!inserted && urgency > slot->second.urgency) slot->second = c;
   }
+  std::vector<Candidate> cands;
+  for (auto& [k, c] : cands_by_cred) cands.push_back(c);
   std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
     if (a.urgency != b.urgency) return a.urgency > b.urgency;
     if (a.customer->id != b.customer->id) return a.customer->id < b.customer->id;
@@ -323,8 +345,16 @@ void plan_reminders(const PlanInput& in, Plan& plan) {
     m.customer_id = c.customer->id;
     m.to = {c.customer->admin_email};
     m.template_name = "reminder";
-    m.context = reminder_context(*c.customer, *c.cred, c.st, c.stage, in.now);
+    m.context = reminder_context(*c.customer, *c.cred, c.st, c.stage, in.now, r, platform_of(c.customer->id));
     plan.messages.push_back(std::move(m));
+    const auto ref = credential_ref(c.customer->id, c.cred->storage_path, *c.st.rotated_at);
+    const auto led = in.reminded.find(ref);
+    ReminderLedgerEntry u{ref, c.customer->id, in.now, c.urgency};
+    if (led != in.reminded.end()) {
+      u.first_reminded_at = led->second.first_reminded_at;
+      u.urgency = std::max(u.urgency, led->second.urgency);
+    }
+    plan.reminder_upserts.push_back(std::move(u));
   }
 }
 
@@ -371,50 +401,100 @@ const std::vector<std::string>& rotation_steps(const std::string& kind) {
   return kind == "api_token" ? api_token : other;
 }
 
+std::string credential_ref(const std::string& customer_id, const std::string& storage_path, Time rotated_at) {
+  return sha256_hex(fmt::format("{}\n{}\n{}", customer_id, storage_path, rotated_at.time_since_epoch().count()));
+}
+
+std::map<std::string, std::string> customer_platforms(const std::vector<WebhookSubscription>& webhooks) {
+  std::map<std::string, std::string> out;
+  std::set<std::string> mixed;
+  for (const auto& w : webhooks) {
+    if (w.platform.empty() || w.status == SubscriptionStatus::deleted) continue;
+    auto [it, inserted] = out.try_emplace(w.customer_id, w.platform);
+    if (!inserted && it->second != w.platform) mixed.insert(w.customer_id);
+  }
+  for (const auto& id : mixed) out.erase(id);  // several platforms: none is "the" platform
+  return out;
+}
+
+namespace {
+
+// "raise" -> "Raise", "revolv3" -> "Revolv3": how the platforms write their names.
+std::string platform_name(const std::string& p) {
+  if (p.empty()) return p;
+  std::string out = p;
+  out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+// "api_token" -> "API token", "webhook_secret" -> "webhook secret".
+std::string kind_words(const std::string& kind) {
+  if (kind == "api_token") return "API token";
+  std::string out = kind;
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json reminder_context(const Customer& c, const Credential& cred, const RotationStatus& st,
-                                const std::string& stage, Time now) {
-  const std::string kind_label = cred.kind == "api_token" ? "platform API token" : cred.kind;
+                                const std::string& stage, Time now, const RemindersConfig& r,
+                                const std::string& platform, bool reminded) {
+  const std::string environment = cred.environment.empty() ? c.environment : cred.environment;
+  // "Raise production API token": what the customer's administrator calls it.
+  std::string label;
+  if (!platform.empty()) label += platform_name(platform) + " ";
+  if (!environment.empty()) label += environment + " ";
+  label += kind_words(cred.kind);
+  const std::string kind_label = label;
   nlohmann::json steps = nlohmann::json::array();
   int n = 0;
   for (const auto& s : rotation_steps(cred.kind)) steps.push_back({{"n", ++n}, {"text", s}});
   const auto due = st.due_at.value_or(now);
   const auto days_left = (due - now).count() / kSecondsPerDay;
   const auto days_over = std::max<std::int64_t>(0, (now - due).count() / kSecondsPerDay);
+  const std::string due_date = format_time(due).substr(0, 10);
   std::string title, sentence, phrase;
   if (stage == "warning") {
     title = "Rotation due soon";
-    phrase = fmt::format("due {}", format_time(due).substr(0, 10));
-    sentence = fmt::format("The {} of {} is due for rotation in {} day(s), on {}. Please generate a new one "
-                           "before then.",
-                           kind_label, c.name, days_left, format_time(due).substr(0, 10));
+    phrase = fmt::format("due {}", due_date);
+    sentence = fmt::format("Your {} is due for rotation in {} day{}, on {}. Please generate a new one before then.",
+                           kind_label, days_left, days_left == 1 ? "" : "s", due_date);
   } else if (stage == "due") {  // the due day, or within overdue_every of it
     title = "Rotation due";
-    phrase = days_over == 0 ? "due today" : fmt::format("{} day(s) overdue", days_over);
-    sentence = fmt::format("The {} of {} reached its rotation date on {}. Please generate a new one now.", kind_label,
-                           c.name, format_time(due).substr(0, 10));
+    phrase = days_over == 0 ? "due today" : fmt::format("{} day{} overdue", days_over, days_over == 1 ? "" : "s");
+    sentence = fmt::format("Your {} reached its rotation date on {}. Please generate a new one now.", kind_label,
+                           due_date);
   } else {
     title = "Rotation overdue";
     phrase = fmt::format("{} days overdue", days_over);
-    sentence = fmt::format("The {} of {} is {} days past its rotation date ({}). Please generate a new one now; "
-                           "an old token is a standing risk to your donor data.",
-                           kind_label, c.name, days_over, format_time(due).substr(0, 10));
+    sentence = fmt::format("Your {} is {} days past its rotation date ({}). Please generate a new one now; an old "
+                           "token is a standing risk to your donor data.",
+                           kind_label, days_over, due_date);
   }
-  return {{"customer_id", c.id},
-          {"customer_name", c.name.empty() ? c.id : c.name},
-          {"admin_email", c.admin_email},
-          {"kind", cred.kind},
-          {"kind_label", kind_label},
-          {"storage_path", cred.storage_path},
-          {"environment", cred.environment.empty() ? c.environment : cred.environment},
-          {"rotated_at", st.rotated_at ? format_time(*st.rotated_at) : "unknown"},
-          {"due_at", format_time(due)},
-          {"limit", st.limit ? format_duration(*st.limit) : "n/a"},
-          {"stage", stage},
-          {"stage_title", title},
-          {"stage_sentence", sentence},
-          {"due_phrase", phrase},
-          {"days_overdue", days_over},
-          {"steps", steps}};
+  nlohmann::json ctx{{"customer_id", c.id},
+                     {"customer_name", c.name.empty() ? c.id : c.name},
+                     {"admin_email", c.admin_email},
+                     {"kind", cred.kind},
+                     {"kind_label", kind_label},
+                     {"platform", platform_name(platform)},
+                     // The escalation goes to the partner's own admins: the path helps them act.
+                     {"internal_storage_path", cred.storage_path},
+                     {"environment", environment},
+                     {"rotated_at", st.rotated_at ? date_only(*st.rotated_at) : "unknown"},
+                     {"due_at", due_date},
+                     {"limit", st.limit ? age_text(*st.limit) : "n/a"},
+                     {"stage", stage},
+                     {"stage_title", title},
+                     {"stage_sentence", sentence},
+                     {"due_phrase", phrase},
+                     {"days_overdue", days_over},
+                     {"reminded", reminded},
+                     {"steps", steps}};
+  // Customer reminders name the credential, never the partner's storage layout, unless asked to.
+  if (r.show_storage_path) ctx["storage_path"] = cred.storage_path;
+  if (!r.contact.empty()) ctx["contact"] = r.contact;
+  return ctx;
 }
 
 }  // namespace complyd::notify

@@ -27,6 +27,17 @@ struct AlertLedgerEntry {
   bool active = true;  // false once the resolution was announced
 };
 
+// A credential version a customer was reminded about (reminder_ledger).
+struct ReminderLedgerEntry {
+  std::string credential_ref;  // credential_ref(): a hash, never the storage path
+  std::string customer_id;
+  Time first_reminded_at{};
+  int urgency = 0;  // most urgent stage sent: 0 warning, 1 due, 2 overdue
+};
+
+// The ledger's key for one version of one credential.
+std::string credential_ref(const std::string& customer_id, const std::string& storage_path, Time rotated_at);
+
 struct PlanInput {
   std::int64_t cycle_id = 0;
   Time now{};
@@ -37,6 +48,8 @@ struct PlanInput {
   DurationMap rotation_limits;           // credential-age's max_age: one due date for both
   std::vector<AlertLedgerEntry> ledger;
   std::set<std::string> existing_keys;   // idempotency keys of reminders/escalations already enqueued
+  std::map<std::string, ReminderLedgerEntry> reminded;  // by credential_ref
+  std::map<std::string, std::string> platforms;          // customer id -> platform (raise, virtuous, ...)
   AlertsConfig alerts;
   RemindersConfig reminders;
 };
@@ -53,6 +66,7 @@ struct PlannedMessage {
 struct Plan {
   std::vector<PlannedMessage> messages;
   std::vector<AlertLedgerEntry> ledger_upserts;
+  std::vector<ReminderLedgerEntry> reminder_upserts;
   int deferred_reminders = 0;  // over a cap: enqueued by a later cycle
 };
 
@@ -69,7 +83,13 @@ std::string reminder_stage(const RotationStatus& st, const RemindersConfig& r, T
 const std::vector<std::string>& rotation_steps(const std::string& kind);
 
 // Context for the reminder and escalation templates (also used by preview).
+// `platform` may be empty (unknown); `reminded`: whether the customer was
+// reminded before (an escalation says so, or that no address is on file).
 nlohmann::json reminder_context(const Customer& c, const Credential& cred, const RotationStatus& st,
-                                const std::string& stage, Time now);
+                                const std::string& stage, Time now, const RemindersConfig& r,
+                                const std::string& platform, bool reminded = true);
+
+// The platform of each customer, when its webhook subscriptions name one.
+std::map<std::string, std::string> customer_platforms(const std::vector<WebhookSubscription>& webhooks);
 
 }  // namespace complyd::notify

@@ -23,6 +23,7 @@ extern const std::string_view state_0004_report_history;
 extern const std::string_view state_0005_drop_low_cardinality_indexes;
 extern const std::string_view state_0006_findings_by_check;
 extern const std::string_view state_0007_drop_events_at_index;
+extern const std::string_view state_0008_reminder_ledger;
 }
 
 namespace {
@@ -38,7 +39,8 @@ const std::vector<Migration>& migrations() {
                                         {4, embedded::state_0004_report_history},
                                         {5, embedded::state_0005_drop_low_cardinality_indexes},
                                         {6, embedded::state_0006_findings_by_check},
-                                        {7, embedded::state_0007_drop_events_at_index}};
+                                        {7, embedded::state_0007_drop_events_at_index},
+                                        {8, embedded::state_0008_reminder_ledger}};
   return m;
 }
 

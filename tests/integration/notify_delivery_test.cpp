@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "daemon/util/sqlite.hpp"
@@ -157,7 +158,10 @@ TEST_F(NotifyE2E, DemoAuditDeliversOneDigestAndTheRemindersExactlyOnce) {
   for (const auto& m : reminders) {
     to.insert(m["to"].get<std::string>());
     const auto& t = m["text"].get_ref<const std::string&>();
-    EXPECT_NE(t.find("/api_token"), std::string::npos) << t;
+    // The credential as the customer knows it; the partner's storage path stays internal.
+    EXPECT_TRUE(std::regex_search(t, std::regex(R"(Your (Raise|Virtuous|Revolv3) (production|sandbox) API token)")))
+        << t;
+    EXPECT_EQ(t.find("/api_token"), std::string::npos) << t;
     EXPECT_NE(t.find("last rotated:"), std::string::npos);
     EXPECT_NE(t.find("rotation due:"), std::string::npos);
     EXPECT_NE(t.find("Generate a new API token"), std::string::npos);
@@ -170,8 +174,15 @@ TEST_F(NotifyE2E, DemoAuditDeliversOneDigestAndTheRemindersExactlyOnce) {
   for (const auto& [email, path] : expected) expected_to.insert(email);
   EXPECT_EQ(to, expected_to);
   EXPECT_EQ(reminders.size(), expected.size());  // one per credential
-  EXPECT_FALSE(escalations.empty());              // the demo has tokens 120 and 200 days old
   for (const auto& m : escalations) EXPECT_NE(m["to"].get<std::string>().find("ops@partner.example.com"), std::string::npos);
+  // The demo has tokens 120 and 200 days old, reminded for the first time in this cycle: an escalation
+  // now would claim reminders went unanswered. Never a reminder and an escalation for one customer at once.
+  std::set<std::string> reminded_customers, escalated_customers;
+  for (const auto& m : outbox()) {
+    if (m["kind"] == "reminder") reminded_customers.insert(m["customer_id"].get<std::string>());
+    if (m["kind"] == "escalation") escalated_customers.insert(m["customer_id"].get<std::string>());
+  }
+  for (const auto& c : escalated_customers) EXPECT_FALSE(reminded_customers.contains(c)) << c;
 
   // No secret anywhere: not in the messages, not in the state database.
   for (const auto& m : msgs) {
@@ -198,12 +209,23 @@ TEST_F(NotifyE2E, DemoAuditDeliversOneDigestAndTheRemindersExactlyOnce) {
   r = audit("2026-11-22T18:00:00Z");
   ASSERT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(smtp.count(), msgs.size());
+
+  // escalate_after (14 days) after those first reminders, the overdue ones are escalated to the admins.
+  r = audit("2026-12-06T12:00:00Z");
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  std::set<std::string> escalated_later;
+  for (const auto& m : outbox()) {
+    if (m["kind"] == "escalation") escalated_later.insert(m["customer_id"].get<std::string>());
+  }
+  EXPECT_GT(escalated_later.size(), escalated_customers.size());
 }
 
 TEST_F(NotifyE2E, ARotationResetsTheLadder) {
   MailCatcher smtp(dir_ / "maildir", dir_ / "smtpd.log");
   ASSERT_TRUE(smtp.ready());
   make_demo(smtp.url());
+  // The reminders name the storage path here, to tell the two credentials apart.
+  edit_config("kinds = [\"api_token\"]\n", "kinds = [\"api_token\"]\nshow_storage_path = true\n");
   ASSERT_EQ(audit().exit_code, 3);
   const auto before = parse_maildir(dir_, smtp.maildir());
   const auto reminded = expected_reminders(kDemoNow);

@@ -68,7 +68,7 @@ TEST(NotifyTemplates, EveryDefaultRendersAndHtmlIsEscaped) {
                              {"storage_path", "raise/p/c/api_token"}, {"stage_title", "Rotation due soon"},
                              {"due_phrase", "due 2026-12-02"}, {"steps", {{{"n", 1}, {"text", "Generate"}}}}};
   const auto r = t.render("reminder", reminder);
-  EXPECT_NE(r.subject.find("<script>"), std::string::npos);  // subject and text are not HTML
+  EXPECT_NE(r.text.find("<script>"), std::string::npos);  // subject and text are not HTML
   EXPECT_NE(r.text.find("& Co"), std::string::npos);
   EXPECT_EQ(r.html.find("<script>"), std::string::npos);
   EXPECT_NE(r.html.find("&lt;script&gt;"), std::string::npos);

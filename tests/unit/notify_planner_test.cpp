@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "daemon/notify/planner.hpp"
+#include "daemon/notify/templates.hpp"
 #include <fmt/format.h>
 
 #include "model/time.hpp"
@@ -209,6 +211,7 @@ PlanInput with_token(std::int64_t age_days, CustomerStatus status = CustomerStat
   c.name = "Hope Trust";
   c.status = status;
   c.admin_email = "admin@cust1.example.org";
+  c.environment = "production";
   in.customers = {c};
   in.credentials = {token("cust_1", days_ago(age_days))};
   return in;
@@ -241,8 +244,67 @@ TEST(NotifyPlanner, ReminderLadder) {
   EXPECT_EQ(reminder_keys(plan_notifications(with_token(104))), (std::vector<std::string>{key(104, "overdue:2")}));
   const auto m = of_kind(plan_notifications(with_token(80)), "reminder").at(0);
   EXPECT_EQ(m.to, (std::vector<std::string>{"admin@cust1.example.org"}));
-  EXPECT_EQ(m.context["storage_path"], "raise/production/cust_1/api_token");
+  // The partner's storage layout is not the customer's business, unless configured.
+  EXPECT_FALSE(m.context.contains("storage_path")) << m.context.dump();
   EXPECT_EQ(m.context["steps"].size(), 7u);
+  auto shown = with_token(80);
+  shown.reminders.show_storage_path = true;
+  EXPECT_EQ(of_kind(plan_notifications(shown), "reminder").at(0).context["storage_path"],
+            "raise/production/cust_1/api_token");
+}
+
+TEST(NotifyPlanner, ReminderNamesThePlatformAndEnvironmentAndAContact) {
+  auto in = with_token(85);
+  in.platforms = {{"cust_1", "raise"}};
+  in.reminders.contact = "integrations@partner.example.com";
+  const auto m = of_kind(plan_notifications(in), "reminder").at(0);
+  EXPECT_EQ(m.context["kind_label"], "Raise production API token");
+  EXPECT_EQ(m.context["contact"], "integrations@partner.example.com");
+  EXPECT_NE(m.context["stage_sentence"].get<std::string>().find("Your Raise production API token is due"),
+            std::string::npos)
+      << m.context["stage_sentence"];
+  // Several platforms for one customer: none is named rather than a wrong one.
+  WebhookSubscription a, b;
+  a.customer_id = b.customer_id = "cust_1";
+  a.platform = "raise";
+  b.platform = "virtuous";
+  EXPECT_FALSE(customer_platforms({a, b}).contains("cust_1"));
+  EXPECT_EQ(customer_platforms({a}).at("cust_1"), "raise");
+}
+
+TEST(NotifyPlanner, TwoRowsOfOneCredentialMakeOneReminderTheMostUrgent) {
+  auto in = with_token(85);  // due soon
+  in.credentials.push_back(token("cust_1", days_ago(100)));  // the same path, overdue
+  const auto keys = reminder_keys(plan_notifications(in));
+  EXPECT_EQ(keys, (std::vector<std::string>{key(100, "overdue:1")}));
+}
+
+TEST(NotifyPlanner, NeverStepsBackToAMilderStage) {
+  auto in = with_token(85);  // warning today (a longer max_age, say)...
+  const auto ref = credential_ref("cust_1", "raise/production/cust_1/api_token", days_ago(85));
+  in.reminded[ref] = {ref, "cust_1", days_ago(3), 2};  // ...but "overdue" was already sent
+  EXPECT_TRUE(reminder_keys(plan_notifications(in)).empty());
+  in.reminded[ref].urgency = 0;
+  EXPECT_EQ(reminder_keys(plan_notifications(in)).size(), 1u);
+}
+
+TEST(NotifyPlanner, ARemindedCredentialIsLedgeredOnceWithItsFirstTime) {
+  auto in = with_token(85);
+  auto p = plan_notifications(in);
+  ASSERT_EQ(p.reminder_upserts.size(), 1u);
+  const auto& e = p.reminder_upserts[0];
+  EXPECT_EQ(e.credential_ref, credential_ref("cust_1", "raise/production/cust_1/api_token", days_ago(85)));
+  EXPECT_EQ(e.credential_ref.find("raise/"), std::string::npos) << "a hash, never the path";
+  EXPECT_EQ(e.first_reminded_at, kNow);
+  EXPECT_EQ(e.urgency, 0);
+  // A later stage keeps the first time.
+  in = with_token(100);
+  const auto ref = credential_ref("cust_1", "raise/production/cust_1/api_token", days_ago(100));
+  in.reminded[ref] = {ref, "cust_1", days_ago(9), 0};
+  p = plan_notifications(in);
+  ASSERT_EQ(p.reminder_upserts.size(), 1u);
+  EXPECT_EQ(p.reminder_upserts[0].first_reminded_at, days_ago(9));
+  EXPECT_EQ(p.reminder_upserts[0].urgency, 2);
 }
 
 TEST(NotifyPlanner, OneReminderPerVersionAndStage) {
@@ -256,18 +318,38 @@ TEST(NotifyPlanner, OneReminderPerVersionAndStage) {
   EXPECT_EQ(reminder_keys(plan_notifications(in)), (std::vector<std::string>{key(82, "warning")}));
 }
 
-TEST(NotifyPlanner, EscalationToAdminsAfterEscalateAfter) {
-  auto in = with_token(103);  // 13 days overdue
-  EXPECT_TRUE(reminder_keys(plan_notifications(in), "escalation").empty());
-  in = with_token(104);
+TEST(NotifyPlanner, EscalationOnlyAfterEscalateAfterSinceTheFirstReminder) {
+  // First seen 30 days overdue: the customer is reminded now; escalating in
+  // the same cycle would claim reminders went unanswered.
+  auto in = with_token(120);
   auto p = plan_notifications(in);
+  EXPECT_EQ(reminder_keys(p).size(), 1u);
+  EXPECT_TRUE(reminder_keys(p, "escalation").empty());
+  const auto ref = credential_ref("cust_1", "raise/production/cust_1/api_token", days_ago(120));
+  in.reminded[ref] = {ref, "cust_1", days_ago(13), 2};  // first reminded 13 days ago
+  EXPECT_TRUE(reminder_keys(plan_notifications(in), "escalation").empty());
+  in.reminded[ref].first_reminded_at = days_ago(14);
+  p = plan_notifications(in);
   ASSERT_EQ(reminder_keys(p, "escalation").size(), 1u);
   EXPECT_EQ(of_kind(p, "escalation")[0].to, (std::vector<std::string>{"ops@x.org"}));
+  EXPECT_EQ(of_kind(p, "escalation")[0].context["reminded"], true);
   in.existing_keys = {reminder_keys(p, "escalation")[0]};
   EXPECT_TRUE(reminder_keys(plan_notifications(in), "escalation").empty());
   in.reminders.escalate = false;
   in.existing_keys.clear();
   EXPECT_TRUE(reminder_keys(plan_notifications(in), "escalation").empty());
+}
+
+TEST(NotifyPlanner, WithoutAnAdminAddressEscalationCountsFromTheDueDateAndSaysSo) {
+  auto in = with_token(103);  // 13 days overdue
+  in.customers[0].admin_email.clear();
+  EXPECT_TRUE(plan_notifications(in).messages.empty());
+  in = with_token(104);
+  in.customers[0].admin_email.clear();
+  auto p = plan_notifications(in);
+  EXPECT_TRUE(reminder_keys(p).empty());
+  ASSERT_EQ(reminder_keys(p, "escalation").size(), 1u);
+  EXPECT_EQ(of_kind(p, "escalation")[0].context["reminded"], false);
 }
 
 TEST(NotifyPlanner, NothingForOffboardedUnknownOrOtherKinds) {
@@ -316,6 +398,50 @@ TEST(NotifyPlanner, PerRecipientCapAndGlobalLimitDeferTheRest) {
   p = plan_notifications(in);
   EXPECT_EQ(of_kind(p, "reminder").size(), 3u);
   EXPECT_EQ(p.deferred_reminders, 7);
+}
+
+// Every default template with realistic data, as the planner builds it:
+// both parts carry the message, nothing is left unrendered.
+TEST(NotifyPlanner, EveryTemplateRendersBothPartsFromRealisticData) {
+  const auto t = Templates::load({});
+  auto in = with_token(120);
+  in.platforms = {{"cust_1", "raise"}};
+  in.findings = {finding("F1", Severity::critical), finding("F2", Severity::high),
+                 finding("F3", Severity::medium, FindingStatus::open, "audit-coverage")};
+  const auto ref = credential_ref("cust_1", "raise/production/cust_1/api_token", days_ago(120));
+  in.reminded[ref] = {ref, "cust_1", days_ago(20), 2};
+  const auto p = plan_notifications(in);
+  std::set<std::string> seen;
+  for (const auto& m : p.messages) {
+    seen.insert(m.template_name);
+    const auto r = t.render(m.template_name, m.context);
+    SCOPED_TRACE(m.template_name);
+    EXPECT_FALSE(r.subject.empty());
+    for (const auto* part : {&r.subject, &r.text, &r.html}) {
+      EXPECT_EQ(part->find("{{"), std::string::npos) << *part;
+      EXPECT_EQ(part->find("()"), std::string::npos) << "an empty value in: " << *part;
+    }
+    if (m.template_name == "digest") {
+      EXPECT_EQ(r.subject, "[complyd] 1 critical, 1 high open; 3 new");
+      EXPECT_TRUE(r.text.starts_with("1 critical, 1 high open; 3 new\n")) << r.text;
+      EXPECT_NE(r.html.find("1 critical, 1 high open; 3 new"), std::string::npos);
+      for (const auto* part : {&r.text, &r.html}) EXPECT_NE(part->find("audit-coverage"), std::string::npos);
+    } else if (m.template_name == "reminder") {
+      EXPECT_EQ(r.subject, "Rotation overdue: rotate your Raise production API token (30 days overdue)");
+      for (const auto* part : {&r.text, &r.html}) {
+        EXPECT_NE(part->find("Your Raise production API token is 30 days past its rotation date"), std::string::npos)
+            << *part;
+        EXPECT_EQ(part->find("raise/production/cust_1"), std::string::npos) << "no storage path by default";
+        EXPECT_NE(part->find("every 90 days"), std::string::npos) << *part;
+      }
+    } else {
+      for (const auto* part : {&r.text, &r.html}) {
+        EXPECT_NE(part->find("has been reminded without effect"), std::string::npos) << *part;
+        EXPECT_NE(part->find("raise/production/cust_1/api_token"), std::string::npos) << "the admins' own path";
+      }
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"digest", "reminder", "escalation"}));
 }
 
 }  // namespace
