@@ -10,6 +10,8 @@
 #include <regex>
 #include <set>
 
+#include <unistd.h>
+
 #include "daemon/util/sqlite.hpp"
 #include "model/time.hpp"
 #include "notify_smtp.hpp"
@@ -218,6 +220,39 @@ TEST_F(NotifyE2E, DemoAuditDeliversOneDigestAndTheRemindersExactlyOnce) {
     if (m["kind"] == "escalation") escalated_later.insert(m["customer_id"].get<std::string>());
   }
   EXPECT_GT(escalated_later.size(), escalated_customers.size());
+}
+
+// The digest's HTML part as a person sees it, at 1280 px in headless
+// Chromium, kept as a test artifact (docs/images/digest.png is one).
+TEST_F(NotifyE2E, DigestHtmlRendersInHeadlessChromium) {
+  std::string chromium;
+  for (const char* p : {"/usr/bin/chromium", "/usr/local/bin/chromium"}) {
+    if (access(p, X_OK) == 0) chromium = p;
+  }
+  ASSERT_FALSE(chromium.empty()) << "chromium is required (./dev installs the Debian package)";
+  MailCatcher smtp(dir_ / "maildir", dir_ / "smtpd.log");
+  ASSERT_TRUE(smtp.ready());
+  make_demo(smtp.url());
+  ASSERT_EQ(audit().exit_code, 3);
+  const auto digests = with_subject(parse_maildir(dir_, smtp.maildir()), " open; ");
+  ASSERT_EQ(digests.size(), 1u);
+  const auto html = dir_ / "digest.html";
+  write_file(html, digests[0]["html"].get<std::string>());
+  const fs::path artifacts = COMPLYD_ARTIFACT_DIR;
+  fs::create_directories(artifacts);
+  const auto png = artifacts / "digest.png";
+  fs::remove(png);
+  const std::string cmd = chromium +
+                          " --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking"
+                          " --disable-component-update --disable-sync --disable-extensions --hide-scrollbars"
+                          " --window-size=1280,1600 --user-data-dir=" +
+                          quote((dir_ / "chromium-profile").string()) + " --screenshot=" + quote(png.string()) +
+                          " " + quote("file://" + html.string()) + " >/dev/null 2>" +
+                          quote((dir_ / "chromium.err").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(dir_ / "chromium.err");
+  ASSERT_TRUE(fs::exists(png));
+  EXPECT_GT(fs::file_size(png), 10000u);
+  EXPECT_EQ(read_file(png).substr(1, 3), "PNG");
 }
 
 TEST_F(NotifyE2E, ARotationResetsTheLadder) {
