@@ -83,7 +83,7 @@ TEST_P(UnknownKeyAtDepth, IsAnErrorWithItsPosition) {
 INSTANTIATE_TEST_SUITE_P(
     Depths, UnknownKeyAtDepth,
     ::testing::Values(
-        DepthCase{"top", "colour = 1\n", "complyd.toml:3:1: unknown key 'colour'"},
+        DepthCase{"inventory", "colour = 1\n", "complyd.toml:3:1: unknown key 'inventory.colour' in [inventory]"},
         DepthCase{"http", "[http]\nlisten_on = \"x\"\n", "complyd.toml:4:1: unknown key 'http.listen_on'"},
         DepthCase{"files", "[files]\npaths = [\"/srv\"]\nexclde = []\n", "complyd.toml:5:1: unknown key 'files.exclde'"},
         DepthCase{"smtp", "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\ntimout = \"5s\"\n",
@@ -96,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(
         DepthCase{"source_inline_table",
                   "[[sources]]\nname = \"w\"\ntype = \"files\"\nretention = [ { path = \"l\", data_class = \"d\", "
                   "custmer_id = \"c\" } ]\n",
-                  "complyd.toml:6:45: unknown key 'sources[1].retention[1].custmer_id'"},
+                  "complyd.toml:6:47: unknown key 'sources[1].retention[1].custmer_id'"},
         DepthCase{"check", "[checks.credential-age]\nmaxage = \"1d\"\n", "complyd.toml:4:1: unknown key 'checks.credential-age.maxage'"},
         DepthCase{"check_inline_table", "[checks.credential-age]\nmax_age = { api_tokn = \"90d\" }\n",
                   "complyd.toml:4:13: unknown key 'checks.credential-age.max_age.api_tokn' (known: api_token, "},
