@@ -161,6 +161,22 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
   std::unordered_set<std::string_view> offboard_recorded;
   std::unordered_map<std::string_view, bool> reader_allowed;
   std::map<std::pair<std::string_view, std::string_view>, Reads> foreign_reads;  // (customer, actor)
+  std::map<std::pair<std::string_view, std::string_view>, Reads> unscoped_reads;  // (customer, actor)
+  // The latest read of each storage path and of each customer (an event for
+  // the credential's path or its customer covers it, as for creation).
+  std::unordered_map<std::string_view, Time> last_read_of_path, last_read_of_customer;
+  // Reader -> the customers it is scoped to (readers without rows: unscoped).
+  std::unordered_map<std::string_view, std::unordered_set<std::string_view>> scopes;
+  for (const auto& s : ctx.facts.reader_scopes) scopes[s.reader].insert(s.customer_id);
+  auto record = [](Reads& r, const AuditEvent& e) {
+    ++r.count;
+    r.first = std::min(r.first, e.at);
+    r.last = std::max(r.last, e.at);
+    if (r.resources.size() < 3 &&
+        std::find(r.resources.begin(), r.resources.end(), e.resource) == r.resources.end()) {
+      r.resources.push_back(e.resource);
+    }
+  };
   Time horizon = Time::max();  // the oldest event the audit log still holds
   {
     // Sized exactly: grown by doubling, the indexes of 650k events would
@@ -179,20 +195,22 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
     if (contains(rotate_actions, e.action)) rotated.add(e);
     if (contains(offboard_actions, e.action)) offboard_recorded.insert(e.customer_id);
     if (contains(read_actions, e.action)) {
+      for (auto [index, key] : {std::pair{&last_read_of_path, std::string_view(e.resource)},
+                                std::pair{&last_read_of_customer, std::string_view(e.customer_id)}}) {
+        if (key.empty()) continue;
+        auto [it, fresh] = index->try_emplace(key, e.at);
+        if (!fresh) it->second = std::max(it->second, e.at);
+      }
+      if (auto s = scopes.find(e.actor); s != scopes.end() && !s->second.contains(e.customer_id)) {
+        record(unscoped_reads[{e.customer_id, e.actor}], e);
+      }
       auto [it, inserted] = reader_allowed.try_emplace(e.actor, false);
       if (inserted) {
         it->second = std::any_of(allowed_readers.begin(), allowed_readers.end(),
                                  [&](const std::string& p) { return glob_match(p, e.actor); });
       }
       if (it->second) continue;
-      auto& r = foreign_reads[{e.customer_id, e.actor}];
-      ++r.count;
-      r.first = std::min(r.first, e.at);
-      r.last = std::max(r.last, e.at);
-      if (r.resources.size() < 3 &&
-          std::find(r.resources.begin(), r.resources.end(), e.resource) == r.resources.end()) {
-        r.resources.push_back(e.resource);
-      }
+      record(foreign_reads[{e.customer_id, e.actor}], e);
     }
   }
   created.sort();
@@ -232,6 +250,33 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
     }
   }
 
+  // Used since its last rotation, but no read of it recorded since then:
+  // every read of a customer's token should be logged. Judged only if the
+  // audit log still holds the time of the rotation.
+  for (const auto& c : ctx.facts.credentials) {
+    if (!c.last_used_at) continue;
+    const std::optional<Time> since = c.rotated_at ? c.rotated_at : c.created_at;
+    if (!since || *c.last_used_at < *since || !judged(*since) || !judged(*c.last_used_at)) continue;
+    const auto read_since = [&](const auto& index, std::string_view key) {
+      auto it = index.find(key);
+      return it != index.end() && it->second >= *since - tol;
+    };
+    if (read_since(last_read_of_path, c.storage_path) || read_since(last_read_of_customer, c.customer_id)) continue;
+    const std::string path = credential_subject(c);
+    auto f = finding(c.customer_id, "audit:read:" + path, fmt::format("{} read not audited", c.kind),
+                     fmt::format("The {} {} at {} was last used on {} but the audit log has no {} event for it "
+                                 "since its {} on {}.",
+                                 to_string(c.role), c.kind, path, format_time(*c.last_used_at),
+                                 fmt::join(read_actions, "/"), c.rotated_at ? "rotation" : "creation",
+                                 format_time(*since)),
+                     "Make the credential store write an audit event (actor, action, resource, time) for every read "
+                     "of a customer's credential, as Vault's audit device or CloudTrail's GetSecretValue do.");
+    f.evidence.emplace_back("kind", c.kind);
+    f.evidence.emplace_back("last_used_at", format_time(*c.last_used_at));
+    f.evidence.emplace_back(c.rotated_at ? "rotated_at" : "created_at", format_time(*since));
+    out.push_back(std::move(f));
+  }
+
   for (const auto& c : ctx.facts.customers) {
     if (c.status != CustomerStatus::offboarded || offboard_recorded.contains(c.id)) continue;
     if (c.offboarded_at && !judged(*c.offboarded_at)) continue;
@@ -262,6 +307,35 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
                      "workers should be able to read tokens).");
     f.severity = ctx.severity;
     f.evidence.emplace_back("actor", who);
+    f.evidence.emplace_back("reads", std::to_string(r.count));
+    f.evidence.emplace_back("first_read", format_time(r.first));
+    f.evidence.emplace_back("last_read", format_time(r.last));
+    std::string resources;
+    for (auto res : r.resources) resources += (resources.empty() ? "" : ", ") + std::string(res);
+    f.evidence.emplace_back("resources", resources);
+    out.push_back(std::move(f));
+  }
+
+  // A reader scoped to some customers read another customer's credential.
+  for (const auto& [key, r] : unscoped_reads) {
+    const auto& [customer, actor] = key;
+    const auto& scoped = scopes.at(actor);
+    std::vector<std::string_view> list(scoped.begin(), scoped.end());
+    std::sort(list.begin(), list.end());
+    auto f = finding(std::string(customer), "reader-scope:" + std::string(actor),
+                     "credential read outside the reader's customer scope",
+                     fmt::format("{} read credentials of customer {} {}, but it is scoped to {} only; the submitter "
+                                 "for one customer must not read another customer's token.",
+                                 actor, customer.empty() ? std::string("(none)") : std::string(customer),
+                                 r.count == 1 ? "once, on " + format_time(r.first)
+                                              : fmt::format("{} times between {} and {}", r.count, format_time(r.first),
+                                                            format_time(r.last)),
+                                 fmt::join(list, ", ")),
+                     "Find out why this reader read another customer's credential; rotate that credential and "
+                     "restrict the reader's policy to the customers it serves (or correct its scope in the "
+                     "inventory's reader_scopes).");
+    f.severity = ctx.severity;
+    f.evidence.emplace_back("actor", std::string(actor));
     f.evidence.emplace_back("reads", std::to_string(r.count));
     f.evidence.emplace_back("first_read", format_time(r.first));
     f.evidence.emplace_back("last_read", format_time(r.last));

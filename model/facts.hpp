@@ -190,6 +190,13 @@ struct AuditEvent {
   Time at{};
 };
 
+// The customers a reader service may read credentials of (audit-coverage):
+// a reader with any scope row reads only its scoped customers' credentials.
+struct ReaderScope {
+  std::string reader;  // an audit event's actor, e.g. sync-worker-eu
+  std::string customer_id;
+};
+
 struct Attestation {
   std::string control;      // dpa, incident_runbook, access_review, ...
   std::string customer_id;  // empty for integration-wide controls
@@ -268,6 +275,7 @@ struct Facts {
   std::vector<VerificationSeries> verifications;
   std::vector<DataSet> data_sets;
   std::vector<AuditEvent> audit_events;
+  std::vector<ReaderScope> reader_scopes;  // with the audit events; empty: no source says scopes
   std::vector<Attestation> attestations;
   std::vector<ApiEndpoint> api_endpoints;
   std::vector<LeakHit> leak_hits;

@@ -71,6 +71,14 @@ CREATE TABLE IF NOT EXISTS audit_events (
 );
 CREATE INDEX IF NOT EXISTS audit_events_customer ON audit_events(customer_id);
 
+-- Which customers a reader service (an audit event's actor) may read the
+-- credentials of; a reader without rows is not scoped. Optional.
+CREATE TABLE IF NOT EXISTS reader_scopes (
+  reader      TEXT NOT NULL,              -- e.g. submitter-cust_0001
+  customer_id TEXT NOT NULL,
+  PRIMARY KEY (reader, customer_id)
+);
+
 CREATE TABLE IF NOT EXISTS attestations (
   id           INTEGER PRIMARY KEY,
   control      TEXT NOT NULL,             -- dpa | incident_runbook | access_review | ...

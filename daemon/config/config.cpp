@@ -1,6 +1,7 @@
 #include "daemon/config/config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "checks/params.hpp"
 #include "checks/registry.hpp"
 #include "daemon/config/section.hpp"
 #include "daemon/log/redact.hpp"
@@ -74,6 +76,12 @@ void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
   if (auto v = sec.boolean("enabled")) cc.enabled = *v;
   if (auto v = sec.string("severity", kSeverities)) cc.severity = *severity_from(*v);
   const auto& specs = def.info.params;
+  // A map's keys are the kinds (data classes) its defaults name, and those
+  // listed in new_kinds: a typo is an error, a new kind is said so.
+  std::vector<std::string> new_kinds;
+  if (std::any_of(specs.begin(), specs.end(), [](const ParamSpec& p) { return p.type == ParamType::duration_map; })) {
+    if (auto v = sec.string_list("new_kinds")) new_kinds = *v;
+  }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const ParamSpec& spec = specs[i];
     const toml::node* n = sec.node(spec.name);
@@ -108,7 +116,22 @@ void load_check(Section& sec, const CheckDef& def, CheckConfig& cc) {
         if (!sub) break;
         // Entries override or extend the defaults (new credential kinds).
         DurationMap merged = std::get<DurationMap>(spec.default_value);
+        std::set<std::string> known(new_kinds.begin(), new_kinds.end());
+        for (const auto& [kind, d] : merged) known.insert(kind);
+        // A map keyed by credential kinds (it names one) accepts every kind
+        // complyd knows: those credential-age limits by default.
+        const DurationMap& kinds = CredentialAgeParams{}.max_age;
+        if (std::any_of(merged.begin(), merged.end(), [&](const auto& e) { return kinds.contains(e.first); })) {
+          for (const auto& [kind, d] : kinds) known.insert(kind);
+        }
         for (auto&& [k, v] : sub->raw()) {
+          if (!known.contains(std::string(k.str()))) {
+            sec.diagnostics().add(k.source(), fmt::format("unknown key '{}' (known: {}; a new kind is added by "
+                                                          "listing it in {})",
+                                                          sub->path(k.str()), fmt::join(known, ", "),
+                                                          sec.path("new_kinds")));
+            continue;
+          }
           auto d = sub->duration_of(v, sub->path(k.str()), Duration{static_cast<std::int64_t>(lo < 0 ? 0 : lo)},
                                     Duration{static_cast<std::int64_t>(spec.max.value_or(100.0 * 365 * kSecondsPerDay))});
           if (d) merged[std::string(k.str())] = *d;

@@ -48,7 +48,10 @@ void release_facts(Facts& f, FactKind k) {
     case FactKind::webhooks: drop(f.webhooks); break;
     case FactKind::verifications: drop(f.verifications); break;
     case FactKind::data_sets: drop(f.data_sets); break;
-    case FactKind::audit_events: drop(f.audit_events); break;
+    case FactKind::audit_events:
+      drop(f.audit_events);
+      drop(f.reader_scopes);
+      break;
     case FactKind::attestations: drop(f.attestations); break;
     case FactKind::api_endpoints: drop(f.api_endpoints); break;
     case FactKind::file_scans: drop(f.leak_hits); break;

@@ -42,9 +42,9 @@ const std::vector<std::string>& registered_values() {
 // The patterns, case-insensitive ones without their flag so that any_re()
 // can combine them.
 constexpr const char* kBearer = R"((bearer\s+)[A-Za-z0-9._~+/=-]{6,})";
-// key = value / "key": "value" for secret-looking keys.
+// key = value / "key": "value" for secret-looking keys; group 2 is the value.
 constexpr const char* kAssignment =
-    R"re(((?:security_?token|api_?token|access_?token|refresh_?token|token|api_?key|secret|password|passwd|authorization|private_?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;&\[]{6,})re";
+    R"re(((?:security_?token|api_?token|access_?token|refresh_?token|token|api_?key|secret|password|passwd|authorization|private_?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)([^\s"',;&\[]{6,}))re";
 // 13-19 digit runs, optionally grouped: card-number shaped.
 constexpr const char* kPan = R"(\b(?:\d[ -]?){12,18}\d\b)";
 constexpr const char* kPrivateKey = R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?)";
@@ -88,6 +88,41 @@ bool may_hold_secret(std::string_view text) {
   return RE2::PartialMatch(text, keywords);
 }
 
+// "the webhook secret: generate a new one" is prose, not an assignment: an
+// unquoted lower-case word after a colon that the sentence goes on from.
+// Generated secrets are not lower-case words, and a value that ends its line
+// ("password: hunter") is still masked.
+bool is_prose(std::string_view prefix, std::string_view value, std::string_view rest) {
+  if (prefix.empty() || (prefix.back() != ' ' && prefix.back() != '\t') ||
+      prefix.find(':') == std::string_view::npos || prefix.find('=') != std::string_view::npos) {
+    return false;
+  }
+  if (!std::all_of(value.begin(), value.end(), [](char c) { return c >= 'a' && c <= 'z'; })) return false;
+  return rest.size() >= 2 && rest[0] == ' ' && ((rest[1] >= 'a' && rest[1] <= 'z') || (rest[1] >= 'A' && rest[1] <= 'Z'));
+}
+
+// The assignment pattern's replacement, one match at a time so that prose is kept.
+void redact_assignments(std::string& out) {
+  std::string result;
+  re2::StringPiece input(out), prefix, value;
+  std::size_t done = 0;
+  bool changed = false;
+  while (RE2::FindAndConsume(&input, assignment_re(), &prefix, &value)) {
+    const std::size_t value_end = static_cast<std::size_t>(value.data() - out.data()) + value.size();
+    if (is_prose({prefix.data(), prefix.size()}, {value.data(), value.size()}, std::string_view(out).substr(value_end))) {
+      continue;
+    }
+    const std::size_t value_at = static_cast<std::size_t>(value.data() - out.data());
+    result.append(out, done, value_at - done);
+    result += "[REDACTED]";
+    done = value_end;
+    changed = true;
+  }
+  if (!changed) return;
+  result.append(out, done);
+  out = std::move(result);
+}
+
 }  // namespace
 
 void register_secret(std::string_view value) {
@@ -125,7 +160,7 @@ std::string redact(std::string_view text) {
   if (!may_hold_secret(out) || !RE2::PartialMatch(out, any_re())) return out;
   RE2::GlobalReplace(&out, private_key_re(), "[REDACTED PRIVATE KEY]");
   // Assignments first: "Authorization: Bearer x" keeps its scheme word.
-  RE2::GlobalReplace(&out, assignment_re(), "\\1[REDACTED]");
+  redact_assignments(out);
   RE2::GlobalReplace(&out, bearer_re(), "\\1[REDACTED]");
   RE2::GlobalReplace(&out, pan_re(), "[REDACTED PAN]");
   return out;

@@ -388,41 +388,56 @@ ReportModel build_report(const History& h, const ReportOptions& opt) {
   for (const auto& s : h.signatures) {
     if (last != nullptr && s.cycle_id == last->id) last_rates[s.customer_id] = &s;
   }
+  // A damaged state shows as "unreadable", never as an empty (clean) one.
+  auto unreadable = [](CustomerView& v) {
+    v = CustomerView{.id = std::move(v.id), .open_findings = v.open_findings, .unreadable = true};
+    v.status = v.offboarding = v.webhook_health = "unreadable";
+  };
   for (const auto& row : h.customers) {
     if (!in_scope(row.customer_id)) continue;
     const auto& j = row.state;
     CustomerView v;
     v.id = row.customer_id;
-    v.name = j.value("name", "");
-    v.status = j.value("status", "");
-    v.environment = j.value("environment", "");
-    v.jurisdiction = j.value("jurisdiction", "");
-    if (j.value("offboarded_at", nlohmann::json()).is_number_integer())
-      v.offboarded_at = Time{Duration{j["offboarded_at"].get<std::int64_t>()}};
-    for (const auto& c : j.value("credentials", nlohmann::json::array())) {
-      CredentialView cv{c.value("path", ""), c.value("kind", ""), c.value("role", ""), c.value("environment", "")};
-      cv.stage = rotation_stage(c, opt.as_of, cv.basis_at, cv.due_at, cv.age);
-      v.credentials.push_back(std::move(cv));
+    v.open_findings = cust_findings[v.id][0];
+    if (row.unreadable) {
+      unreadable(v);
+      m.customers.push_back(std::move(v));
+      continue;
     }
-    for (const auto& w : j.value("webhooks", nlohmann::json::array())) {
-      v.webhooks.push_back({w.value("id", ""), w.value("platform", ""), w.value("status", ""), w.value("https", false)});
+    try {
+      v.name = j.value("name", "");
+      v.status = j.value("status", "");
+      v.environment = j.value("environment", "");
+      v.jurisdiction = j.value("jurisdiction", "");
+      if (j.value("offboarded_at", nlohmann::json()).is_number_integer())
+        v.offboarded_at = Time{Duration{j["offboarded_at"].get<std::int64_t>()}};
+      for (const auto& c : j.value("credentials", nlohmann::json::array())) {
+        CredentialView cv{c.value("path", ""), c.value("kind", ""), c.value("role", ""), c.value("environment", "")};
+        cv.stage = rotation_stage(c, opt.as_of, cv.basis_at, cv.due_at, cv.age);
+        v.credentials.push_back(std::move(cv));
+      }
+      for (const auto& w : j.value("webhooks", nlohmann::json::array())) {
+        v.webhooks.push_back({w.value("id", ""), w.value("platform", ""), w.value("status", ""), w.value("https", false)});
+      }
+      const auto counts = cust_findings[v.id];
+      v.open_findings = counts[0];
+      const bool deliveries = j.value("deliveries", false);
+      if (auto it = last_rates.find(v.id); it != last_rates.end()) {
+        const auto total = it->second->ok + it->second->fail;
+        v.failure_rate = total > 0 ? static_cast<double>(it->second->fail) / static_cast<double>(total) : 0.0;
+      } else if (deliveries) {
+        v.failure_rate = 0.0;
+      }
+      if (v.webhooks.empty()) v.webhook_health = "no subscriptions";
+      else if (counts[1] > 0) v.webhook_health = "failing";
+      else if (counts[2] > 0) v.webhook_health = "attention";
+      else if (!deliveries && !v.failure_rate) v.webhook_health = "no deliveries";
+      else v.webhook_health = "ok";
+      if (v.status == "active") v.offboarding = "active";
+      else v.offboarding = offboarding_open[v.id] > 0 ? "incomplete" : "complete";
+    } catch (const nlohmann::json::exception&) {  // a mistyped field of a stored state
+      unreadable(v);
     }
-    const auto counts = cust_findings[v.id];
-    v.open_findings = counts[0];
-    const bool deliveries = j.value("deliveries", false);
-    if (auto it = last_rates.find(v.id); it != last_rates.end()) {
-      const auto total = it->second->ok + it->second->fail;
-      v.failure_rate = total > 0 ? static_cast<double>(it->second->fail) / static_cast<double>(total) : 0.0;
-    } else if (deliveries) {
-      v.failure_rate = 0.0;
-    }
-    if (v.webhooks.empty()) v.webhook_health = "no subscriptions";
-    else if (counts[1] > 0) v.webhook_health = "failing";
-    else if (counts[2] > 0) v.webhook_health = "attention";
-    else if (!deliveries && !v.failure_rate) v.webhook_health = "no deliveries";
-    else v.webhook_health = "ok";
-    if (v.status == "active") v.offboarding = "active";
-    else v.offboarding = offboarding_open[v.id] > 0 ? "incomplete" : "complete";
     m.customers.push_back(std::move(v));
   }
   return m;

@@ -42,6 +42,7 @@ struct CycleRow {
 struct CustomerStateRow {
   std::string customer_id;
   nlohmann::json state;
+  bool unreadable = false;  // the stored row is damaged: shown as such, never as an empty state
 };
 struct SignatureRow {
   std::int64_t cycle_id = 0;
@@ -119,6 +120,7 @@ struct CustomerView {
   std::optional<double> failure_rate;
   std::string offboarding;  // active | complete | incomplete
   int open_findings = 0;
+  bool unreadable = false;  // its stored state cannot be read: status, offboarding and webhooks say "unreadable"
 };
 
 struct CheckView {

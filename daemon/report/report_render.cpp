@@ -261,6 +261,7 @@ std::string render_json(const ReportModel& m) {
                   {"offboarded_at", opt_time(c.offboarded_at)},
                   {"offboarding", c.offboarding},
                   {"open_findings", c.open_findings},
+                  {"unreadable", c.unreadable},
                   {"credentials", creds},
                   {"webhooks",
                    {{"health", c.webhook_health},
@@ -374,6 +375,11 @@ std::string render_markdown(const ReportModel& m) {
   }
   o << "\n## Customers\n";
   for (const auto& c : m.customers) {
+    if (c.unreadable) {
+      o << "\n### " << md(c.id) << "\n\n- Status: unreadable (the stored state of this customer cannot be read)"
+        << "\n- Open findings: " << c.open_findings << "\n";
+      continue;
+    }
     o << "\n### " << md(c.id) << " " << md(c.name) << "\n\n- Status: " << c.status << " (offboarding: " << c.offboarding
       << (c.offboarded_at ? ", offboarded " + format_time(*c.offboarded_at) : std::string()) << ")\n- Environment: "
       << md(c.environment) << "; jurisdiction: " << md(c.jurisdiction.empty() ? "unknown" : c.jurisdiction)
@@ -506,7 +512,7 @@ std::string render_html(const ReportModel& m) {
   for (const auto& c : m.customers) {
     o << "<tr><td>" << esc(c.id) << "<br>" << esc(c.name) << "</td><td>" << esc(c.status) << "</td><td>"
       << c.offboarding << (c.offboarded_at ? "<br>" + date_of(*c.offboarded_at) : std::string()) << "</td><td>"
-      << c.webhook_health << " (" << c.webhooks.size() << ")</td><td>"
+      << c.webhook_health << (c.unreadable ? std::string() : " (" + std::to_string(c.webhooks.size()) + ")") << "</td><td>"
       << (c.failure_rate ? percent(*c.failure_rate) : std::string()) << "</td><td>" << c.open_findings << "</td><td>";
     for (const auto& k : c.credentials) {
       o << "<code>" << esc(k.path) << "</code> " << esc(k.role) << ", " << (k.age ? age_text(*k.age) : "unknown age")

@@ -143,12 +143,17 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
                 "(valid_to IS NULL OR valid_to > ?1) ORDER BY customer_id");
     s.bind(1, t);
     while (s.step()) {
+      // A damaged row (not JSON, or neither format) is unreadable, never an empty (clean) state.
       try {
-        h.customers.push_back({s.text(0), expand_report_state(nlohmann::json::parse(s.text_view(1)))});
+        auto stored = nlohmann::json::parse(s.text_view(1));
+        if (stored.is_object() || (stored.is_array() && !stored.empty() && stored[0] == 2)) {
+          h.customers.push_back({s.text(0), expand_report_state(std::move(stored))});
+          continue;
+        }
       } catch (const nlohmann::json::exception&) {
-        CLOG(error) << "state database: the report state of customer " << s.text(0) << " cannot be read";
-        h.customers.push_back({s.text(0), nlohmann::json::object()});
       }
+      CLOG(error) << "state database: the report state of customer " << s.text(0) << " cannot be read";
+      h.customers.push_back({s.text(0), nlohmann::json::object(), true});
     }
   }
   if (!h.cycles.empty()) {

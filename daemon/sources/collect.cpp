@@ -56,7 +56,7 @@ Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time no
       st.ok = true;
       st.collected_at = now;
       st.rows = static_cast<std::int64_t>(part.customers.size() + part.credentials.size() + part.webhooks.size() +
-                                          part.data_sets.size() + part.audit_events.size() +
+                                          part.data_sets.size() + part.audit_events.size() + part.reader_scopes.size() +
                                           part.attestations.size() + part.api_endpoints.size() +
                                           part.leak_hits.size() + part.customer_activity.size() +
                                           part.secret_stores.size());
@@ -67,6 +67,7 @@ Facts collect_facts(const std::vector<std::unique_ptr<Source>>& sources, Time no
       append(facts.verifications, part.verifications);
       append(facts.data_sets, part.data_sets);
       append(facts.audit_events, part.audit_events);
+      append(facts.reader_scopes, part.reader_scopes);
       append(facts.attestations, part.attestations);
       append(facts.api_endpoints, part.api_endpoints);
       append(facts.leak_hits, part.leak_hits);

@@ -289,6 +289,28 @@ void read_audit_events(sql::Db& db, Facts& f, std::vector<std::string>& problems
   }
 }
 
+// Optional (inventories before it have none: then no reader is scoped). A
+// row without its customer keeps its reader scoped, to no customer: a broken
+// scope makes the reader's reads findings, never lets them pass.
+void read_reader_scopes(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
+  {
+    sql::Stmt t(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reader_scopes'");
+    if (!t.step()) return;
+  }
+  sql::Stmt s(db, "SELECT rowid, coalesce(reader,''), coalesce(customer_id,'') FROM reader_scopes ORDER BY rowid");
+  RowReader r(s, "reader_scopes", problems);
+  while (s.step()) {
+    r.at_row(s.i64(0));
+    ReaderScope rs{s.text(1), s.text(2)};
+    if (rs.reader.empty()) {
+      r.problem("reader is missing; row skipped");
+      continue;
+    }
+    if (rs.customer_id.empty()) r.problem(fmt::format("customer_id is missing; reader {} is scoped to no customer", rs.reader));
+    f.reader_scopes.push_back(std::move(rs));
+  }
+}
+
 void read_attestations(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
   f.attestations.reserve(f.attestations.size() + row_count(db, "attestations"));
   sql::Stmt s(db,
@@ -368,6 +390,7 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
   const auto second_half = [&](sql::Db& db, std::vector<std::string>& out) {
     read_data_sets(db, into, out);
     read_audit_events(db, into, out);
+    read_reader_scopes(db, into, out);
     read_attestations(db, into, out);
     read_api_endpoints(db, into);
   };

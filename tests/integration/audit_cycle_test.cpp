@@ -349,6 +349,56 @@ TEST_F(AuditCycle, DemoViolatesEveryCheckInTheCatalogue) {
   EXPECT_LT(failing.size(), 30u);
 }
 
+// Reader scopes from the inventory (issue 15): a reader scoped to one
+// customer that reads another's token is a finding; a scope row without its
+// customer is a rejected row and scopes its reader to nobody.
+TEST_F(AuditCycle, AScopedReaderReadingAnotherCustomersTokenIsAFinding) {
+  inventory_exec(
+      "INSERT INTO reader_scopes(reader, customer_id) VALUES ('sync-worker-eu', 'cust_0001');"
+      "INSERT INTO audit_events(customer_id, actor, action, resource, at) VALUES "
+      "('cust_0001', 'sync-worker-eu', 'token_read', 'raise/production/cust_0001/api_token', '2026-11-22T10:00:00Z'),"
+      "('cust_0002', 'sync-worker-eu', 'token_read', 'raise/production/cust_0002/api_token', '2026-11-22T10:00:00Z');");
+  // Rows of the inventory it rejected (source-unavailable), from the finding's detail.
+  const auto rejected_rows = [](const json& d) {
+    for (const auto& f : d["findings"]) {
+      if (f["subject"] != "source:inventory:rows") continue;
+      const std::string detail = f["detail"];
+      const auto at = detail.find("rejected ");
+      return at == std::string::npos ? -1 : std::stoi(detail.substr(at + 9));
+    }
+    return 0;
+  };
+  auto doc = audit();
+  const int rejected_before = rejected_rows(doc);
+  std::vector<std::string> scoped;
+  for (const auto& f : doc["findings"]) {
+    if (f["status"] == "open" && f["subject"].get<std::string>().rfind("reader-scope:", 0) == 0) {
+      scoped.push_back(f["customer_id"].get<std::string>() + " " + f["subject"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(scoped, std::vector<std::string>{"cust_0002 reader-scope:sync-worker-eu"});
+
+  // The same reads without the table (an older inventory): the rule does not apply.
+  inventory_exec("DROP TABLE reader_scopes");
+  doc = audit();
+  for (const auto& f : doc["findings"]) {
+    if (f["status"] == "open") EXPECT_NE(f["subject"].get<std::string>().rfind("reader-scope:", 0), 0u) << f.dump();
+  }
+
+  // A broken scope row: reported as rejected, and its reader's reads are findings.
+  inventory_exec("CREATE TABLE reader_scopes(reader TEXT, customer_id TEXT);"
+                 "INSERT INTO reader_scopes(reader, customer_id) VALUES ('sync-worker-eu', NULL);");
+  doc = audit();
+  scoped.clear();
+  for (const auto& f : doc["findings"]) {
+    const std::string subject = f["subject"];
+    if (f["status"] == "open" && subject.rfind("reader-scope:", 0) == 0) scoped.push_back(f["customer_id"].get<std::string>());
+  }
+  EXPECT_EQ(scoped, (std::vector<std::string>{"cust_0001", "cust_0002"}));
+  EXPECT_EQ(rejected_rows(doc), rejected_before + 1);
+  EXPECT_NE(last_err_.find("reader_scopes id 1: customer_id is missing"), std::string::npos) << last_err_;
+}
+
 TEST_F(AuditCycle, CompliantPopulationHasNoOpenFindings) {
   TempDir clean;
   auto r = run(clean, {"demo", clean.path().string(), "--now", kDemoNow, "--compliant"});

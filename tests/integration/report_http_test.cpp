@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -189,6 +190,59 @@ TEST(Report, AsOfReproducesAnEarlierReport) {
   ASSERT_EQ(ldoc["findings"]["muted"].size(), 1u);
   EXPECT_EQ(ldoc["findings"]["muted"][0]["mute"]["reason"], "accepted, migration");
   EXPECT_EQ(ldoc["findings"]["muted"][0]["mute"]["until"], "2027-03-31T00:00:00Z");
+}
+
+// A damaged customer state, corrupted with the sqlite3 shell on a real state
+// file: shown as unreadable in every format that shows customers, never as an
+// empty (clean) state, and the report still renders.
+TEST(Report, AnUnreadableCustomerStateShowsAsUnreadable) {
+  const auto sqlite3 = tool("sqlite3");
+  ASSERT_FALSE(sqlite3.empty()) << "sqlite3 is required (./dev installs the Debian package)";
+  Demo demo;
+  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  auto clean = demo.report({"--format", "json", "--as-of", kDemoNow});
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  const auto cdoc = nlohmann::json::parse(clean.out);
+  ASSERT_GE(cdoc["customers"].size(), 3u);
+  const std::string broken = cdoc["customers"][0]["id"], mistyped = cdoc["customers"][1]["id"],
+                    intact = cdoc["customers"][2]["id"];
+  // Not JSON; and the stored format with a number for the name.
+  {
+    std::ofstream sql(demo.d / "corrupt.sql");
+    sql << "UPDATE report_customer_state SET state = '{\"status\": \"act' WHERE customer_id = '" << broken << "';\n"
+        << "UPDATE report_customer_state SET state = '[2,\"active\",null,\"EU\",7]' WHERE customer_id = '" << mistyped
+        << "';\n";
+  }
+  ASSERT_EQ(shell(sqlite3 + " " + (demo.d / "state.db").string() + " < " + (demo.d / "corrupt.sql").string()), 0);
+
+  auto j = demo.report({"--format", "json", "--as-of", kDemoNow});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_NE(j.err.find("report state of customer " + broken + " cannot be read"), std::string::npos) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  ASSERT_EQ(doc["customers"].size(), cdoc["customers"].size());
+  for (std::size_t i : {0u, 1u}) {
+    const auto& c = doc["customers"][i];
+    EXPECT_EQ(c["unreadable"], true) << c["id"];
+    EXPECT_EQ(c["status"], "unreadable") << c["id"];
+    EXPECT_EQ(c["offboarding"], "unreadable") << c["id"];
+    EXPECT_EQ(c["webhooks"]["health"], "unreadable") << c["id"];
+  }
+  EXPECT_EQ(doc["customers"][2]["id"], intact);
+  EXPECT_EQ(doc["customers"][2]["unreadable"], false);
+  EXPECT_EQ(doc["customers"][2]["status"], cdoc["customers"][2]["status"]);
+
+  auto md = demo.report({"--format", "md", "--as-of", kDemoNow});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("### " + broken + "\n\n- Status: unreadable"), std::string::npos);
+  EXPECT_NE(md.out.find("### " + mistyped + "\n\n- Status: unreadable"), std::string::npos);
+  auto html = demo.report({"--format", "html", "--as-of", kDemoNow});
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  const auto row = html.out.find("<tr><td>" + broken + "<br>");
+  ASSERT_NE(row, std::string::npos);
+  const auto cells = html.out.substr(row, html.out.find("</tr>", row) - row);
+  EXPECT_NE(cells.find("<td>unreadable</td><td>unreadable</td><td>unreadable</td>"), std::string::npos) << cells;
+  auto csv = demo.report({"--format", "csv", "--as-of", kDemoNow});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;  // findings only: it shows no customer state
 }
 
 TEST(Report, HtmlRendersInHeadlessChromium) {

@@ -51,6 +51,15 @@ TEST_P(AuditCoverage, Cases) {
 
 const std::string kCreated = "audit:created:" + kPath;
 const std::string kRotated = "audit:rotated:" + kPath;
+const std::string kRead = "audit:read:" + kPath;
+
+// A read of c2's token by a sync worker scoped to `scoped` (issue 15).
+std::function<void(Facts&)> scoped_read(std::vector<std::string> scoped, std::string reader = "sync-worker-a") {
+  return [=](Facts& f) {
+    for (const auto& c : scoped) f.reader_scopes.push_back({"sync-worker-a", c});
+    f.audit_events.push_back(event("c2", reader, "token_read", "raise/production/c2/api_token", ago(days(2))));
+  };
+}
 
 // Moves the event with `action` by `d`.
 std::function<void(Facts&)> shift(std::string action, Duration d) {
@@ -168,6 +177,43 @@ INSTANTIATE_TEST_SUITE_P(
                        f.audit_events.push_back(event("c1", "", "credential_read", kPath, ago(days(2))));
                      },
                      {"reader:(no actor)"}},
+        // Every read of a customer's token should be logged (issue 15).
+        CoverageCase{"used since rotation, no read recorded", drop("token_read"), {kRead}},
+        CoverageCase{"read recorded only before the rotation", shift("token_read", -days(11)), {kRead}},
+        CoverageCase{"read exactly one tolerance before the rotation", shift("token_read", -days(10)), {}},
+        CoverageCase{"read one tolerance and 1s before the rotation", shift("token_read", -days(10) - secs(1)), {kRead}},
+        CoverageCase{"read by another actor still counts", [](Facts& f) { f.audit_events.back().actor = "sync-worker-9"; }, {}},
+        CoverageCase{"not used since rotation",
+                     [](Facts& f) {
+                       f.credentials[0].last_used_at = ago(days(11));
+                       drop("token_read")(f);
+                     },
+                     {}},
+        CoverageCase{"never used",
+                     [](Facts& f) {
+                       f.credentials[0].last_used_at.reset();
+                       drop("token_read")(f);
+                     },
+                     {}},
+        CoverageCase{"never rotated: reads since creation",
+                     [](Facts& f) {
+                       f.credentials[0].rotated_at.reset();
+                       drop("token_read")(f);
+                     },
+                     {kRead}},
+        CoverageCase{"rotated before the audit log starts",
+                     [](Facts& f) {
+                       f.credentials[0].created_at = f.credentials[0].rotated_at = ago(days(500));
+                       f.audit_events.resize(1);
+                     },
+                     {}},
+        // A reader scoped to some customers reads only theirs (issue 15).
+        CoverageCase{"scoped reader reads another customer", scoped_read({"c1"}), {"reader-scope:sync-worker-a"}},
+        CoverageCase{"scoped reader reads its customer", scoped_read({"c1", "c2"}), {}},
+        CoverageCase{"a reader without scope rows is not scoped", scoped_read({"c1"}, "sync-worker-b"), {}},
+        CoverageCase{"no source says scopes: the rule does not apply", scoped_read({}), {}},
+        CoverageCase{"a broken scope row scopes its reader to no customer", scoped_read({""}),
+                     {"reader-scope:sync-worker-a"}},
         CoverageCase{"other actions by humans are not reads",
                      [](Facts& f) {
                        f.audit_events.push_back(event("c1", "laptop:jsmith", "token_listed", kPath, ago(days(2))));

@@ -66,5 +66,50 @@ TEST(ConfigSources, SourcesMustBeAnArrayOfTables) {
   EXPECT_NE(m.find("sources: expected [[sources]] tables"), std::string::npos) << m;
 }
 
+// Every table and inline table rejects an unknown key, at every depth, with
+// its position (issue 15): one typo per depth, the rest of the text valid.
+struct DepthCase {
+  const char* name;
+  std::string toml;
+  std::string expected;
+};
+class UnknownKeyAtDepth : public ::testing::TestWithParam<DepthCase> {};
+TEST_P(UnknownKeyAtDepth, IsAnErrorWithItsPosition) {
+  auto r = parse_sources(GetParam().toml);
+  EXPECT_FALSE(r.ok());
+  const std::string m = all(r);
+  EXPECT_NE(m.find(GetParam().expected), std::string::npos) << m;
+}
+INSTANTIATE_TEST_SUITE_P(
+    Depths, UnknownKeyAtDepth,
+    ::testing::Values(
+        DepthCase{"inventory", "colour = 1\n", "complyd.toml:3:1: unknown key 'inventory.colour' in [inventory]"},
+        DepthCase{"http", "[http]\nlisten_on = \"x\"\n", "complyd.toml:4:1: unknown key 'http.listen_on'"},
+        DepthCase{"files", "[files]\npaths = [\"/srv\"]\nexclde = []\n", "complyd.toml:5:1: unknown key 'files.exclde'"},
+        DepthCase{"smtp", "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\ntimout = \"5s\"\n",
+                  "complyd.toml:6:1: unknown key 'smtp.timout'"},
+        DepthCase{"alerts_recipients", "[alerts.recipients]\nhihg = [\"a@b.example\"]\n",
+                  "complyd.toml:4:1: alerts.recipients.hihg: not a severity"},
+        DepthCase{"reminders", "[reminders]\nkind = [\"api_token\"]\n", "complyd.toml:4:1: unknown key 'reminders.kind'"},
+        DepthCase{"source", "[[sources]]\nname = \"w\"\ntype = \"files\"\npaths = [\"/srv\"]\npath = \"x\"\n",
+                  "complyd.toml:7:1: unknown key 'sources[1].path'"},
+        DepthCase{"source_inline_table",
+                  "[[sources]]\nname = \"w\"\ntype = \"files\"\nretention = [ { path = \"l\", data_class = \"d\", "
+                  "custmer_id = \"c\" } ]\n",
+                  "complyd.toml:6:47: unknown key 'sources[1].retention[1].custmer_id'"},
+        DepthCase{"check", "[checks.credential-age]\nmaxage = \"1d\"\n", "complyd.toml:4:1: unknown key 'checks.credential-age.maxage'"},
+        DepthCase{"check_inline_table", "[checks.credential-age]\nmax_age = { api_tokn = \"90d\" }\n",
+                  "complyd.toml:4:13: unknown key 'checks.credential-age.max_age.api_tokn' (known: api_token, "},
+        DepthCase{"check_sub_table", "[checks.rotation-leftover.grace]\nwebhook_secrt = \"1h\"\n",
+                  "complyd.toml:4:1: unknown key 'checks.rotation-leftover.grace.webhook_secrt'"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// A credential kind complyd does not know is accepted once declared.
+TEST(ConfigSources, ANewKindIsAcceptedOnceDeclared) {
+  auto r = parse_sources("[checks.rotation-leftover]\nnew_kinds = [\"ssh_key\"]\ngrace = { ssh_key = \"2d\", "
+                         "oauth_refresh_token = \"1d\" }\n");
+  ASSERT_TRUE(r.ok()) << all(r);
+}
+
 }  // namespace
 }  // namespace complyd

@@ -54,6 +54,7 @@ tls = "none"
 [checks.credential-age]
 severity = "critical"
 max_age = { api_token = "60d", ssh_key = "1y" }
+new_kinds = ["ssh_key"]
 [checks.offboarding-completeness]
 enabled = false
 deletion_window = "14d"
@@ -72,7 +73,7 @@ deletion_window = "14d"
   const auto& m = age.params.as<CredentialAgeParams>().max_age;
   EXPECT_EQ(m.at("api_token"), days(60));
   EXPECT_EQ(m.at("webhook_secret"), days(90));  // default kept
-  EXPECT_EQ(m.at("ssh_key"), days(365));       // new kind added
+  EXPECT_EQ(m.at("ssh_key"), days(365));       // new kind added (declared in new_kinds)
   EXPECT_FALSE(c.checks.at("offboarding-completeness").enabled);
   EXPECT_EQ(c.checks.at("offboarding-completeness").params.as<OffboardingCompletenessParams>().deletion_window,
             days(14));
@@ -126,6 +127,17 @@ INSTANTIATE_TEST_SUITE_P(
                 "/etc/complyd/complyd.toml:4:1: unknown key 'checks.credential-age.maxage'"},
         BadCase{"nested_param_wrong_type", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_token = 90 }\n",
                 "/etc/complyd/complyd.toml:4:25: checks.credential-age.max_age.api_token: expected a duration string"},
+        // A typo in a map's key (issue 15): named with its position and the valid keys.
+        BadCase{"nested_param_unknown_key", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_tokn = \"90d\" }\n",
+                "/etc/complyd/complyd.toml:4:13: unknown key 'checks.credential-age.max_age.api_tokn' (known: api_token, "
+                "internal_secret, oauth_refresh_token, webhook_secret; a new kind is added by listing it in "
+                "checks.credential-age.new_kinds)"},
+        BadCase{"nested_table_unknown_key", std::string(kMinimal) + "[checks.retention-window.max_age]\nworker_log_hott = \"30d\"\n",
+                "/etc/complyd/complyd.toml:4:1: unknown key 'checks.retention-window.max_age.worker_log_hott' (known: "},
+        BadCase{"grace_unknown_key", std::string(kMinimal) + "[checks.rotation-leftover]\ngrace = { webhook_secrt = \"1h\" }\n",
+                "/etc/complyd/complyd.toml:4:11: unknown key 'checks.rotation-leftover.grace.webhook_secrt'"},
+        BadCase{"new_kinds_where_no_map", std::string(kMinimal) + "[checks.audit-coverage]\nnew_kinds = [\"x\"]\n",
+                "/etc/complyd/complyd.toml:4:1: unknown key 'checks.audit-coverage.new_kinds'"},
         BadCase{"nested_table_param_wrong_type",
                 std::string(kMinimal) + "[checks.retention-window.max_age]\nworker_log_hot = true\n",
                 "/etc/complyd/complyd.toml:4:18: checks.retention-window.max_age.worker_log_hot: expected a duration"},

@@ -71,7 +71,18 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"apiKey=AKIAEXAMPLE1234", "apiKey=[REDACTED]"},
                       Case{"card 4111 1111 1111 1111 declined", "card [REDACTED PAN] declined"},
                       Case{"cycle 12 opened 3 findings", "cycle 12 opened 3 findings"},
-                      Case{"rotated 2026-11-22T10:00:00Z", "rotated 2026-11-22T10:00:00Z"}));
+                      Case{"rotated 2026-11-22T10:00:00Z", "rotated 2026-11-22T10:00:00Z"},
+                      // Prose after a colon is not a value: the remediation text keeps its words.
+                      Case{"Re-sync the webhook secret: generate a new secret, store it",
+                           "Re-sync the webhook secret: generate a new secret, store it"},
+                      Case{"Rotate the token: revoke it first", "Rotate the token: revoke it first"},
+                      // Still masked: a word that ends the line, a quoted or '=' value, a non-word value.
+                      Case{"password: hunterxx", "password: [REDACTED]"},
+                      Case{"password: hunterxx\nnext", "password: [REDACTED]\nnext"},
+                      Case{R"({"secret": "generate a"})", R"({"secret": "[REDACTED] a"})"},
+                      Case{"secret=generate a new one", "secret=[REDACTED] a new one"},
+                      Case{"secret: gen3rate a new one", "secret: [REDACTED] a new one"},
+                      Case{"secret: Generated a new one", "secret: [REDACTED] a new one"}));
 
 }  // namespace
 }  // namespace complyd

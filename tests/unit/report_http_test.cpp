@@ -70,6 +70,33 @@ TEST(ReportModel, EveryReferenceChecklistLineAndStatuses) {
   EXPECT_EQ(status.at("Incident response runbook exists for credential compromise"), "not_evaluated");
 }
 
+// A damaged stored state (flagged by the store, or a mistyped field) shows as
+// unreadable in every format that shows customers, never as an empty state.
+TEST(ReportModel, UnreadableCustomerStatesSayUnreadable) {
+  auto h = history();
+  h.customers.push_back({"cust_1", nlohmann::json::object(), true});
+  h.customers.push_back({"cust_2", nlohmann::json::parse(R"({"status":"active","name":7})")});
+  h.customers.push_back({"cust_3", nlohmann::json::parse(R"({"status":"active","name":"Ok","webhooks":[]})")});
+  report::ReportOptions o{at("2026-11-10T00:00:00Z"), days(30), "", at("2026-11-20T00:00:00Z")};
+  const auto m = report::build_report(h, o);
+  ASSERT_EQ(m.customers.size(), 3u);
+  for (std::size_t i : {0u, 1u}) {
+    EXPECT_TRUE(m.customers[i].unreadable) << i;
+    EXPECT_EQ(m.customers[i].status, "unreadable") << i;
+    EXPECT_EQ(m.customers[i].offboarding, "unreadable") << i;
+    EXPECT_EQ(m.customers[i].webhook_health, "unreadable") << i;
+  }
+  EXPECT_FALSE(m.customers[2].unreadable);
+  EXPECT_EQ(m.customers[2].status, "active");
+  const auto j = nlohmann::json::parse(report::render_json(m));
+  EXPECT_EQ(j["customers"][0]["unreadable"], true);
+  EXPECT_EQ(j["customers"][0]["status"], "unreadable");
+  EXPECT_EQ(j["customers"][2]["unreadable"], false);
+  EXPECT_NE(report::render_markdown(m).find("### cust_1\n\n- Status: unreadable"), std::string::npos);
+  EXPECT_NE(report::render_html(m).find("<tr><td>cust_1<br></td><td>unreadable</td><td>unreadable</td><td>unreadable</td>"),
+            std::string::npos);
+}
+
 TEST(ReportModel, CsvQuotesPerRfc4180) {
   const auto m = report::build_report(history(), {at("2026-11-02T00:00:00Z"), days(30), "", {}});
   const auto csv = report::render_csv(m);
