@@ -314,6 +314,24 @@ TEST_F(FilesScan, GzipLogIsScannedOnce) {
   for (const auto& canary : {kTok1, kTok2, kEmail}) EXPECT_EQ(bytes.find(canary), std::string::npos) << canary;
 }
 
+// An older complyd stored a .gz as binary (skipped): it is read now.
+TEST_F(FilesScan, GzipStoredAsBinaryByAnOlderVersionIsRead) {
+  const auto gz = logs_ / "worker.log.1.gz";
+  write_file(gz, gzip_member("token=" + kTok1 + "\n"));
+  cycle();
+  FileScanState st = store_->load_file_scans();
+  FileScanRecord& old = st.at(gz.string());
+  old = FileScanRecord{old.path, old.device, old.inode, old.size, old.mtime_ns, old.size};
+  old.is_binary = true;
+  CycleRecord rec;
+  rec.started_at = kNow;
+  rec.status = "ok";
+  testing::commit_cycle(*store_, rec, LifecycleResult{}, {}, &st);
+  ASSERT_TRUE(record(gz).is_binary);
+  EXPECT_EQ(where(cycle(), gz.string()), (std::set<std::pair<std::size_t, LeakKind>>{{1, LeakKind::token_assignment}}));
+  EXPECT_FALSE(record(gz).is_binary);
+}
+
 // Decompressed bytes count against max_bytes_per_cycle; the next cycle goes
 // on from the decompressed offset.
 TEST_F(FilesScan, GzipReadOverSeveralCyclesByDecompressedOffset) {
