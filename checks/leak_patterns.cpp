@@ -12,7 +12,8 @@ namespace complyd {
 namespace {
 
 // ---- patterns ----------------------------------------------------------------
-// No pattern can cross a line: none uses \s or matches '\n'.
+// No pattern crosses a line: none uses \s or matches '\n'. A key alone on its
+// line (split_key_re) is joined with the next line by scan_split_keys.
 
 // The PEM armour header of a private key. Built from two parts so that no
 // source file holds a literal armour line (the repository's secret scanner
@@ -27,16 +28,46 @@ const RE2& bearer_re() {
   return re;
 }
 
-// key <sep> value for secret-looking keys: token, securityToken, apiKey,
-// api_key, x-api-key, secret, client_secret, password, passwd, authorization,
-// private_key... JSON, YAML, .env, query strings and headers alike. The value
-// stops at quotes, whitespace and the characters templates use (${...},
-// <...>, [REDACTED], ***), so placeholders never form a value.
+#define COMPLYD_SECRET_KEY \
+  R"re([A-Za-z0-9_.-]*(?:token|api[_-]?key|secret|passw(?:or)?d|authorization|private[_-]?key)[A-Za-z0-9_.-]*)re"
+#define COMPLYD_SECRET_VALUE R"re([^ \t\r\n"'`,;&<>(){}\[\]\\*$|]+)re"
+
+// key <sep> value on one line, for secret-looking keys: token,
+// securityToken, apiKey, api_key, x-api-key, secret, client_secret, password,
+// passwd, authorization, private_key... as one-line JSON, YAML (`key: v`,
+// docker-compose `- KEY=v`), .env, query strings and headers write them. The
+// value stops at quotes, whitespace and the characters templates use (${...},
+// <...>, [REDACTED], ***), so placeholders never form a value. A key and its
+// value on adjacent lines: split_key_re.
 const RE2& assignment_re() {
-  static const RE2 re(
-      R"re((?i)([A-Za-z0-9_.-]*(?:token|api[_-]?key|secret|passw(?:or)?d|authorization|private[_-]?key)[A-Za-z0-9_.-]*)["']?[ \t]*(?::=|=>|[:=])[ \t]*["']?(?:(basic|bearer|token|digest)[ \t]+)?([^ \t\r\n"'`,;&<>(){}\[\]\\*$|]+))re");
+  static const RE2 re(R"re((?i)()re" COMPLYD_SECRET_KEY R"re()["']?[ \t]*(?::=|=>|[:=])[ \t]*["']?(?:(basic|bearer|token|digest)[ \t]+)?()re" COMPLYD_SECRET_VALUE R"re())re");
   return re;
 }
+
+// A whole line holding only a secret-looking key whose value is on the next
+// line: a Kubernetes env entry `- name: RAISE_API_TOKEN` (group 1), or
+// `api_token:`, `api_token: |` (a YAML block scalar), `"api_token":`
+// (pretty-printed JSON) (group 2). Tried only on lines key_line_shaped passes.
+const RE2& split_key_re() {
+  static const RE2 re(R"re((?i)[ \t]*(?:-[ \t]+)?(?:name[ \t]*:[ \t]*["']?()re" COMPLYD_SECRET_KEY
+                      R"re()["']?|["']?()re" COMPLYD_SECRET_KEY R"re()["']?[ \t]*:[ \t]*(?:[|>][-+0-9]*)?)[ \t]*\r?)re");
+  return re;
+}
+
+// The next line of an env entry: `value: ...` (not valueFrom).
+const RE2& env_value_re() {
+  static const RE2 re(R"re(^[ \t]*value[ \t]*:[ \t]*["']?()re" COMPLYD_SECRET_VALUE R"re())re");
+  return re;
+}
+
+// The next line after `key:`: the value alone (quoted, maybe with JSON's comma).
+const RE2& bare_value_re() {
+  static const RE2 re(R"re(^[ \t]*["']?()re" COMPLYD_SECRET_VALUE R"re()["']?[ \t]*,?[ \t]*\r?$)re");
+  return re;
+}
+
+#undef COMPLYD_SECRET_KEY
+#undef COMPLYD_SECRET_VALUE
 
 // A run of at least 13 digits, optionally grouped by single spaces or dashes.
 const RE2& digit_run_re() {
@@ -241,6 +272,81 @@ void scan_assignments(std::string_view text, std::size_t first_line, const LeakS
   }
 }
 
+// The value of `pending` on `line` (line number `line_no`), if it is one.
+void split_value(std::string_view line, std::size_t line_no, const LeakPending& pending, const LeakScanOptions& o,
+                 HitSet& hits) {
+  re2::StringPiece value;
+  const re2::StringPiece in(line.data(), line.size());
+  if (!RE2::PartialMatch(in, pending.env_entry ? env_value_re() : bare_value_re(), &value)) return;
+  const std::string_view v(value.data(), value.size());
+  if (!secret_like(v, o)) return;
+  hits.add(line_no, LeakKind::token_assignment,
+           fmt::format("{}=[REDACTED] ({} chars)", std::string_view(pending.key).substr(0, 64), v.size()), v.size());
+}
+
+// A cheap look at both ends of a line before split_key_re: it ends in ':' or
+// a block scalar indicator, or starts with `name` (after `- `). A regex pass
+// over the whole text cost about a fifth of the detector's throughput.
+bool key_line_shaped(std::string_view line) {
+  std::size_t end = line.size();
+  while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t' || line[end - 1] == '\r')) --end;
+  if (end == 0) return false;
+  std::size_t i = end;
+  while (i > 0 && end - i < 3 && (line[i - 1] == '-' || line[i - 1] == '+' || is_digit(line[i - 1]))) --i;
+  if (i > 0 && (line[i - 1] == ':' || line[i - 1] == '|' || line[i - 1] == '>')) return true;
+  std::size_t b = line.find_first_not_of(" \t");
+  if (b != std::string_view::npos && line[b] == '-') b = line.find_first_not_of(" \t", b + 1);
+  return b != std::string_view::npos && line.size() - b > 4 && lower(line[b]) == 'n' && lower(line[b + 1]) == 'a' &&
+         lower(line[b + 2]) == 'm' && lower(line[b + 3]) == 'e';
+}
+
+// Whether `line` holds a word every secret key holds (token, key, secret,
+// passw, authoriz), before the regex runs on it.
+bool has_secret_word(std::string_view line) {
+  static constexpr std::array<std::string_view, 5> kWords{"token", "key", "secret", "passw", "authoriz"};
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = lower(line[i]);
+    if (c != 't' && c != 'k' && c != 's' && c != 'p' && c != 'a') continue;
+    for (auto w : kWords) {
+      if (w[0] != c || line.size() - i < w.size()) continue;
+      std::size_t j = 1;
+      while (j < w.size() && lower(line[i + j]) == w[j]) ++j;
+      if (j == w.size()) return true;
+    }
+  }
+  return false;
+}
+
+void scan_split_keys(std::string_view text, std::size_t first_line, const LeakScanOptions& o, HitSet& hits,
+                     LeakPending& pending) {
+  auto line_at = [&](std::size_t from) {
+    const auto nl = text.find('\n', from);
+    return text.substr(from, nl == std::string_view::npos ? std::string_view::npos : nl - from);
+  };
+  if (!pending.key.empty() && !text.empty()) split_value(line_at(0), first_line, pending, o, hits);
+  pending = {};
+  std::size_t pos = 0, line_no = first_line;
+  // Complete lines only: a last line without '\n' is read again.
+  for (std::size_t nl; (nl = text.find('\n', pos)) != std::string_view::npos; pos = nl + 1, ++line_no) {
+    const std::string_view line = text.substr(pos, nl - pos);
+    re2::StringPiece env_key, key;
+    if (!key_line_shaped(line) || !has_secret_word(line) ||
+        !RE2::FullMatch(re2::StringPiece(line.data(), line.size()), split_key_re(), &env_key, &key)) {
+      continue;
+    }
+    const bool env = env_key.data() != nullptr && !env_key.empty();
+    const std::string_view k = env ? std::string_view(env_key.data(), env_key.size())
+                                   : std::string_view(key.data(), key.size());
+    if (key_names_metadata(k)) continue;
+    LeakPending p{std::string(k), env};
+    if (nl + 1 == text.size()) {
+      pending = std::move(p);  // the value is in the next chunk
+      break;
+    }
+    split_value(line_at(nl + 1), line_no + 1, p, o, hits);
+  }
+}
+
 void scan_cards(std::string_view text, std::size_t first_line, HitSet& hits) {
   LineCursor lines(text, first_line);
   re2::StringPiece in(text.data(), text.size()), run;
@@ -335,10 +441,17 @@ LeakScanOptions leak_scan_options(const LeakScanParams& params) {
 
 std::vector<LeakHit> scan_text(std::string_view text, const std::string& file, std::size_t first_line,
                                const LeakScanOptions& opts) {
+  LeakPending none;
+  return scan_text(text, file, first_line, opts, none);
+}
+
+std::vector<LeakHit> scan_text(std::string_view text, const std::string& file, std::size_t first_line,
+                               const LeakScanOptions& opts, LeakPending& pending) {
   HitSet hits(file);
   scan_private_keys(text, first_line, hits);
   scan_bearer(text, first_line, opts, hits);
   scan_assignments(text, first_line, opts, hits);
+  scan_split_keys(text, first_line, opts, hits, pending);
   scan_cards(text, first_line, hits);
   if (opts.is_log) scan_emails(text, first_line, opts, hits);
   return hits.take();

@@ -31,9 +31,28 @@ struct LeakScanOptions {
 // its options with this, so a threshold is configured in one place.
 LeakScanOptions leak_scan_options(const LeakScanParams& params);
 
+// A key whose value stands on the next line, left by the last line of one
+// chunk for the first line of the next (the files source reads a file in
+// chunks of complete lines and keeps this in its scan state). The key's name
+// only, never a value.
+struct LeakPending {
+  std::string key;         // empty: nothing pending
+  bool env_entry = false;  // `- name: KEY`: the value is the next line's `value:`
+  bool operator==(const LeakPending&) const = default;
+};
+
 // Scans `text`, whose first line is line number `first_line` of `file`.
-// Lines end at '\n'; a match never spans lines. Hits are unique per
-// (line, kind) (repeats counted in `occurrences`), sorted by line then kind.
+// Lines end at '\n'; a match never spans lines, except a secret-looking key
+// alone on its line with its value on the next one: a Kubernetes env entry
+// (`- name: X_TOKEN` then `value: ...`), a YAML key or block scalar
+// (`api_token:` or `api_token: |` then the value), pretty-printed JSON
+// (`"api_token":` then `"..."`); the hit is on the value's line. Hits are
+// unique per (line, kind) (repeats counted in `occurrences`), sorted by line
+// then kind. `pending` is the context from the previous chunk of the same
+// file (its last line was such a key) and is replaced by this chunk's.
+std::vector<LeakHit> scan_text(std::string_view text, const std::string& file, std::size_t first_line,
+                               const LeakScanOptions& opts, LeakPending& pending);
+// A whole text, or a first chunk: nothing pending before or kept after.
 std::vector<LeakHit> scan_text(std::string_view text, const std::string& file, std::size_t first_line,
                                const LeakScanOptions& opts);
 

@@ -23,6 +23,16 @@ struct FileScanRecord {
   std::int64_t carry = 0;          // partial last line after scanned_bytes (re-read next cycle)
   bool is_log = false;
   bool is_binary = false;
+  // A secret-looking key on the last line before scanned_bytes whose value is
+  // on the next line (checks/leak_patterns.hpp LeakPending): its name, never a value.
+  std::string pending_key;
+  bool pending_env_entry = false;
+  // A .gz (rotated log): sizes and offsets above count decompressed bytes,
+  // except size (the compressed file's). Done: read to its end, or stopped
+  // for `gzip_problem` (corrupt, over the decompression cap), which is
+  // reported every cycle until the file changes.
+  bool gzip_done = false;
+  std::string gzip_problem;
   std::vector<LeakHit> hits;       // found in [0, scanned_bytes); masked, never values
   Time scanned_at{};
 };

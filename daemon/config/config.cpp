@@ -374,6 +374,7 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
       (std::string_view(key) == "exclude" ? fc.exclude : fc.log_globs) = *v;
     }
     if (auto v = s->integer("max_bytes_per_cycle", 4096, std::int64_t{1} << 40)) fc.max_bytes_per_cycle = *v;
+    if (auto v = s->integer("max_decompressed_bytes", 4096, std::int64_t{1} << 40)) fc.max_decompressed_bytes = *v;
     s->finish();
     c.files = std::move(fc);
   }

@@ -72,6 +72,9 @@ struct FilesConfig {
   std::vector<std::string> exclude;          // globs: on the name, or on the path when the glob has a '/'
   std::vector<std::string> log_globs;        // extra globs classed as logs (besides *.log and log/ logs/ dirs)
   std::int64_t max_bytes_per_cycle = std::int64_t{64} << 20;
+  // Decompressed bytes read from one .gz at most (a gzip bomb); the rest is
+  // reported as not scanned.
+  std::int64_t max_decompressed_bytes = std::int64_t{1} << 30;
 };
 
 // [http]: the endpoint (daemon/http/). Loopback by default; /v1/ needs a

@@ -5,11 +5,13 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <system_error>
 
 #include "daemon/config/section.hpp"
@@ -116,6 +118,78 @@ void merge_hits(std::vector<LeakHit>& into, std::vector<LeakHit>&& more) {
   }
 }
 
+bool is_gzip_name(const std::string& name) {
+  return name.size() > 3 && (name.ends_with(".gz") || name.ends_with(".GZ"));
+}
+
+struct Inflated {
+  bool ended = false;  // the whole stream was read
+  std::string error;   // corrupt, truncated or unreadable; what came before it is in the output
+};
+
+// Inflates the gzip file `fd` (members concatenated, as `cat a.gz b.gz`
+// makes, are one stream), skips the first `skip` decompressed bytes and
+// appends at most `limit` more to `out`. zlib cannot seek: a file read over
+// several cycles is inflated again up to where the last cycle stopped.
+Inflated inflate_gzip(int fd, std::int64_t skip, std::int64_t limit, std::string& out) {
+  Inflated r;
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) {  // 15 + 32: gzip or zlib header, detected
+    r.error = "zlib cannot start";
+    return r;
+  }
+  std::unique_ptr<z_stream, int (*)(z_streamp)> guard(&zs, inflateEnd);
+  std::vector<unsigned char> in(std::size_t{64} << 10), chunk(std::size_t{256} << 10);
+  off_t pos = 0;
+  bool input_eof = false, in_member = false;
+  const auto want = static_cast<std::size_t>(limit);
+  for (;;) {
+    if (zs.avail_in == 0 && !input_eof) {
+      const ssize_t n = ::pread(fd, in.data(), in.size(), pos);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        r.error = fmt::format("read failed ({})", errno_text(errno));
+        return r;
+      }
+      if (n == 0) {
+        input_eof = true;
+      } else {
+        pos += n;
+        zs.next_in = in.data();
+        zs.avail_in = static_cast<uInt>(n);
+      }
+    }
+    if (zs.avail_in == 0 && input_eof) {
+      if (in_member) {
+        r.error = "truncated gzip data";
+      } else {
+        r.ended = true;
+      }
+      return r;
+    }
+    zs.next_out = chunk.data();
+    zs.avail_out = static_cast<uInt>(chunk.size());
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+      r.error = zs.msg != nullptr ? zs.msg : fmt::format("zlib error {}", rc);
+      return r;
+    }
+    in_member = true;
+    std::size_t produced = chunk.size() - zs.avail_out, off = 0;
+    if (skip > 0) {
+      off = static_cast<std::size_t>(std::min<std::int64_t>(skip, static_cast<std::int64_t>(produced)));
+      skip -= static_cast<std::int64_t>(off);
+    }
+    const std::size_t take = std::min(produced - off, want - out.size());
+    out.append(reinterpret_cast<const char*>(chunk.data()) + off, take);
+    if (out.size() >= want) return r;
+    if (rc == Z_STREAM_END) {
+      inflateReset(&zs);  // another member may follow
+      in_member = false;
+    }
+  }
+}
+
 }  // namespace
 
 FilesSource::FilesSource(FilesConfig cfg, LeakScanOptions options, FileScanState* state, std::string name)
@@ -180,7 +254,8 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
   for (const auto& c : files) {
     ++stats_.files_seen;
     const std::string name = name_of(c.path);
-    const bool is_log = is_log_path(c.path) || glob_match(cfg_.log_globs, name, c.rel, c.path);
+    const bool gz = is_gzip_name(name);  // a rotated log, compressed
+    const bool is_log = gz || is_log_path(c.path) || glob_match(cfg_.log_globs, name, c.rel, c.path);
     if (auto h = env_file_hit(c.path)) into.leak_hits.push_back(std::move(*h));
 
     const int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (c.walked ? O_NOFOLLOW : 0));
@@ -216,11 +291,19 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
       const bool same_file = b.device == rec.device && b.inode == rec.inode;
       const bool shrunk = rec.size < b.size || rec.size < b.scanned_bytes;
       const bool rewritten = rec.size == b.size && rec.mtime_ns != b.mtime_ns;
-      if (same_file && !shrunk && !rewritten) {
+      // A .gz is not appended to: any change is a new file. One stored as
+      // binary was skipped by an older complyd: read now.
+      const bool unchanged = gz ? rec.size == b.size && rec.mtime_ns == b.mtime_ns && !b.is_binary
+                                : !shrunk && !rewritten;
+      if (same_file && unchanged) {
         rec.scanned_bytes = b.scanned_bytes;
         rec.scanned_lines = b.scanned_lines;
         rec.carry = b.carry;
         rec.is_binary = b.is_binary;
+        rec.pending_key = b.pending_key;
+        rec.pending_env_entry = b.pending_env_entry;
+        rec.gzip_done = b.gzip_done;
+        rec.gzip_problem = b.gzip_problem;
         rec.hits = b.hits;
       } else {
         ++stats_.rescans;
@@ -234,6 +317,70 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
                             std::make_move_iterator(transient.end()));
       next.emplace(c.path, std::move(rec));
     };
+
+    const LeakScanOptions& opts = is_log ? log_options : plain_options;
+    // Scans `done` (complete lines, or the rest of a file that has no more).
+    auto scan_lines = [&](std::string_view done) {
+      LeakPending pending{rec.pending_key, rec.pending_env_entry};
+      merge_hits(rec.hits, scan_text(done, c.path, static_cast<std::size_t>(rec.scanned_lines) + 1, opts, pending));
+      rec.pending_key = std::move(pending.key);
+      rec.pending_env_entry = pending.env_entry;
+      rec.scanned_lines += std::count(done.begin(), done.end(), '\n');
+      rec.scanned_bytes += static_cast<std::int64_t>(done.size());
+    };
+
+    if (gz) {
+      if (rec.gzip_done) {
+        if (!rec.gzip_problem.empty()) problems.push_back(fmt::format("{}: {}", c.path, rec.gzip_problem));
+        finish();
+        continue;
+      }
+      if (budget <= 0) {
+        ++stats_.deferred;
+        finish();
+        continue;
+      }
+      // One byte past the cap tells a file over it from one that ends there.
+      const std::int64_t cap_left = std::max<std::int64_t>(0, cfg_.max_decompressed_bytes - rec.scanned_bytes);
+      const bool cap_binds = cap_left < budget;
+      std::string buf;
+      const Inflated inf = inflate_gzip(fd, rec.scanned_bytes, cap_binds ? cap_left + 1 : budget, buf);
+      const bool over_cap = cap_binds && static_cast<std::int64_t>(buf.size()) > cap_left;
+      if (over_cap) buf.resize(static_cast<std::size_t>(cap_left));
+      budget -= static_cast<std::int64_t>(buf.size());
+      stats_.bytes_read += static_cast<std::int64_t>(buf.size());
+      ++stats_.files_read;
+      const bool done = inf.ended || over_cap || !inf.error.empty();
+      if (!done) ++stats_.deferred;
+      if (rec.scanned_bytes == 0 && std::string_view(buf).substr(0, 8192).find('\0') != std::string_view::npos) {
+        rec.is_binary = true;  // a compressed image or archive, not a log
+        rec.gzip_done = true;
+        finish();
+        continue;
+      }
+      std::size_t complete = buf.size();
+      if (!done) {
+        complete = buf.rfind('\n');
+        complete = complete == std::string::npos ? 0 : complete + 1;
+        if (complete == 0 && static_cast<std::int64_t>(buf.size()) >= kMaxLineBytes) complete = buf.size();
+      }
+      if (complete > 0) scan_lines(std::string_view(buf).substr(0, complete));
+      rec.carry = static_cast<std::int64_t>(buf.size() - complete);
+      if (over_cap) {
+        rec.gzip_problem = fmt::format("not scanned past {} decompressed bytes (max_decompressed_bytes)",
+                                       cfg_.max_decompressed_bytes);
+      } else if (!inf.error.empty()) {
+        rec.gzip_problem = fmt::format("corrupt or truncated gzip file ({}); scanned up to decompressed byte {}",
+                                       inf.error, rec.scanned_bytes);
+      }
+      if (!rec.gzip_problem.empty()) {
+        CLOG(error) << "files: " << c.path << ": " << rec.gzip_problem;
+        problems.push_back(fmt::format("{}: {}", c.path, rec.gzip_problem));
+      }
+      rec.gzip_done = done;
+      finish();
+      continue;
+    }
 
     if (rec.is_binary) {
       rec.scanned_bytes = rec.size;
@@ -279,7 +426,7 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
     ++stats_.files_read;
     if (want < avail) ++stats_.deferred;
 
-    // Compressed or binary files (rotated .gz logs, images): skipped until rotated.
+    // Binary files (images, archives): skipped until rotated.
     if (rec.scanned_bytes == 0 && std::string_view(buf).substr(0, 8192).find('\0') != std::string_view::npos) {
       rec.is_binary = true;
       rec.hits.clear();
@@ -295,20 +442,15 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
     complete = complete == std::string_view::npos ? 0 : complete + 1;
     // A run without any newline longer than a line may be: scanned as it is.
     if (complete == 0 && static_cast<std::int64_t>(got) >= kMaxLineBytes) complete = got;
-    const LeakScanOptions& opts = is_log ? log_options : plain_options;
-    if (complete > 0) {
-      const std::string_view done = text.substr(0, complete);
-      merge_hits(rec.hits, scan_text(done, c.path, static_cast<std::size_t>(rec.scanned_lines) + 1, opts));
-      rec.scanned_lines += std::count(done.begin(), done.end(), '\n');
-      rec.scanned_bytes += static_cast<std::int64_t>(complete);
-    }
+    if (complete > 0) scan_lines(text.substr(0, complete));
     const std::string_view tail = text.substr(complete);
     rec.carry = static_cast<std::int64_t>(tail.size());
     std::vector<LeakHit> transient;
     if (at_eof && !tail.empty()) {
       // The last line has no newline (yet): reported now, kept only once the
       // line is complete (it is re-read next cycle).
-      transient = scan_text(tail, c.path, static_cast<std::size_t>(rec.scanned_lines) + 1, opts);
+      LeakPending pending{rec.pending_key, rec.pending_env_entry};
+      transient = scan_text(tail, c.path, static_cast<std::size_t>(rec.scanned_lines) + 1, opts, pending);
     }
     finish(std::move(transient));
   }
@@ -468,6 +610,7 @@ std::shared_ptr<const SourceSettings> parse_files(cfg::Section& s, const fs::pat
     (std::string_view(key) == "exclude" ? fc.exclude : fc.log_globs) = *v;
   }
   if (auto v = s.integer("max_bytes_per_cycle", 4096, std::int64_t{1} << 40)) fc.max_bytes_per_cycle = *v;
+  if (auto v = s.integer("max_decompressed_bytes", 4096, std::int64_t{1} << 40)) fc.max_decompressed_bytes = *v;
   for (auto& r : s.tables("retention")) {
     FilesRetention fr;
     if (auto p = r.path_value("path", base)) {

@@ -10,7 +10,10 @@
 // rescanned from the start with its old hits dropped. Hits of earlier bytes
 // are reported again every cycle until then, so the lifecycle keeps the
 // findings open. A partial last line is re-read next cycle; the state never
-// holds file content.
+// holds file content (a key whose value is on the next, unread line is kept
+// by name only). A .gz is a rotated log: inflated (members concatenated too)
+// and scanned once, by decompressed offset, at most
+// FilesConfig::max_decompressed_bytes; a corrupt one is a problem every cycle.
 #pragma once
 
 #include <cstdint>

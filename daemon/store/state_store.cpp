@@ -24,6 +24,7 @@ extern const std::string_view state_0005_drop_low_cardinality_indexes;
 extern const std::string_view state_0006_findings_by_check;
 extern const std::string_view state_0007_drop_events_at_index;
 extern const std::string_view state_0008_reminder_ledger;
+extern const std::string_view state_0009_file_scan_context;
 }
 
 namespace {
@@ -40,7 +41,8 @@ const std::vector<Migration>& migrations() {
                                         {5, embedded::state_0005_drop_low_cardinality_indexes},
                                         {6, embedded::state_0006_findings_by_check},
                                         {7, embedded::state_0007_drop_events_at_index},
-                                        {8, embedded::state_0008_reminder_ledger}};
+                                        {8, embedded::state_0008_reminder_ledger},
+                                        {9, embedded::state_0009_file_scan_context}};
   return m;
 }
 
@@ -133,7 +135,8 @@ void write_file_scans(sql::Db& db, const FileScanState& scans) {
   db.exec("DELETE FROM file_scans");
   sql::Stmt st(db,
                "INSERT INTO file_scans(path, device, inode, size, mtime_ns, scanned_bytes, scanned_lines, carry, "
-               "is_log, is_binary, hits, scanned_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+               "is_log, is_binary, hits, scanned_at, pending_key, pending_env_entry, gzip_done, gzip_problem) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const auto& [path, r] : scans) {
     st.reset();
     st.bind(1, path)
@@ -147,7 +150,11 @@ void write_file_scans(sql::Db& db, const FileScanState& scans) {
         .bind(9, r.is_log ? 1 : 0)
         .bind(10, r.is_binary ? 1 : 0)
         .bind(11, hits_to_json(r.hits))
-        .bind(12, to_unix(r.scanned_at));
+        .bind(12, to_unix(r.scanned_at))
+        .bind(13, r.pending_key)
+        .bind(14, r.pending_env_entry ? 1 : 0)
+        .bind(15, r.gzip_done ? 1 : 0)
+        .bind(16, r.gzip_problem);
     st.run();
   }
 }
@@ -338,7 +345,7 @@ FileScanState StateStore::load_file_scans() {
   FileScanState out;
   sql::Stmt s(db_,
               "SELECT path, device, inode, size, mtime_ns, scanned_bytes, scanned_lines, carry, is_log, is_binary, "
-              "hits, scanned_at FROM file_scans");
+              "hits, scanned_at, pending_key, pending_env_entry, gzip_done, gzip_problem FROM file_scans");
   while (s.step()) {
     FileScanRecord r;
     r.path = s.text(0);
@@ -361,6 +368,10 @@ FileScanState StateStore::load_file_scans() {
     }
     r.hits = std::move(*hits);
     r.scanned_at = from_unix(s.i64(11));
+    r.pending_key = s.text(12);
+    r.pending_env_entry = s.i64(13) != 0;
+    r.gzip_done = s.i64(14) != 0;
+    r.gzip_problem = s.text(15);
     auto path = r.path;
     out.emplace(std::move(path), std::move(r));
   }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +43,22 @@ const std::string kEmail = "canary.donor@example.net";
 void append(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::app);
   out << text;
+}
+
+// `text` as one gzip member (what gzip(1) writes).
+std::string gzip_member(const std::string& text) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("zlib");
+  std::string out(deflateBound(&zs, static_cast<uLong>(text.size())) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  zs.avail_in = static_cast<uInt>(text.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("zlib deflate");
+  return out;
 }
 
 std::set<std::pair<std::size_t, LeakKind>> where(const std::vector<LeakHit>& hits, const std::string& file) {
@@ -242,7 +259,7 @@ TEST_F(FilesScan, ByteBudgetDefersTheRestToLaterCycles) {
 }
 
 TEST_F(FilesScan, BinaryFilesSymlinksAndExcludesAreSkipped) {
-  write_file(logs_ / "old.log.gz", std::string("\x1f\x8b\x08\0\0\0", 6) + "token=" + kTok1 + "\n");
+  write_file(logs_ / "core.dump", std::string("\x7f" "ELF\0\0", 6) + "token=" + kTok1 + "\n");
   TempDir outside;
   write_file(outside / "secret.txt", "token=" + kTok2 + "\n");
   fs::create_symlink(outside / "secret.txt", logs_ / "linked.log");
@@ -253,7 +270,131 @@ TEST_F(FilesScan, BinaryFilesSymlinksAndExcludesAreSkipped) {
   cfg_.exclude = {"*.tmp", "vendor/*"};
   auto hits = cycle();
   EXPECT_TRUE(hits.empty()) << hits.size() << " hits, first in " << hits.front().file;
-  EXPECT_TRUE(record(logs_ / "old.log.gz").is_binary);
+  EXPECT_TRUE(record(logs_ / "core.dump").is_binary);
+}
+
+// A Kubernetes env entry whose key line ends one cycle's read and whose
+// value starts the next: joined through the scan state, which holds the key's
+// name only.
+TEST_F(FilesScan, KeyAndValueSplitAcrossCyclesAreJoined) {
+  const auto manifest = logs_ / "deployment.yaml";
+  const std::string head = "env:\n  - name: RAISE_API_TOKEN\n";
+  write_file(manifest, head + "    value: \"" + kTok1 + "\"\n  - name: LOG_LEVEL\n    value: debug\n");
+  cfg_.max_bytes_per_cycle = static_cast<std::int64_t>(head.size());
+  EXPECT_TRUE(cycle().empty());
+  EXPECT_EQ(record(manifest).scanned_bytes, static_cast<std::int64_t>(head.size()));
+  EXPECT_EQ(record(manifest).pending_key, "RAISE_API_TOKEN");
+  store_ = std::make_unique<StateStore>(dir_ / "state.db");  // restart: the context is in the database
+  cfg_.max_bytes_per_cycle = 4096;
+  const auto hits = cycle();
+  EXPECT_EQ(where(hits, manifest.string()), (std::set<std::pair<std::size_t, LeakKind>>{{3, LeakKind::token_assignment}}));
+  EXPECT_TRUE(record(manifest).pending_key.empty());
+  store_.reset();
+  EXPECT_EQ(state_bytes(dir_.path()).find("CANARY"), std::string::npos);
+}
+
+// A rotated .gz log of several members (cat a.gz b.gz) is scanned as a log,
+// once, and its hits are kept like any file's.
+TEST_F(FilesScan, GzipLogIsScannedOnce) {
+  const auto gz = logs_ / "worker.log.2.gz";
+  write_file(gz, gzip_member("ok\n") + gzip_member("token=" + kTok1 + "\nsynced " + kEmail + "\n") +
+                     gzip_member("Authorization: Bearer " + kTok2));  // no final newline
+  auto hits = cycle();
+  EXPECT_TRUE(problems_.empty()) << problems_.front();
+  const std::set<std::pair<std::size_t, LeakKind>> expected{
+      {2, LeakKind::token_assignment}, {3, LeakKind::donor_email}, {4, LeakKind::bearer_token}};
+  EXPECT_EQ(where(hits, gz.string()), expected);
+  EXPECT_TRUE(record(gz).gzip_done);
+  EXPECT_FALSE(record(gz).is_binary);
+  hits = cycle();
+  EXPECT_EQ(stats_.files_read, 0);  // not inflated again
+  EXPECT_EQ(where(hits, gz.string()), expected);
+  store_.reset();
+  const std::string bytes = state_bytes(dir_.path());
+  for (const auto& canary : {kTok1, kTok2, kEmail}) EXPECT_EQ(bytes.find(canary), std::string::npos) << canary;
+}
+
+// An older complyd stored a .gz as binary (skipped): it is read now.
+TEST_F(FilesScan, GzipStoredAsBinaryByAnOlderVersionIsRead) {
+  const auto gz = logs_ / "worker.log.1.gz";
+  write_file(gz, gzip_member("token=" + kTok1 + "\n"));
+  cycle();
+  FileScanState st = store_->load_file_scans();
+  FileScanRecord& old = st.at(gz.string());
+  old = FileScanRecord{old.path, old.device, old.inode, old.size, old.mtime_ns, old.size};
+  old.is_binary = true;
+  CycleRecord rec;
+  rec.started_at = kNow;
+  rec.status = "ok";
+  testing::commit_cycle(*store_, rec, LifecycleResult{}, {}, &st);
+  ASSERT_TRUE(record(gz).is_binary);
+  EXPECT_EQ(where(cycle(), gz.string()), (std::set<std::pair<std::size_t, LeakKind>>{{1, LeakKind::token_assignment}}));
+  EXPECT_FALSE(record(gz).is_binary);
+}
+
+// Decompressed bytes count against max_bytes_per_cycle; the next cycle goes
+// on from the decompressed offset.
+TEST_F(FilesScan, GzipReadOverSeveralCyclesByDecompressedOffset) {
+  const auto gz = logs_ / "app.gz";  // no .log in the name: a .gz is a rotated log all the same
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "line " + std::to_string(i) + " nothing to see here at all\n";
+  text += "token=" + kTok1 + "\nsynced " + kEmail + "\n";
+  write_file(gz, gzip_member(text));
+  cfg_.max_bytes_per_cycle = 4096;
+  std::vector<LeakHit> hits;
+  int cycles = 0;
+  do {
+    hits = cycle();
+    ++cycles;
+    EXPECT_LE(stats_.bytes_read, 4096);
+  } while (stats_.deferred > 0 && cycles < 10);
+  EXPECT_GE(cycles, 2);
+  EXPECT_EQ(where(hits, gz.string()), (std::set<std::pair<std::size_t, LeakKind>>{
+                                          {201, LeakKind::token_assignment}, {202, LeakKind::donor_email}}));
+  EXPECT_EQ(record(gz).scanned_bytes, static_cast<std::int64_t>(text.size()));
+  EXPECT_TRUE(problems_.empty());
+}
+
+// A gzip bomb stops at max_decompressed_bytes, and says so every cycle.
+TEST_F(FilesScan, GzipOverTheCapIsReportedNotSilentlySkipped) {
+  const auto gz = logs_ / "worker.log.1.gz";
+  write_file(gz, gzip_member("token=" + kTok1 + "\n" + std::string(100000, 'a') + "\ntoken=" + kTok2 + "\n"));
+  cfg_.max_decompressed_bytes = 4096;
+  for (int i = 0; i < 2; ++i) {
+    const auto hits = cycle();
+    EXPECT_EQ(where(hits, gz.string()), (std::set<std::pair<std::size_t, LeakKind>>{{1, LeakKind::token_assignment}}));
+    ASSERT_EQ(problems_.size(), 1u) << "cycle " << i;
+    EXPECT_NE(problems_[0].find(gz.string() + ": not scanned past 4096 decompressed bytes"), std::string::npos)
+        << problems_[0];
+  }
+  EXPECT_EQ(stats_.files_read, 0);
+}
+
+// A truncated or corrupt .gz: a problem for that file, what came before the
+// damage is scanned, the rest of the directory too.
+TEST_F(FilesScan, CorruptGzipIsAProblemNotACrashNorAPass) {
+  std::string text = "token=" + kTok1 + "\n";
+  for (int i = 0; i < 3000; ++i) text += std::to_string(i * 7919) + " some log line\n";
+  const std::string whole = gzip_member(text);
+  write_file(logs_ / "truncated.log.1.gz", whole.substr(0, whole.size() / 2));
+  std::string garbled = gzip_member("ok\n") + gzip_member("token=" + kTok2 + "\n");
+  garbled += "not gzip at all\n";  // a damaged third member
+  write_file(logs_ / "garbled.log.2.gz", garbled);
+  write_file(logs_ / "plain.log", "token=" + kTok3 + "\n");
+  std::vector<LeakHit> hits;
+  ASSERT_NO_THROW(hits = cycle());
+  EXPECT_EQ(where(hits, (logs_ / "truncated.log.1.gz").string()),
+            (std::set<std::pair<std::size_t, LeakKind>>{{1, LeakKind::token_assignment}}));
+  EXPECT_EQ(where(hits, (logs_ / "garbled.log.2.gz").string()),
+            (std::set<std::pair<std::size_t, LeakKind>>{{2, LeakKind::token_assignment}}));
+  EXPECT_EQ(where(hits, (logs_ / "plain.log").string()).size(), 1u);
+  ASSERT_EQ(problems_.size(), 2u);
+  std::sort(problems_.begin(), problems_.end());
+  EXPECT_NE(problems_[0].find("garbled.log.2.gz: corrupt or truncated gzip file"), std::string::npos) << problems_[0];
+  EXPECT_NE(problems_[1].find("truncated.log.1.gz: corrupt or truncated gzip file (truncated"), std::string::npos)
+      << problems_[1];
+  cycle();
+  EXPECT_EQ(problems_.size(), 2u);  // still reported
 }
 
 TEST_F(FilesScan, UnreadableFileIsAProblemNotAFailure) {

@@ -39,6 +39,7 @@ paths = ["/var/log/sync-workers", "app"]
 exclude = ["*.gz", "vendor/*"]
 log_globs = ["*.out"]
 max_bytes_per_cycle = 1048576
+max_decompressed_bytes = 8388608
 )");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
   const auto& f = *r.config->files;
@@ -48,12 +49,14 @@ max_bytes_per_cycle = 1048576
   EXPECT_EQ(f.exclude, (std::vector<std::string>{"*.gz", "vendor/*"}));
   EXPECT_EQ(f.log_globs, (std::vector<std::string>{"*.out"}));
   EXPECT_EQ(f.max_bytes_per_cycle, 1048576);
+  EXPECT_EQ(f.max_decompressed_bytes, 8388608);
 }
 
 TEST(FilesConfig, DefaultsAndSources) {
   auto r = parse_toml(kInventory + "[files]\npaths = [\"/srv/logs\"]\n");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(messages(r));
   EXPECT_EQ(r.config->files->max_bytes_per_cycle, std::int64_t{64} << 20);
+  EXPECT_EQ(r.config->files->max_decompressed_bytes, std::int64_t{1} << 30);
   auto sources = make_sources(*r.config);
   ASSERT_EQ(sources.size(), 2u);
   EXPECT_EQ(sources[1]->name(), "files");

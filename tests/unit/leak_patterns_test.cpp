@@ -93,6 +93,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"card then expiry", "4111 1111 1111 1111 12/27", false, {K::card_number}},
         Case{"donor e-mail in a log", "synced contact: jane.donor@example.net Jane", true, {K::donor_email},
              "[e-mail address]"},
+        Case{"kubernetes env entry", "env:\n  - name: RAISE_API_TOKEN\n    value: \"" + kTok + "\"\n", false,
+             {K::token_assignment}, "RAISE_API_TOKEN=[REDACTED] (34 chars)"},
+        Case{"kubernetes env entry unquoted", "- name: 'WEBHOOK_SECRET'\n  value: " + kB64, false,
+             {K::token_assignment}},
+        Case{"compose environment list", "environment:\n  - RAISE_API_TOKEN=" + kTok, false, {K::token_assignment}},
+        Case{"compose environment map", "environment:\n  RAISE_API_TOKEN: \"" + kTok + "\"", false,
+             {K::token_assignment}},
+        Case{"pretty-printed JSON", "{\n  \"api_token\":\n    \"" + kTok + "\",\n  \"id\": 3\n}", false,
+             {K::token_assignment}, "api_token=[REDACTED] (34 chars)"},
+        Case{"YAML key then value", "client_secret:\n  " + kB64 + "\n", false, {K::token_assignment}},
+        Case{"YAML block scalar", "webhook_secret: |\n  " + kTok + "\nnext: 1", false, {K::token_assignment}},
         Case{"several kinds on one line", "Bearer " + kTok + " card 4111111111111111 by jane@example.org", true,
              {K::bearer_token, K::card_number, K::donor_email}}),
     [](const auto& info) {
@@ -123,6 +134,13 @@ INSTANTIATE_TEST_SUITE_P(
              "secret_fingerprint=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", false, {}},
         Case{"bearer in prose", "uses Bearer authentication for every request", true, {}},
         Case{"token spanning lines", "token=\n" + kTok, false, {}},
+        Case{"kubernetes valueFrom", "- name: RAISE_API_TOKEN\n  valueFrom:\n    secretKeyRef: {name: raise, key: "
+             "token}", false, {}},
+        Case{"kubernetes template value", "- name: RAISE_API_TOKEN\n  value: \"${RAISE_API_TOKEN}\"", false, {}},
+        Case{"kubernetes file name entry", "- name: RAISE_TOKEN_FILE\n  value: /run/secrets/raise-token-v2", false,
+             {}},
+        Case{"key with a nested map", "tokens:\n  primary: EXAMPLE-see-vault\n", false, {}},
+        Case{"key then a blank line", "api_token:\n\n" + kTok, false, {}},
         Case{"non-Luhn card", "card 4111 1111 1111 1112", true, {}},
         Case{"order id", "order 1763812684000123 amount 25.00", true, {}},
         Case{"Luhn-valid number that is no card", "ref 1234567812345670", true, {}},
@@ -154,6 +172,36 @@ TEST(LeakPatterns, LineNumbersStartAtFirstLine) {
   EXPECT_EQ(hits[1].line, 45u);
   EXPECT_EQ(hits[1].kind, LeakKind::card_number);
   EXPECT_EQ(hits[1].value_length, 16u);
+}
+
+TEST(LeakPatterns, SplitKeyHitIsOnTheValueLine) {
+  LeakScanOptions o;
+  const auto hits = scan_text("a: 1\n- name: RAISE_API_TOKEN\n  value: " + kTok + "\n", "f", 10, o);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].line, 12u);
+}
+
+// The files source reads complete lines in chunks: a key at the end of one
+// chunk and its value at the start of the next are still joined.
+TEST(LeakPatterns, SplitKeyAcrossChunks) {
+  LeakScanOptions o;
+  for (const bool env : {true, false}) {
+    LeakPending pending;
+    const std::string key_line = env ? "  - name: RAISE_API_TOKEN\n" : "  \"api_token\":\n";
+    EXPECT_TRUE(scan_text("x: 1\n" + key_line, "f", 1, o, pending).empty());
+    EXPECT_EQ(pending, (LeakPending{env ? "RAISE_API_TOKEN" : "api_token", env}));
+    const auto hits = scan_text((env ? "    value: " : "    \"") + kTok + "\"\nz: 2\n", "f", 3, o, pending);
+    ASSERT_EQ(hits.size(), 1u) << env;
+    EXPECT_EQ(hits[0].line, 3u);
+    EXPECT_EQ(hits[0].excerpt.find("CANARY"), std::string::npos);
+    EXPECT_TRUE(pending.key.empty());
+    // Without the context the value alone is nothing.
+    EXPECT_TRUE(scan_text((env ? "    value: " : "    \"") + kTok + "\"\n", "f", 3, o).empty());
+  }
+  // A key line without its '\n' is a partial line, read again: nothing pending.
+  LeakPending pending;
+  scan_text("api_token:", "f", 1, o, pending);
+  EXPECT_TRUE(pending.key.empty());
 }
 
 TEST(LeakPatterns, RepeatsOnOneLineAreCounted) {
