@@ -57,7 +57,7 @@ struct Demo {
     config = (d / "complyd.toml").string();
   }
   Result report(const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"report", "--config", config};
+    std::vector<std::string> args{"report", "--state", sim_state(d), "--config", config};
     args.insert(args.end(), extra.begin(), extra.end());
     return run(d, args);
   }
@@ -65,7 +65,7 @@ struct Demo {
 
 TEST(Report, EveryFormatFromTheDemo) {
   Demo demo;
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
 
   auto j = demo.report({"--format", "json", "--as-of", kDemoNow});
   ASSERT_EQ(j.exit_code, 0) << j.err;
@@ -156,7 +156,7 @@ TEST(Report, EveryFormatFromTheDemo) {
 
 TEST(Report, AsOfReproducesAnEarlierReport) {
   Demo demo;
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
   std::map<std::string, std::string> before;
   for (const char* f : {"html", "md", "json", "csv"}) {
     auto r = demo.report({"--format", f, "--as-of", kDemoNow});
@@ -170,10 +170,10 @@ TEST(Report, AsOfReproducesAnEarlierReport) {
   const std::string id = doc["findings"]["open"][0]["id"];
   ASSERT_GT(std::chrono::system_clock::now().time_since_epoch(), std::chrono::seconds{1795348800})
       << "the system clock is before the demo time";
-  ASSERT_EQ(run(demo.d, {"findings", "mute", id, "--reason", "accepted, migration", "--until", "2027-03-31",
+  ASSERT_EQ(run(demo.d, {"findings", "mute", "--state", sim_state(demo.d), id, "--reason", "accepted, migration", "--until", "2027-03-31",
                          "--config", demo.config}).exit_code, 0);
   for (const char* t : {"2026-11-29T12:00:00Z", kLater}) {
-    ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", t}).exit_code, 3);
+    ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", t}).exit_code, 3);
   }
   for (const char* f : {"html", "md", "json", "csv"}) {
     auto r = demo.report({"--format", f, "--as-of", kDemoNow});
@@ -195,8 +195,8 @@ TEST(Report, HtmlRendersInHeadlessChromium) {
   const auto chromium = tool("chromium");
   ASSERT_FALSE(chromium.empty()) << "chromium is required (./dev installs the Debian package)";
   Demo demo;
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kLater}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kLater}).exit_code, 3);
   const auto html_path = demo.d / "report.html";
   auto r = demo.report({"--format", "html", "--as-of", kLater, "--output", html_path.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -318,9 +318,9 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   ASSERT_FALSE(promtool.empty()) << "promtool is required (./dev installs the Debian package prometheus)";
   Demo demo;
   const std::string token = "s3cr3t-test-token-for-complyd";
-  write_file(demo.config, read_file(demo.config) + "\n[http]\nlisten = \"127.0.0.1:0\"\ntoken_sha256 = [\"" +
-                              sha256_hex(token) + "\"]\nmax_header_bytes = 2048\nread_timeout = \"2s\"\n"
-                              "max_connections = 8\n");
+  write_file(demo.config, read_file(demo.config) + "\n[http]\nlisten = \"127.0.0.1:0\"\nmax_header_bytes = 2048\n"
+                              "read_timeout = \"2s\"\nmax_connections = 8\n[[http.tokens]]\nname = \"ops-dashboard\"\n"
+                              "sha256 = \"" + sha256_hex(token) + "\"\n");
   ASSERT_EQ(run(demo.d, {"config", "check", "--config", demo.config}).exit_code, 0);
   const auto err = demo.d / "daemon.err";
   Daemon daemon(demo.config, err);
@@ -360,6 +360,9 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   EXPECT_EQ(unknown.find("echo-me"), std::string::npos);
   EXPECT_EQ(status_of(raw(port, "POST /v1/findings HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")), 405);
   EXPECT_EQ(read_file(err).find(token), std::string::npos) << "a token reached the log";
+  // Each /v1/ request is logged with the token's name.
+  EXPECT_NE(read_file(err).find("GET /v1/report by token 'ops-dashboard': 200"), std::string::npos) << read_file(err);
+  EXPECT_NE(read_file(err).find("GET /v1/report by token (none): 401"), std::string::npos) << read_file(err);
 
   // Limits: header and body size, malformed requests.
   auto big_header = raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(4096, 'a') + "\r\n\r\n");
