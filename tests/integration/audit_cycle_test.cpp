@@ -345,7 +345,7 @@ TEST_F(AuditCycle, FiltersOnFindingsList) {
   const std::string cust = doc["findings"][0]["customer_id"];
   auto r2 = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_, "--customer", cust, "--format", "json"});
   for (const auto& f : json::parse(r2.out)["findings"]) EXPECT_EQ(f["customer_id"], cust);
-  auto text = run(dir_, {"findings", "list", "--config", config_});
+  auto text = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_});
   EXPECT_NE(text.out.find("offboarding-completeness"), std::string::npos);
 }
 
