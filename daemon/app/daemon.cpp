@@ -25,6 +25,12 @@ Daemon::~Daemon() { worker_.join(); }
 int Daemon::run() {
   try {
     store_ = std::make_unique<StateStore>(config_->state_db);
+    lock_ = std::make_unique<StateLock>(config_->state_db);  // after the open, whose errors say more
+    if (store_->recorded_use() == StateUse::simulated) {
+      throw StateError(fmt::format("{} holds simulated cycles (complyd audit --now); the daemon records real "
+                                   "cycles only: point state_db at a database of its own",
+                                   config_->state_db.string()));
+    }
   } catch (const StateError& e) {  // e.g. downgrade refused: a restart cannot fix it (exit 2, not restarted)
     CLOG(error) << e.what();
     notifier_.status(e.what());

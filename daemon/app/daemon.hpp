@@ -18,6 +18,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/http/snapshot.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/store/state_lock.hpp"
 #include "daemon/store/state_store.hpp"
 #include "model/time.hpp"
 
@@ -47,6 +48,7 @@ class Daemon {
   boost::asio::steady_timer timer_;
   ServiceNotifier notifier_{io_};  // sd_notify: READY, STATUS, watchdog (no-op outside systemd)
   boost::asio::thread_pool worker_{1};
+  std::unique_ptr<StateLock> lock_;  // held while the daemon runs: its database is not another run's
   std::unique_ptr<StateStore> store_;  // used by the worker thread only
   std::unique_ptr<notify::DeliveryLoop> mailer_;  // e-mail delivery, on the same worker
   std::unique_ptr<http::Server> http_;  // [http]; handlers read snapshots published by the worker

@@ -1,6 +1,5 @@
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include "daemon/cli/cli.hpp"
@@ -11,7 +10,10 @@ namespace complyd::cli {
 
 void add_config_option(CLI::App* cmd, State& st) { cmd->add_option("--config,-c", st.config_path, kConfigHelp); }
 
-std::optional<Config> load_or_report(const std::string& path) {
+void add_state_option(CLI::App* cmd, State& st) { cmd->add_option("--state", st.state_path, kStateHelp); }
+
+std::optional<Config> load_or_report(const State& st) {
+  const auto& path = st.config_path;
   auto r = load_config(path);
   if (!r.ok()) {
     for (const auto& p : r.problems) std::cerr << p.to_string() << '\n';
@@ -19,11 +21,12 @@ std::optional<Config> load_or_report(const std::string& path) {
     return std::nullopt;
   }
   log::set_level(r.config->log_level);
+  if (!st.state_path.empty()) r.config->state_db = st.state_path;
   return std::move(r.config);
 }
 
-int with_store(const std::string& config_path, const std::function<int(const Config&, StateStore&)>& fn) {
-  auto config = load_or_report(config_path);
+int with_store(const State& st, const std::function<int(const Config&, StateStore&)>& fn) {
+  auto config = load_or_report(st);
   if (!config) return kUsage;
   try {
     StateStore store(config->state_db);
@@ -46,14 +49,6 @@ bool valid_time_option(const std::string& value) {
   if (value.empty() || parse_time(value)) return true;
   std::cerr << "complyd: '" << value << "' is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z or 2026-11-22)\n";
   return false;
-}
-
-std::string operator_name() {
-  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
-    const char* v = std::getenv(var);
-    if (v != nullptr && *v != '\0') return v;
-  }
-  return "cli";
 }
 
 }  // namespace complyd::cli

@@ -7,6 +7,7 @@
 #include "checks/registry.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/report/findings_doc.hpp"
+#include "daemon/util/identity.hpp"
 
 namespace complyd::cli {
 namespace {
@@ -23,7 +24,7 @@ std::string known_check(const std::string& id) {
 
 void add_findings_commands(CLI::App& app, State& st) {
   struct Opts {
-    std::string status = "open", customer, check, format = "text", id, reason, until, by = operator_name();
+    std::string status = "open", customer, check, format = "text", id, reason, until;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("findings", "List, inspect and mute findings");
@@ -31,13 +32,14 @@ void add_findings_commands(CLI::App& app, State& st) {
 
   auto* list = c->add_subcommand("list", "List findings");
   add_config_option(list, st);
+  add_state_option(list, st);
   list->add_option("--status", o->status, "open, resolved, muted or all")
       ->check(CLI::IsMember({"open", "resolved", "muted", "all"}));
   list->add_option("--customer", o->customer, "Only this customer id");
   list->add_option("--check", o->check, "Only this check id (complyd checks list)")->check(known_check);
   list->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   list->callback([o, &st] {
-    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
       FindingFilter f;
       if (o->status != "all") f.status = finding_status_from(o->status);
       f.customer_id = o->customer;
@@ -54,9 +56,10 @@ void add_findings_commands(CLI::App& app, State& st) {
 
   auto* show = c->add_subcommand("show", "Show one finding with its full history");
   add_config_option(show, st);
+  add_state_option(show, st);
   show->add_option("ID", o->id, "Finding id")->required();
   show->callback([o, &st] {
-    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
       auto f = store.get(o->id);
       if (!f) throw StateError("no finding with id " + o->id);
       auto j = finding_to_json(*f);
@@ -79,17 +82,17 @@ void add_findings_commands(CLI::App& app, State& st) {
 
   auto* mute = c->add_subcommand("mute", "Mute an open finding until a date, with a reason");
   add_config_option(mute, st);
+  add_state_option(mute, st);
   mute->add_option("ID", o->id, "Finding id")->required();
   mute->add_option("--reason", o->reason, "Why it is accepted for now (recorded in the history)")->required();
   mute->add_option("--until", o->until, "Date or time the mute ends (RFC 3339)")->required();
-  mute->add_option("--by", o->by, "Who mutes it (default: the invoking user)");
   mute->callback([o, &st] {
     if (!valid_time_option(o->until)) {
       st.exit_code = kUsage;
       return;
     }
-    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
-      auto f = store.mute(o->id, o->reason, o->by, *parse_time(o->until), system_clock()());
+    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
+      auto f = store.mute(o->id, o->reason, os_actor(), *parse_time(o->until), system_clock()());
       std::cout << fmt::format("muted {} until {} ({})\n", f.id, format_time(*f.muted_until), o->reason);
       return kOk;
     });
@@ -97,11 +100,11 @@ void add_findings_commands(CLI::App& app, State& st) {
 
   auto* unmute = c->add_subcommand("unmute", "End a mute now");
   add_config_option(unmute, st);
+  add_state_option(unmute, st);
   unmute->add_option("ID", o->id, "Finding id")->required();
-  unmute->add_option("--by", o->by, "Who unmutes it (default: the invoking user)");
   unmute->callback([o, &st] {
-    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
-      auto f = store.unmute(o->id, o->by, system_clock()());
+    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
+      auto f = store.unmute(o->id, os_actor(), system_clock()());
       std::cout << fmt::format("unmuted {}\n", f.id);
       return kOk;
     });

@@ -44,7 +44,7 @@ nlohmann::json digest_preview(StateStore& store, Time now, const Config& config)
 
 int preview(const State& st, const NotifyOpts& o) {
   if (!valid_time_option(o.now)) return kUsage;
-  return with_store(st.config_path, [&](const Config& config, StateStore& store) {
+  return with_store(st, [&](const Config& config, StateStore& store) {
     const Time now = clock_from(o.now)();
     std::vector<std::string> problems;
     const auto templates = notify::Templates::load(config.smtp.templates_dir, &problems);
@@ -122,7 +122,7 @@ int outbox(const State& st, const NotifyOpts& o) {
       return kUsage;
     }
   }
-  return with_store(st.config_path, [&](const Config&, StateStore& store) {
+  return with_store(st, [&](const Config&, StateStore& store) {
     const auto rows = notify::list_outbox(store.db(), o.statuses, o.limit);
     if (o.format == "json") {
       nlohmann::json a = nlohmann::json::array();
@@ -148,7 +148,7 @@ int outbox(const State& st, const NotifyOpts& o) {
 
 int retry(const State& st, const NotifyOpts& o) {
   if (!valid_time_option(o.now)) return kUsage;
-  return with_store(st.config_path, [&](const Config& config, StateStore& store) {
+  return with_store(st, [&](const Config& config, StateStore& store) {
     try {
       auto row = notify::retry_message(store.db(), o.id, clock_from(o.now)(), config.smtp);
       std::cout << fmt::format("message {} requeued ({}, to {})\n", row.id, row.kind, row.recipients);
@@ -162,7 +162,7 @@ int retry(const State& st, const NotifyOpts& o) {
 
 int send(const State& st, const NotifyOpts& o) {
   if (!valid_time_option(o.now)) return kUsage;
-  return with_store(st.config_path, [&](const Config& config, StateStore& store) {
+  return with_store(st, [&](const Config& config, StateStore& store) {
     if (config.smtp.url.empty()) {
       std::cerr << "complyd: e-mail is off (no smtp.url)\n";
       return kUsage;
@@ -184,6 +184,7 @@ void add_notify_commands(CLI::App& app, State& st) {
 
   auto* p = n->add_subcommand("preview", "Render an e-mail to stdout without sending it");
   add_config_option(p, st);
+  add_state_option(p, st);
   p->add_option("--template", o->template_name, "digest, reminder or escalation")
       ->required()
       ->check(CLI::IsMember(notify::Templates::names()));
@@ -193,6 +194,7 @@ void add_notify_commands(CLI::App& app, State& st) {
 
   auto* l = n->add_subcommand("outbox", "List the outbox");
   add_config_option(l, st);
+  add_state_option(l, st);
   l->add_option("--status", o->statuses, "pending, sent, failed, dead (repeatable)");
   l->add_option("--limit", o->limit, "At most this many rows")->check(CLI::Range(1, 10'000'000));
   l->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
@@ -200,12 +202,14 @@ void add_notify_commands(CLI::App& app, State& st) {
 
   auto* r = n->add_subcommand("retry", "Requeue a dead or failed message");
   add_config_option(r, st);
+  add_state_option(r, st);
   r->add_option("ID", o->id, "Outbox message id")->required();
   r->add_option("--now", o->now, "As of this time (RFC 3339)");
   r->callback([o, &st] { st.exit_code = retry(st, *o); });
 
   auto* s = n->add_subcommand("send", "Deliver due messages now");
   add_config_option(s, st);
+  add_state_option(s, st);
   s->add_option("--now", o->now, "As of this time (RFC 3339)");
   s->callback([o, &st] { st.exit_code = send(st, *o); });
 }

@@ -63,7 +63,7 @@ int report(const State& st, const ReportOpts& o) {
     std::cerr << "complyd: --period is not a duration (e.g. 30d, 12w)\n";
     return kUsage;
   }
-  return with_store(st.config_path, [&](const Config& config, StateStore& store) {
+  return with_store(st, [&](const Config& config, StateStore& store) {
     report::ReportOptions ro{*as_of, *period, o.customer, generated};
     auto history = load_report_history(store.db(), ro.as_of, ro.as_of - ro.period);
     if (!o.customer.empty()) {
@@ -105,6 +105,7 @@ void add_report_commands(CLI::App& app, State& st) {
   auto o = std::make_shared<ReportOpts>();
   auto* c = app.add_subcommand("report", "Write the audit report (checklist, findings, trends, customers, frameworks)");
   add_config_option(c, st);
+  add_state_option(c, st);
   c->add_option("--format", o->format, "html, md, json or csv")->check(CLI::IsMember({"html", "md", "json", "csv"}));
   c->add_option("--customer", o->customer, "Only this customer");
   c->add_option("--as-of", o->as_of, "Rebuild the state at this time or date (end of day) from the stored history");

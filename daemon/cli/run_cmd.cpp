@@ -7,7 +7,7 @@ void add_run_commands(CLI::App& app, State& st) {
   auto* c = app.add_subcommand("run", "Run the daemon: audit cycles on the configured schedule");
   add_config_option(c, st);
   c->callback([&st] {
-    auto config = load_or_report(st.config_path);
+    auto config = load_or_report(st);
     if (!config) {
       st.exit_code = kUsage;
       return;

@@ -45,7 +45,7 @@ nlohmann::json counts(const Facts& f) {
 
 int test_sources(const State& st, const SourcesOpts& o) {
   if (!valid_time_option(o.now)) return kUsage;
-  auto config = load_or_report(st.config_path);
+  auto config = load_or_report(st);
   if (!config) return kUsage;
   auto sources = make_sources(*config);
   if (!o.source.empty()) {
@@ -99,7 +99,7 @@ int test_sources(const State& st, const SourcesOpts& o) {
 }
 
 int list_sources(const State& st) {
-  auto config = load_or_report(st.config_path);
+  auto config = load_or_report(st);
   if (!config) return kUsage;
   std::cout << fmt::format("{:<20} {:<20} {}\n", "inventory", "inventory", config->inventory.path.string());
   if (config->files) std::cout << fmt::format("{:<20} {:<20} [files]\n", "files", "files");

@@ -48,18 +48,57 @@ void load_http(Section& s, HttpConfig& h) {
       }
     }
   }
+  static const RE2 hex("[0-9a-fA-F]{64}");
+  auto lower = [](std::string t) {
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+    return t;
+  };
+  // Never echo a hash that is not one: someone may have pasted a token.
+  const auto not_a_hash = [](const std::string& key) {
+    return key + ": must be the SHA-256 of a token as 64 hex digits (e.g. printf %s \"$TOKEN\" | sha256sum), "
+                 "never the token itself";
+  };
+  auto add = [&](const toml::source_region& where, const std::string& what, HttpToken t) {
+    for (const auto& other : h.tokens) {
+      if (other.name == t.name) return s.diagnostics().add(where, what + ": another token has the name '" + t.name + "'");
+      if (other.sha256 == t.sha256) return s.diagnostics().add(where, what + ": the same token hash is listed twice");
+    }
+    h.tokens.push_back(std::move(t));
+  };
+  for (auto& t : s.tables("tokens")) {
+    static const RE2 name_re("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    HttpToken tok;
+    if (auto v = t.string("name")) {
+      if (!RE2::FullMatch(*v, name_re)) {
+        t.diagnostics().add(t.raw().get("name")->source(),
+                            t.path("name") + ": letters, digits, '.', '_' and '-' (at most 64), e.g. \"ops-dashboard\"");
+      }
+      tok.name = *v;
+    } else if (!t.raw().contains("name")) {
+      t.diagnostics().add(t.where(), t.name() + ": 'name' is required (it is logged with every request the token makes)");
+    }
+    if (auto v = t.string("sha256")) {
+      if (!RE2::FullMatch(*v, hex)) {
+        t.diagnostics().add(t.raw().get("sha256")->source(), not_a_hash(t.path("sha256")));
+      } else {
+        tok.sha256 = lower(*v);
+      }
+    } else if (!t.raw().contains("sha256")) {
+      t.diagnostics().add(t.where(), t.name() + ": 'sha256' is required");
+    }
+    if (!tok.name.empty() && !tok.sha256.empty()) add(t.where(), t.name(), std::move(tok));
+    t.finish();
+  }
   if (auto v = s.string_list("token_sha256")) {
-    static const RE2 hex("[0-9a-fA-F]{64}");
-    for (auto t : *v) {
+    std::size_t i = 0;
+    for (const auto& t : *v) {
+      ++i;
+      const auto& where = s.raw().get("token_sha256")->source();
       if (!RE2::FullMatch(t, hex)) {
-        // Never echo it: someone may have pasted a token instead of its hash.
-        s.diagnostics().add(s.raw().get("token_sha256")->source(),
-                            "http.token_sha256: every entry must be the SHA-256 of a token as 64 hex digits "
-                            "(e.g. printf %s \"$TOKEN\" | sha256sum), never the token itself");
+        s.diagnostics().add(where, not_a_hash("http.token_sha256: every entry"));
         continue;
       }
-      std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-      h.token_sha256.push_back(t);
+      add(where, "http.token_sha256", {fmt::format("token_sha256[{}]", i), lower(t)});
     }
   }
   if (auto v = s.integer("max_connections", 1, 10000)) h.max_connections = *v;

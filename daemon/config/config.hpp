@@ -77,13 +77,22 @@ struct FilesConfig {
   std::int64_t max_decompressed_bytes = std::int64_t{1} << 30;
 };
 
+// A bearer token allowed on /v1/: its name (logged with each request it
+// authenticates, and recorded for whatever it changes) and its SHA-256.
+struct HttpToken {
+  std::string name;
+  std::string sha256;  // lowercase hex
+};
+
 // [http]: the endpoint (daemon/http/). Loopback by default; /v1/ needs a
 // bearer token whose SHA-256 (hex) is listed; the config never holds a token.
 struct HttpConfig {
   std::string listen = "127.0.0.1:9464";  // "" disables the endpoint
   std::string host = "127.0.0.1";
   std::uint16_t port = 9464;
-  std::vector<std::string> token_sha256;  // lowercase hex
+  // [[http.tokens]], then the unnamed `token_sha256 = [...]` entries, named
+  // "token_sha256[N]" (1-based), as they were before tokens had names.
+  std::vector<HttpToken> tokens;
   std::int64_t max_connections = 64;
   // /v1/report is pre-rendered after each cycle only up to this many
   // customers: the report model does not scale yet (2.5 GB at 100k).

@@ -238,6 +238,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   PhaseClock phases;
   const Time started = clock_();
   out.record.started_at = started;
+  state_.admit(started);
 
   // The files source continues where the last committed cycle stopped; its
   // new state is committed with this cycle's findings, or not at all.

@@ -45,6 +45,9 @@ class CycleState {
   virtual ~CycleState() = default;
   // The files source's incremental state, as the last committed cycle left it.
   virtual FileScanState load_file_scans() = 0;
+  // Throws when a cycle evaluated at `at` may not be committed; asked before
+  // collection, so that a refused cycle does nothing at all.
+  virtual void admit(Time /*at*/) {}
   // Opens the cycle's transaction; rows are stamped `at` (the evaluation time).
   virtual std::unique_ptr<CycleTransaction> begin(Time at) = 0;
 };

@@ -101,17 +101,20 @@ Response error_response(bhttp::status status, unsigned version, const std::strin
   return res;
 }
 
-bool token_allowed(std::string_view authorization, const std::vector<std::string>& allowed_sha256) {
+std::optional<std::string> authenticated_token(std::string_view authorization, const std::vector<HttpToken>& tokens) {
   constexpr std::string_view scheme = "Bearer ";
-  if (allowed_sha256.empty() || authorization.size() <= scheme.size()) return false;
+  if (tokens.empty() || authorization.size() <= scheme.size()) return std::nullopt;
   if (!std::equal(scheme.begin(), scheme.end(), authorization.begin(),
                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
-    return false;
+    return std::nullopt;
   }
   const std::string presented = sha256_hex(authorization.substr(scheme.size()));
-  bool ok = false;
-  for (const auto& h : allowed_sha256) ok |= constant_time_equal(presented, h);  // no early exit
-  return ok;
+  const HttpToken* found = nullptr;
+  for (const auto& t : tokens) {
+    if (constant_time_equal(presented, t.sha256) && found == nullptr) found = &t;  // no early exit
+  }
+  if (found == nullptr) return std::nullopt;
+  return found->name;
 }
 
 std::string render_metrics(const Snapshot* snap) {
@@ -195,7 +198,7 @@ Response handle_request(const Request& req, const Snapshot* snap, const HttpConf
   }
   if (path.starts_with("/v1/")) {
     const auto auth = req[bhttp::field::authorization];
-    if (!token_allowed(std::string_view(auth.data(), auth.size()), cfg.token_sha256)) {
+    if (!authenticated_token(std::string_view(auth.data(), auth.size()), cfg.tokens)) {
       return error_response(bhttp::status::unauthorized, v, "a valid bearer token is required");
     }
     if (snap == nullptr) return error_response(bhttp::status::service_unavailable, v, "no snapshot yet; retry shortly");

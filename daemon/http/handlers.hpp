@@ -25,8 +25,8 @@ Response error_response(bhttp::status status, unsigned version, const std::strin
 // Prometheus text exposition format 0.0.4.
 std::string render_metrics(const Snapshot* snap);
 
-// True if `authorization` is "Bearer <token>" and SHA-256(token) is among the
-// allowed hashes; every hash is compared, in constant time.
-bool token_allowed(std::string_view authorization, const std::vector<std::string>& allowed_sha256);
+// The name of the configured token when `authorization` is "Bearer <token>"
+// and SHA-256(token) is one of theirs; every hash is compared, in constant time.
+std::optional<std::string> authenticated_token(std::string_view authorization, const std::vector<HttpToken>& tokens);
 
 }  // namespace complyd::http

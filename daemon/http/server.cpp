@@ -99,7 +99,18 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     const bool keep_alive = req.keep_alive();
     const auto snap = shared_->snapshot.load();
-    send(handle_request(req, snap.get(), *config_), !keep_alive);
+    auto res = handle_request(req, snap.get(), *config_);
+    if (req.target().starts_with("/v1/")) {
+      // Who read what: the token's configured name, never the token.
+      const auto auth = req[bhttp::field::authorization];
+      const auto token = authenticated_token(std::string_view(auth.data(), auth.size()), config_->tokens);
+      const auto method = req.method_string();
+      const auto target = req.target().substr(0, req.target().find('?'));
+      CLOG(info) << fmt::format("http: {} {} by token {}: {}", std::string_view(method.data(), method.size()),
+                                std::string_view(target.data(), target.size()),
+                                token ? "'" + *token + "'" : std::string("(none)"), res.result_int());
+    }
+    send(std::move(res), !keep_alive);
   }
 
   // POST /v1/verifications: method, token, type and declared size are
@@ -224,7 +235,7 @@ void Server::start() {
   }
   const auto bound = acceptor_.local_endpoint();
   CLOG(info) << fmt::format("http: listening on {}:{}{}", bound.address().to_string(), bound.port(),
-                            cfg.token_sha256.empty() ? " (no tokens configured: /v1/ refuses every request)" : "");
+                            cfg.tokens.empty() ? " (no tokens configured: /v1/ refuses every request)" : "");
   accept();
 }
 

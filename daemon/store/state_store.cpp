@@ -25,6 +25,7 @@ extern const std::string_view state_0006_findings_by_check;
 extern const std::string_view state_0007_drop_events_at_index;
 extern const std::string_view state_0008_reminder_ledger;
 extern const std::string_view state_0009_file_scan_context;
+extern const std::string_view state_0010_state_clock;
 }
 
 namespace {
@@ -42,7 +43,8 @@ const std::vector<Migration>& migrations() {
                                         {6, embedded::state_0006_findings_by_check},
                                         {7, embedded::state_0007_drop_events_at_index},
                                         {8, embedded::state_0008_reminder_ledger},
-                                        {9, embedded::state_0009_file_scan_context}};
+                                        {9, embedded::state_0009_file_scan_context},
+                                        {10, embedded::state_0010_state_clock}};
   return m;
 }
 
@@ -200,7 +202,8 @@ std::string sources_to_json(const std::vector<SourceStatus>& sources) {
   return a.dump();
 }
 
-StateStore::StateStore(const std::filesystem::path& path) : db_(path, sql::OpenMode::read_write_create) {
+StateStore::StateStore(const std::filesystem::path& path, StateUse use, Clock wall)
+    : db_(path, sql::OpenMode::read_write_create), use_(use), wall_(std::move(wall)) {
   // 16 KiB pages for a new database (an existing one keeps its own): a
   // cycle at 100k customers writes ~190 MB, and larger pages mean fewer
   // b-tree splits and WAL frames (commit -25% in docs/benchmarks.md).
@@ -341,6 +344,49 @@ std::optional<CycleRecord> StateStore::last_cycle() {
   return c;
 }
 
+std::optional<StateUse> StateStore::recorded_use() {
+  sql::Stmt s(db_, "SELECT value FROM state_meta WHERE key = 'clock'");
+  if (!s.step()) return std::nullopt;
+  return s.text_view(0) == "simulated" ? StateUse::simulated : StateUse::live;
+}
+
+void StateStore::admit(Time at) {
+  check_cycle(at, true);
+  admitted_ = at;
+}
+
+void StateStore::check_cycle(Time at, bool against_wall) {
+  if (use_ == StateUse::scratch) return;
+  const auto where = db_.path().string();
+  if (const auto recorded = recorded_use(); recorded && *recorded != use_) {
+    throw CycleRefused(
+        *recorded == StateUse::live
+            ? fmt::format("{} records real-clock cycles; a cycle at a chosen time (--now) is never written to it: "
+                          "use --dry-run, or --state with a file of its own",
+                          where)
+            : fmt::format("{} holds simulated cycles (complyd audit --now); real-clock cycles are not written to "
+                          "it: use the configured state_db",
+                          where));
+  }
+  sql::Stmt last(db_, "SELECT max(started_at) FROM cycles");
+  if (last.step()) {
+    if (const auto v = last.opt_i64(0); v && to_unix(at) < *v) {
+      throw CycleRefused(fmt::format(
+          "{}: a cycle at {} is earlier than the last committed one ({}); the history only moves forward", where,
+          format_time(at), format_time(from_unix(*v))));
+    }
+  }
+  if (against_wall && use_ == StateUse::live) {
+    const Time wall = wall_();
+    if (at > wall + kClockTolerance || at < wall - kClockTolerance) {
+      throw CycleRefused(fmt::format(
+          "{}: a cycle at {} is more than {} s from the wall clock ({}); a live state database records only "
+          "cycles at the current time: use --dry-run, or --state with a file of its own",
+          where, format_time(at), kClockTolerance.count(), format_time(wall)));
+    }
+  }
+}
+
 FileScanState StateStore::load_file_scans() {
   FileScanState out;
   sql::Stmt s(db_,
@@ -406,6 +452,15 @@ StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
       event_(db_,
              "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
              "actor, reason) VALUES (?,?,?,?,?,?,?,'complyd',?)") {
+  // Under the write lock, before anything is written: another writer may
+  // have committed since admit(). A cycle admit() did not check is checked
+  // against the wall clock here.
+  store_.check_cycle(at, store_.admitted_ != at);
+  store_.admitted_.reset();
+  if (store_.use_ != StateUse::scratch) {
+    sql::Stmt kind(db_, "INSERT OR IGNORE INTO state_meta(key, value) VALUES ('clock', ?)");
+    kind.bind(1, store_.use_ == StateUse::simulated ? "simulated" : "live").run();
+  }
   // The cycle's row first, so that its id can be referenced; its counts are
   // filled in by finish().
   sql::Stmt st(db_, "INSERT INTO cycles(started_at, status, sources, sources_ok, sources_failed) "
@@ -499,8 +554,9 @@ void StateStore::CycleWrite::commit() {
 
 std::unique_ptr<CycleTransaction> StateStore::begin(Time at) { return std::make_unique<CycleWrite>(*this, at); }
 
-StoredFinding StateStore::mute(const std::string& id, const std::string& reason, const std::string& by, Time until,
+StoredFinding StateStore::mute(const std::string& id, const std::string& reason, const Actor& actor, Time until,
                                Time now) {
+  const std::string by = actor.label();
   if (reason.empty()) throw StateError("a mute needs a reason");
   if (until <= now) throw StateError("--until must be in the future");
   sql::Transaction tx(db_);
@@ -520,7 +576,8 @@ StoredFinding StateStore::mute(const std::string& id, const std::string& reason,
   return *f;
 }
 
-StoredFinding StateStore::unmute(const std::string& id, const std::string& by, Time now) {
+StoredFinding StateStore::unmute(const std::string& id, const Actor& actor, Time now) {
+  const std::string by = actor.label();
   sql::Transaction tx(db_);
   auto f = get(id);
   if (!f) throw StateError(fmt::format("no finding with id {}", id));

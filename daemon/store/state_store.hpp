@@ -14,6 +14,7 @@
 
 #include "daemon/engine/cycle_sink.hpp"
 #include "daemon/util/sqlite.hpp"
+#include "model/actor.hpp"
 #include "model/cycle_record.hpp"
 #include "model/file_scan_state.hpp"
 #include "model/finding.hpp"
@@ -25,6 +26,19 @@ class StateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A cycle the store will not commit (the history only moves forward).
+// Thrown before the cycle writes anything.
+class CycleRefused : public StateError {
+ public:
+  using StateError::StateError;
+};
+
+// The cycles a store commits: real-clock ones (the daemon, `complyd audit`),
+// ones at a chosen time (`complyd audit --now T --state FILE`), or any (the
+// throwaway copy of `complyd audit --dry-run`). A database records the first
+// two kinds, never both.
+enum class StateUse { live, simulated, scratch };
+
 struct FindingFilter {
   std::optional<FindingStatus> status;  // nullopt: all
   std::string customer_id;
@@ -33,9 +47,13 @@ struct FindingFilter {
 
 class StateStore : public CycleState {
  public:
-  static constexpr int kSchemaVersion = 9;
+  static constexpr int kSchemaVersion = 10;
+  // How far from the wall clock a live cycle's time may be.
+  static constexpr Duration kClockTolerance{5 * 60};
 
-  explicit StateStore(const std::filesystem::path& path);
+  // `wall` is the wall clock the live rule compares with (injected in tests).
+  explicit StateStore(const std::filesystem::path& path, StateUse use = StateUse::live,
+                      Clock wall = system_clock());
 
   int schema_version();
   std::unordered_map<std::string, StoredFinding> load_findings();
@@ -47,6 +65,14 @@ class StateStore : public CycleState {
   std::optional<StoredFinding> get(const std::string& id);
   std::vector<FindingEventRecord> history(const std::string& finding_id);
   std::optional<CycleRecord> last_cycle();
+  // What the database's cycles were: nullopt until its first cycle commits.
+  std::optional<StateUse> recorded_use();
+  // The one rule every cycle's commit goes through (CycleWrite checks it again
+  // under its write lock): throws CycleRefused when a cycle at `at` may not be
+  // written here: another kind of cycle than the database records, a time
+  // before the last committed cycle's, or (live) more than kClockTolerance
+  // from the wall clock. Called as the cycle starts, before its collection.
+  void admit(Time at) override;
   // The files source's incremental state (leak-scan).
   FileScanState load_file_scans() override;
   // A cycle's writes (CycleWrite).
@@ -108,19 +134,24 @@ class StateStore : public CycleState {
   };
 
   // Operator actions; they throw StateError with a message for the CLI.
-  StoredFinding mute(const std::string& id, const std::string& reason, const std::string& by, Time until, Time now);
-  StoredFinding unmute(const std::string& id, const std::string& by, Time now);
+  // `by` is recorded as its label (the events' actor, the finding's muted_by).
+  StoredFinding mute(const std::string& id, const std::string& reason, const Actor& by, Time until, Time now);
+  StoredFinding unmute(const std::string& id, const Actor& by, Time now);
 
   sql::Db& db() { return db_; }
 
  private:
   void migrate();
+  void check_cycle(Time at, bool against_wall);
   // Copies the WAL into the database file on a connection of its own, after
   // a cycle's commit: a cycle at 100k customers writes ~170 MB, and copying
   // it back is I/O the cycle need not wait for. Joined before the next one
   // starts and when the store closes.
   void checkpoint_in_background();
   sql::Db db_;
+  StateUse use_;
+  Clock wall_;
+  std::optional<Time> admitted_;  // checked against the wall clock by admit()
   std::jthread checkpointer_;  // after db_: joined before the connection closes
 };
 

@@ -1,6 +1,8 @@
 // The real binary, a real demo inventory and a real state database in a temp
 // directory; time injected with --now.
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <map>
@@ -27,14 +29,14 @@ class AuditCycle : public ::testing::Test {
   }
 
   json audit(int expected_exit = 3, const std::string& now = kDemoNow) {
-    auto r = run(dir_, {"audit", "--config", config_, "--format", "json", "--now", now});
+    auto r = run(dir_, {"audit", "--state", sim_state(dir_), "--config", config_, "--format", "json", "--now", now});
     EXPECT_EQ(r.exit_code, expected_exit) << r.err;
     last_err_ = r.err;
     return json::parse(r.out);
   }
 
   json list(const std::string& status) {
-    auto r = run(dir_, {"findings", "list", "--config", config_, "--status", status, "--format", "json"});
+    auto r = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_, "--status", status, "--format", "json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out);
   }
@@ -47,7 +49,7 @@ class AuditCycle : public ::testing::Test {
   // The cycle writes with foreign key checks off (StateStore::ForeignKeysOff):
   // every reference it wrote must hold all the same.
   void expect_references_hold() {
-    sql::Db state(dir_ / "state.db", sql::OpenMode::read_only);
+    sql::Db state(dir_ / kSimState, sql::OpenMode::read_only);
     sql::Stmt s(state, "PRAGMA foreign_key_check");
     EXPECT_FALSE(s.step()) << "dangling reference in table " << s.text(0);
   }
@@ -163,7 +165,7 @@ TEST_F(AuditCycle, FixingOneViolationResolvesExactlyThatFinding) {
                  "' AND role = 'current'");
   auto again = audit(3, "2026-11-22T14:00:00Z");
   EXPECT_EQ(again["cycle"]["reopened"], 1);
-  auto show = run(dir_, {"findings", "show", "--config", config_, id});
+  auto show = run(dir_, {"findings", "show", "--state", sim_state(dir_), "--config", config_, id});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   auto j = json::parse(show.out);
   EXPECT_EQ(j["first_seen"], kDemoNow);
@@ -188,7 +190,7 @@ TEST_F(AuditCycle, DisabledChecksResolveAndExpiredMutesReopenBesideChecksThatRan
   ASSERT_FALSE(muted_id.empty());
   {
     // Muted until 12:30 (the CLI only mutes into the real future).
-    sql::Db state(dir_ / "state.db", sql::OpenMode::read_write_create);
+    sql::Db state(dir_ / kSimState, sql::OpenMode::read_write_create);
     sql::Stmt st(state, "UPDATE findings SET status = 'muted', mute_reason = 'accepted until the migration', "
                         "muted_by = 'test', muted_until = ? WHERE id = ?");
     st.bind(1, std::int64_t{1795350600}).bind(2, muted_id).run();  // 2026-11-22T12:30:00Z
@@ -215,7 +217,7 @@ TEST_F(AuditCycle, DisabledChecksResolveAndExpiredMutesReopenBesideChecksThatRan
     if (f["id"] == muted_id) { EXPECT_EQ(f["status"], "open") << "its mute ended at 12:30"; }
   }
   EXPECT_TRUE(ids.contains(muted_id));
-  auto show = run(dir_, {"findings", "show", "--config", config_, muted_id});
+  auto show = run(dir_, {"findings", "show", "--state", sim_state(dir_), "--config", config_, muted_id});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   const auto shown = json::parse(show.out);
   std::vector<std::string> events;
@@ -262,7 +264,7 @@ TEST_F(AuditCycle, CorruptInventoryIsAFindingNotACrash) {
 
 TEST_F(AuditCycle, BlindFirstCycleNeverPasses) {
   std::filesystem::remove(dir_ / "inventory.db");
-  auto r = run(dir_, {"audit", "--config", config_, "--now", kDemoNow});
+  auto r = run(dir_, {"audit", "--state", sim_state(dir_), "--config", config_, "--now", kDemoNow});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("partial"), std::string::npos) << r.out;
@@ -287,6 +289,15 @@ TEST_F(AuditCycle, BadRowsBecomeAFindingAndTheRestIsEvaluated) {
   EXPECT_TRUE(check_ids(doc).contains("offboarding-completeness"));
 }
 
+// Names anyone can put in the environment; SUDO_UID is emptied so that the
+// expected actor is the account running the test even under sudo.
+const char* const kSpoofedUser = "USER=mallory LOGNAME=mallory SUDO_USER=mallory SUDO_UID=";
+
+std::string os_user_name() {
+  const passwd* pw = ::getpwuid(::getuid());
+  return pw != nullptr ? pw->pw_name : "uid " + std::to_string(::getuid());
+}
+
 TEST_F(AuditCycle, MutedFindingsDoNotFailTheAuditAndExpire) {
   auto doc = audit();
   // fail_on critical: only critical findings count. Mute them all.
@@ -295,14 +306,16 @@ TEST_F(AuditCycle, MutedFindingsDoNotFailTheAuditAndExpire) {
   write_file(config_, text);
   for (const auto& f : doc["findings"]) {
     if (f["severity"] == "high" || f["severity"] == "critical") {
-      auto r = run(dir_, {"findings", "mute", "--config", config_, f["id"].get<std::string>(), "--reason",
-                          "accepted during vendor migration", "--until", "2099-01-01", "--by", "alice"});
+      auto r = run(dir_, {"findings", "mute", "--state", sim_state(dir_), "--config", config_, f["id"].get<std::string>(), "--reason",
+                          "accepted during vendor migration", "--until", "2099-01-01"},
+                   kSpoofedUser);
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }
   auto muted = list("muted");
   EXPECT_GT(muted["findings"].size(), 0u);
-  EXPECT_EQ(muted["findings"][0]["muted_by"], "alice");
+  // The OS account that ran the command, not a name from the environment.
+  EXPECT_EQ(muted["findings"][0]["muted_by"], os_user_name());
   EXPECT_EQ(muted["findings"][0]["mute_reason"], "accepted during vendor migration");
   EXPECT_EQ(muted["findings"][0]["muted_until"], "2099-01-01T00:00:00Z");
   audit(0, "2026-11-22T13:00:00Z");
@@ -310,7 +323,12 @@ TEST_F(AuditCycle, MutedFindingsDoNotFailTheAuditAndExpire) {
   auto later = audit(3, "2099-01-02T00:00:00Z");
   EXPECT_EQ(list("muted")["findings"].size(), 0u);
 
-  auto bad = run(dir_, {"findings", "mute", "--config", config_, "Fdoesnotexist", "--reason", "x", "--until",
+  // Who mutes is not an option: --by is gone.
+  auto by = run(dir_, {"findings", "mute", "--state", sim_state(dir_), "--config", config_,
+                       muted["findings"][0]["id"].get<std::string>(), "--reason", "x", "--until", "2099-01-01", "--by",
+                       "alice"});
+  EXPECT_EQ(by.exit_code, 2) << by.err;
+  auto bad = run(dir_, {"findings", "mute", "--state", sim_state(dir_), "--config", config_, "Fdoesnotexist", "--reason", "x", "--until",
                         "2099-01-01"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("no finding with id"), std::string::npos);
@@ -318,16 +336,16 @@ TEST_F(AuditCycle, MutedFindingsDoNotFailTheAuditAndExpire) {
 
 TEST_F(AuditCycle, FiltersOnFindingsList) {
   audit();
-  auto r = run(dir_, {"findings", "list", "--config", config_, "--check", "offboarding-completeness", "--format",
+  auto r = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_, "--check", "offboarding-completeness", "--format",
                       "json"});
   ASSERT_EQ(r.exit_code, 0);
   auto doc = json::parse(r.out);
   ASSERT_GT(doc["findings"].size(), 0u);
   for (const auto& f : doc["findings"]) EXPECT_EQ(f["check_id"], "offboarding-completeness");
   const std::string cust = doc["findings"][0]["customer_id"];
-  auto r2 = run(dir_, {"findings", "list", "--config", config_, "--customer", cust, "--format", "json"});
+  auto r2 = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_, "--customer", cust, "--format", "json"});
   for (const auto& f : json::parse(r2.out)["findings"]) EXPECT_EQ(f["customer_id"], cust);
-  auto text = run(dir_, {"findings", "list", "--config", config_});
+  auto text = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_});
   EXPECT_NE(text.out.find("offboarding-completeness"), std::string::npos);
 }
 
@@ -403,7 +421,7 @@ TEST_F(AuditCycle, CompliantPopulationHasNoOpenFindings) {
   TempDir clean;
   auto r = run(clean, {"demo", clean.path().string(), "--now", kDemoNow, "--compliant"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto a = run(clean, {"audit", "--config", (clean / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
+  auto a = run(clean, {"audit", "--state", sim_state(clean), "--config", (clean / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
   auto doc = json::parse(a.out);
   EXPECT_EQ(doc["summary"]["open"], 0) << doc["findings"].dump(2);
   EXPECT_EQ(a.exit_code, 0);

@@ -66,7 +66,7 @@ TEST(ConfigCheck, AuditRefusesABadConfigWithExitCode2) {
 TEST(Cli, UsageErrorsExit2AndHelpWorks) {
   TempDir d;
   EXPECT_EQ(run(d, {"audit", "--format", "xml"}).exit_code, 2);
-  EXPECT_EQ(run(d, {"audit", "--now", "yesterday"}).exit_code, 2);
+  EXPECT_EQ(run(d, {"audit", "--state", sim_state(d), "--now", "yesterday"}).exit_code, 2);
   EXPECT_EQ(run(d, {"frobnicate"}).exit_code, 2);
   for (const char* sub : {"demo", "audit", "run", "config", "findings", "checks", "version"}) {
     auto r = run(d, {sub, "--help"});
@@ -154,10 +154,10 @@ TEST(Secrets, CanariesNeverLeave) {
             role + "', 'raise/production/cust_0001/api_token')");
   }
   const auto config = (d / "complyd.toml").string();
-  auto audit = run(d, {"audit", "--config", config, "--format", "json", "--now", kDemoNow});
+  auto audit = run(d, {"audit", "--state", sim_state(d), "--config", config, "--format", "json", "--now", kDemoNow});
   ASSERT_EQ(audit.exit_code, 3) << audit.err;
-  auto list = run(d, {"findings", "list", "--config", config, "--status", "all", "--format", "json"});
-  auto text = run(d, {"findings", "list", "--config", config, "--status", "all"});
+  auto list = run(d, {"findings", "list", "--state", sim_state(d), "--config", config, "--status", "all", "--format", "json"});
+  auto text = run(d, {"findings", "list", "--state", sim_state(d), "--config", config, "--status", "all"});
   auto doc = json::parse(audit.out);
   std::string shown;
   for (const auto& f : doc["findings"]) {
@@ -167,7 +167,7 @@ TEST(Secrets, CanariesNeverLeave) {
   EXPECT_NE(shown.find("token=[REDACTED]"), std::string::npos) << shown;
 
   std::string db_bytes;
-  for (const char* f : {"state.db", "state.db-wal"}) db_bytes += read_file(d / f);
+  for (const char* f : {"simulated.db", "simulated.db-wal"}) db_bytes += read_file(d / f);
   ASSERT_GT(db_bytes.size(), 1000u);
   for (const auto& canary : {pw, url_token, column, role}) {
     for (const auto* where : {&audit.out, &audit.err, &list.out, &list.err, &text.out, &db_bytes}) {

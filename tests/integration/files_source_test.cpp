@@ -82,7 +82,7 @@ class FilesScan : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(logs_);
-    store_ = std::make_unique<StateStore>(dir_ / "state.db");
+    store_ = std::make_unique<StateStore>(dir_ / "state.db", StateUse::simulated);
     cfg_.paths = {logs_};
   }
 
@@ -173,7 +173,7 @@ TEST_F(FilesScan, AppendedBytesAreTheOnlyBytesRead) {
   EXPECT_EQ(stats_.bytes_read, 0);
   EXPECT_EQ(where(hits, log.string()).size(), 2u);
 
-  store_ = std::make_unique<StateStore>(dir_ / "state.db");  // restart
+  store_ = std::make_unique<StateStore>(dir_ / "state.db", StateUse::simulated);  // restart
   hits = cycle();
   EXPECT_EQ(stats_.bytes_read, 0);
   EXPECT_EQ(where(hits, log.string()).size(), 2u);
@@ -474,7 +474,7 @@ class FilesCycle : public ::testing::Test {
                           dir_ / "complyd.toml");
     ASSERT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems[0].to_string());
     config_ = *r.config;
-    store_ = std::make_unique<StateStore>(config_.state_db);
+    store_ = std::make_unique<StateStore>(config_.state_db, StateUse::simulated);
   }
 
   CycleOutcome run_cycle(const std::function<bool()>& keep_going = {}) {
@@ -508,7 +508,7 @@ TEST_F(FilesCycle, EarlierHitsStayOpenUntilTheFileIsRotated) {
   EXPECT_EQ(leak_subjects(o), first);
   EXPECT_TRUE(store_->list({FindingStatus::resolved, "", "leak-scan"}).empty());
 
-  store_ = std::make_unique<StateStore>(config_.state_db);  // restart
+  store_ = std::make_unique<StateStore>(config_.state_db, StateUse::simulated);  // restart
   append(log, "token=" + kTok2 + "\n");
   o = run_cycle();
   EXPECT_EQ(leak_subjects(o), (std::set<std::string>{log.string() + ":1 (bearer_token)",
@@ -564,7 +564,7 @@ TEST(FilesDemo, DemoLeaksAreFoundAndNeverEchoed) {
                                          "jane.donor@example.net", "m.okafor@example.com"};
   for (const auto& v : planted) ASSERT_GE(v.size(), 16u) << "the demo no longer plants " << v;
 
-  auto r = run(d, {"audit", "--config", (d / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
+  auto r = run(d, {"audit", "--state", sim_state(d), "--config", (d / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
   ASSERT_EQ(r.exit_code, 3) << r.err;
   auto doc = nlohmann::json::parse(r.out);
   std::set<std::string> kinds;
@@ -586,7 +586,7 @@ TEST(FilesDemo, DemoLeaksAreFoundAndNeverEchoed) {
 TEST(FilesDemo, CompliantDemoFilesAreScannedAndClean) {
   TempDir d;
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow, "--compliant"}).exit_code, 0);
-  auto r = run(d, {"audit", "--config", (d / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
+  auto r = run(d, {"audit", "--state", sim_state(d), "--config", (d / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
   auto doc = nlohmann::json::parse(r.out);
   bool scanned = false;
   for (const auto& s : doc["cycle"]["sources"]) scanned |= s["name"] == "files" && s["ok"].get<bool>();

@@ -47,7 +47,7 @@ class FilesType : public ::testing::Test {
   }
 
   json audit(int expected_exit) {
-    auto r = run(dir_, {"audit", "--config", (dir_ / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
+    auto r = run(dir_, {"audit", "--state", sim_state(dir_), "--config", (dir_ / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
     if (expected_exit >= 0) { EXPECT_EQ(r.exit_code, expected_exit) << r.err; }
     EXPECT_EQ((r.out + r.err).find("CANARY"), std::string::npos);
     return json::parse(r.out);
@@ -153,7 +153,7 @@ max_bytes_per_cycle = 4096
 
   // Both sources' files are in the persisted state; each continues incrementally.
   {
-    StateStore store(dir_ / "state.db");
+    StateStore store(dir_ / kSimState);
     auto st = store.load_file_scans();
     ASSERT_TRUE(st.contains((dir_ / "a" / "worker.log").string()));
     ASSERT_TRUE(st.contains((dir_ / "b" / "app.log").string()));
@@ -163,18 +163,18 @@ max_bytes_per_cycle = 4096
   auto second = audit(3);
   EXPECT_EQ(leak_files(second).size(), 2u) << second.dump(2);
   {
-    StateStore store(dir_ / "state.db");
+    StateStore store(dir_ / kSimState);
     auto st = store.load_file_scans();
     // a's hit survived b's cycle (no clobbering), b continued after its first line.
     EXPECT_EQ(st[(dir_ / "a" / "worker.log").string()].hits.size(), 1u);
     EXPECT_EQ(st[(dir_ / "b" / "app.log").string()].scanned_lines, 2);
   }
-  EXPECT_EQ(read_file(dir_ / "state.db").find("CANARY"), std::string::npos);
+  EXPECT_EQ(read_file(dir_ / kSimState).find("CANARY"), std::string::npos);
 
   // b's path removed from the configuration: its state is pruned, a's kept.
   load("[files]\npaths = [\"a\"]\n");
   audit(3);
-  StateStore store(dir_ / "state.db");
+  StateStore store(dir_ / kSimState);
   auto st = store.load_file_scans();
   EXPECT_TRUE(st.contains((dir_ / "a" / "worker.log").string()));
   EXPECT_FALSE(st.contains((dir_ / "b" / "app.log").string()));

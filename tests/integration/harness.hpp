@@ -82,11 +82,18 @@ inline Result run(const TempDir& dir, const std::vector<std::string>& args, cons
   return r;
 }
 
-// `complyd audit --format json --now NOW` on DIR/complyd.toml: the findings
-// document, the exit code checked; `raw` receives the process's output.
+// The state database of the runs at a chosen time: `audit --now` writes to a
+// database of its own (--state), never to the configuration's state_db.
+inline const char* kSimState = "simulated.db";
+inline std::string sim_state(const TempDir& dir) { return (dir / kSimState).string(); }
+
+// `complyd audit --format json --now NOW --state DIR/simulated.db` on
+// DIR/complyd.toml: the findings document, the exit code checked; `raw`
+// receives the process's output.
 inline nlohmann::json audit_json(const TempDir& dir, const std::string& now, int expected_exit,
                                  Result* raw = nullptr) {
-  auto r = run(dir, {"audit", "--config", (dir / "complyd.toml").string(), "--format", "json", "--now", now});
+  auto r = run(dir, {"audit", "--state", sim_state(dir), "--config", (dir / "complyd.toml").string(), "--format",
+                     "json", "--now", now});
   EXPECT_EQ(r.exit_code, expected_exit) << r.err;
   if (raw != nullptr) *raw = r;
   return nlohmann::json::parse(r.out);

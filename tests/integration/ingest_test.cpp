@@ -207,7 +207,7 @@ TEST(Ingest, PushedCountersDriveSignatureFailures) {
 
   // The audit at (about) the push time: the source delivers, the check sees 5%.
   const std::string at = format_time(from_unix(now_s + 60));
-  auto audit = run(d, {"audit", "--config", config.string(), "--format", "json", "--now", at});
+  auto audit = run(d, {"audit", "--state", sim_state(d), "--config", config.string(), "--format", "json", "--now", at});
   ASSERT_EQ(audit.exit_code, 3) << audit.err;
   const auto doc = json::parse(audit.out);
   bool source_ok = false;
@@ -238,7 +238,7 @@ TEST(Ingest, PushedCountersDriveSignatureFailures) {
   // The feed goes quiet: past stale_after the source fails, source-unavailable
   // opens, and the signature-failures finding is kept, not resolved.
   const std::string later = format_time(from_unix(now_s + 60 + 20 * 60));
-  auto stale = run(d, {"audit", "--config", config.string(), "--format", "json", "--now", later});
+  auto stale = run(d, {"audit", "--state", sim_state(d), "--config", config.string(), "--format", "json", "--now", later});
   ASSERT_EQ(stale.exit_code, 3) << stale.err;
   const auto sdoc = json::parse(stale.out);
   EXPECT_EQ(sdoc["cycle"]["status"], "partial");
@@ -259,7 +259,8 @@ TEST(Ingest, PushedCountersDriveSignatureFailures) {
 
   // The token canary: nowhere.
   for (const auto& p : {err, ingest_db, fs::path(ingest_db.string() + "-wal"), d / "state.db",
-                        fs::path((d / "state.db").string() + "-wal")}) {
+                        fs::path((d / "state.db").string() + "-wal"), d / kSimState,
+                        fs::path(sim_state(d) + "-wal")}) {
     EXPECT_FALSE(contains_bytes(p, kToken)) << p;
     EXPECT_FALSE(contains_bytes(p, "CANARY")) << p;
   }

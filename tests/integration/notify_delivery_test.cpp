@@ -47,7 +47,7 @@ class NotifyE2E : public ::testing::Test {
     write_file(config_, replace(read_file(config_), from, to));
   }
   Result audit(const std::string& now = kDemoNow, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"audit", "--config", config_, "--now", now};
+    std::vector<std::string> args{"audit", "--state", sim_state(dir_), "--config", config_, "--now", now};
     args.insert(args.end(), extra.begin(), extra.end());
     return run(dir_, args);
   }
@@ -55,8 +55,11 @@ class NotifyE2E : public ::testing::Test {
     sql::Db db(dir_ / "inventory.db", sql::OpenMode::read_write_create);
     db.exec(sql);
   }
+  // The database the commands read: the simulated one of `audit --now`, or
+  // the daemon's (live_).
+  std::string state_db() const { return live_ ? (dir_ / "state.db").string() : sim_state(dir_); }
   json outbox(const std::string& status = "") {
-    std::vector<std::string> args{"notify", "outbox", "--config", config_, "--format", "json", "--limit", "100000"};
+    std::vector<std::string> args{"notify", "outbox", "--state", state_db(), "--config", config_, "--format", "json", "--limit", "100000"};
     if (!status.empty()) args.insert(args.end(), {"--status", status});
     auto r = run(dir_, args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -80,6 +83,7 @@ class NotifyE2E : public ::testing::Test {
   }
 
   TempDir dir_;
+  bool live_ = false;  // the test runs the daemon, on the configured state_db
   std::string config_;
 };
 
@@ -192,7 +196,7 @@ TEST_F(NotifyE2E, DemoAuditDeliversOneDigestAndTheRemindersExactlyOnce) {
     EXPECT_EQ(m["raw"].get<std::string>().find(kNameCanary), std::string::npos);
     EXPECT_EQ(m["text"].get<std::string>().find(kNameCanary), std::string::npos);
   }
-  for (const char* f : {"state.db", "state.db-wal"}) {
+  for (const char* f : {"simulated.db", "simulated.db-wal"}) {
     EXPECT_EQ(read_file(dir_ / f).find(kNameCanary), std::string::npos) << f;
     EXPECT_EQ(read_file(dir_ / f).find(kPasswordCanary), std::string::npos) << f;
   }
@@ -310,13 +314,13 @@ TEST_F(NotifyE2E, ServerDownThenUpDeliversEachMessageExactlyOnce) {
   EXPECT_EQ(outbox("sent").size(), 0u);
 
   // Still down an hour later: still queued, nothing lost.
-  r = run(dir_, {"notify", "send", "--config", config_, "--now", "2026-11-22T13:00:00Z"});
+  r = run(dir_, {"notify", "send", "--state", state_db(), "--config", config_, "--now", "2026-11-22T13:00:00Z"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(outbox().size(), queued.size());
 
   MailCatcher smtp(dir_ / "maildir", dir_ / "smtpd.log", port);
   ASSERT_TRUE(smtp.ready());
-  r = run(dir_, {"notify", "send", "--config", config_, "--now", "2026-11-22T16:00:00Z"});
+  r = run(dir_, {"notify", "send", "--state", state_db(), "--config", config_, "--now", "2026-11-22T16:00:00Z"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto msgs = parse_maildir(dir_, smtp.maildir());
   EXPECT_EQ(msgs.size(), queued.size());
@@ -325,7 +329,7 @@ TEST_F(NotifyE2E, ServerDownThenUpDeliversEachMessageExactlyOnce) {
   EXPECT_EQ(ids.size(), queued.size());
   EXPECT_EQ(outbox("sent").size(), queued.size());
   // Again: nothing due, nothing sent.
-  r = run(dir_, {"notify", "send", "--config", config_, "--now", "2026-11-22T17:00:00Z"});
+  r = run(dir_, {"notify", "send", "--state", state_db(), "--config", config_, "--now", "2026-11-22T17:00:00Z"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(smtp.count(), queued.size());
 }
@@ -336,7 +340,7 @@ TEST_F(NotifyE2E, DeadMessagesRaiseAFindingAndCanBeRetried) {
   edit_config("escalate_after = \"14d\"\n", "escalate_after = \"14d\"\n");
   ASSERT_EQ(audit().exit_code, 3);
   // Four days later (smtp.dead_after defaults to 3 days) the messages die.
-  auto r = run(dir_, {"notify", "send", "--config", config_, "--now", "2026-11-26T12:00:00Z"});
+  auto r = run(dir_, {"notify", "send", "--state", state_db(), "--config", config_, "--now", "2026-11-26T12:00:00Z"});
   EXPECT_NE(r.err.find("now dead"), std::string::npos) << r.err;
   const auto dead = outbox("dead");
   ASSERT_FALSE(dead.empty());
@@ -347,14 +351,14 @@ TEST_F(NotifyE2E, DeadMessagesRaiseAFindingAndCanBeRetried) {
   EXPECT_EQ(found, static_cast<int>(dead.size()));
   // Requeue one; it goes out when the server is back.
   const auto id = std::to_string(dead[0]["id"].get<int>());
-  r = run(dir_, {"notify", "retry", id, "--config", config_, "--now", "2026-11-26T12:00:00Z"});
+  r = run(dir_, {"notify", "retry", "--state", state_db(), id, "--config", config_, "--now", "2026-11-26T12:00:00Z"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run(dir_, {"notify", "retry", "999999", "--config", config_});
+  r = run(dir_, {"notify", "retry", "--state", state_db(), "999999", "--config", config_});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no outbox message"), std::string::npos);
   MailCatcher smtp(dir_ / "maildir", dir_ / "smtpd.log", port);
   ASSERT_TRUE(smtp.ready());
-  r = run(dir_, {"notify", "send", "--config", config_, "--now", "2026-11-26T12:01:00Z"});
+  r = run(dir_, {"notify", "send", "--state", state_db(), "--config", config_, "--now", "2026-11-26T12:01:00Z"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GE(smtp.count(), 1u);
 }
@@ -363,6 +367,7 @@ TEST_F(NotifyE2E, KillNineDuringABatchLosesNothingAndDuplicatesAtMostOne) {
   MailCatcher smtp(dir_ / "maildir", dir_ / "smtpd.log");
   ASSERT_TRUE(smtp.ready());
   // The daemon runs on the system clock, so the demo is built around now.
+  live_ = true;
   make_demo(smtp.url(), {"--customers", "1500"});
   edit_config("escalate_after = \"14d\"\n", "escalate_after = \"14d\"\nmax_per_cycle = 5000\n");
   // Every current API token 85 days old: one warning per active customer.
@@ -393,7 +398,7 @@ TEST_F(NotifyE2E, KillNineDuringABatchLosesNothingAndDuplicatesAtMostOne) {
   ASSERT_GT(total, 1000u);
   ASSERT_LT(sent_at_kill, total) << "the batch finished before the kill; the test proves nothing";
   // Nothing lost: a restart (here: notify send) delivers the rest.
-  auto r = run(dir_, {"notify", "send", "--config", config_});
+  auto r = run(dir_, {"notify", "send", "--state", state_db(), "--config", config_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(outbox("sent").size(), total);
   const auto msgs = parse_maildir(dir_, smtp.maildir());
@@ -430,7 +435,7 @@ TEST_F(NotifyE2E, StartTlsWithAPrivateCaWorksAndAWrongCaIsRefused) {
   ASSERT_GE(queued, 1u);
 
   edit_config("ca_file = \"other.pem\"", "ca_file = \"server.pem\"");
-  r = run(dir_, {"notify", "send", "--config", config_, "--now", "2026-11-22T14:00:00Z"});
+  r = run(dir_, {"notify", "send", "--state", state_db(), "--config", config_, "--now", "2026-11-22T14:00:00Z"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(smtp.count(), queued);
   EXPECT_EQ(outbox("sent").size(), queued);
@@ -446,15 +451,15 @@ TEST_F(NotifyE2E, PlainSmtpToARemoteHostIsRefused) {
 
 TEST_F(NotifyE2E, PreviewRendersWithoutSending) {
   make_demo("smtp://127.0.0.1:9");
-  auto r = run(dir_, {"notify", "preview", "--template", "reminder", "--customer", "cust_0001", "--config", config_,
+  auto r = run(dir_, {"notify", "preview", "--state", state_db(), "--template", "reminder", "--customer", "cust_0001", "--config", config_,
                       "--now", kDemoNow});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("To: admin@cust_0001.example.org"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--- html ---"), std::string::npos);
-  r = run(dir_, {"notify", "preview", "--template", "nope", "--config", config_});
+  r = run(dir_, {"notify", "preview", "--state", state_db(), "--template", "nope", "--config", config_});
   EXPECT_EQ(r.exit_code, 2);
   ASSERT_EQ(audit(kDemoNow, {"--no-notify"}).exit_code, 3);
-  r = run(dir_, {"notify", "preview", "--template", "digest", "--config", config_, "--now", kDemoNow});
+  r = run(dir_, {"notify", "preview", "--state", state_db(), "--template", "digest", "--config", config_, "--now", kDemoNow});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("[new]"), std::string::npos) << r.out;
 }
@@ -472,9 +477,9 @@ TEST_F(NotifyE2E, ReportEmailGoesToTheAdminsOncePerDate) {
   ASSERT_TRUE(smtp.ready()) << read_file(dir_ / "smtpd.log");
   make_demo(smtp.url());
   ASSERT_EQ(audit(kDemoNow, {"--no-notify"}).exit_code, 3);
-  auto r = run(dir_, {"report", "--email", "--config", config_, "--as-of", kDemoNow});
+  auto r = run(dir_, {"report", "--email", "--state", state_db(), "--config", config_, "--as-of", kDemoNow});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto again = run(dir_, {"report", "--email", "--config", config_, "--as-of", kDemoNow});
+  auto again = run(dir_, {"report", "--email", "--state", state_db(), "--config", config_, "--as-of", kDemoNow});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("already sent or queued"), std::string::npos) << again.err;
   auto mails = with_subject(parse_maildir(dir_, dir_ / "maildir"), "complyd report 2026-11-22");
@@ -489,8 +494,8 @@ TEST(ReportEmail, RefusedWithoutSmtp) {
   TempDir d;
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
   const auto cfg = (d / "complyd.toml").string();
-  ASSERT_EQ(run(d, {"audit", "--config", cfg, "--now", kDemoNow}).exit_code, 3);
-  auto r = run(d, {"report", "--email", "--config", cfg, "--as-of", kDemoNow});
+  ASSERT_EQ(run(d, {"audit", "--state", sim_state(d), "--config", cfg, "--now", kDemoNow}).exit_code, 3);
+  auto r = run(d, {"report", "--email", "--state", sim_state(d), "--config", cfg, "--as-of", kDemoNow});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--email needs [smtp] url"), std::string::npos) << r.err;
 }

@@ -302,7 +302,7 @@ TEST(PlatformAudit, PlainHttpNotificationUrlOpensTransportHttpsAndAFailureKeepsI
   EXPECT_NE(r2.err.find("customer cust_0001"), std::string::npos) << r2.err;
 
   // The tokens never surface: not in output, logs or the state database.
-  const std::string db = read_file(dir / "state.db") + read_file(dir / "state.db-wal");
+  const std::string db = read_file(dir / kSimState) + read_file(sim_state(dir) + "-wal");
   for (const std::string& text : {r1.out, r1.err, r2.out, r2.err, db}) {
     EXPECT_EQ(text.find("CANARY"), std::string::npos);
   }

@@ -58,7 +58,7 @@ struct Demo {
     config = (d / "complyd.toml").string();
   }
   Result report(const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"report", "--config", config};
+    std::vector<std::string> args{"report", "--state", sim_state(d), "--config", config};
     args.insert(args.end(), extra.begin(), extra.end());
     return run(d, args);
   }
@@ -66,7 +66,7 @@ struct Demo {
 
 TEST(Report, EveryFormatFromTheDemo) {
   Demo demo;
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
 
   auto j = demo.report({"--format", "json", "--as-of", kDemoNow});
   ASSERT_EQ(j.exit_code, 0) << j.err;
@@ -157,7 +157,7 @@ TEST(Report, EveryFormatFromTheDemo) {
 
 TEST(Report, AsOfReproducesAnEarlierReport) {
   Demo demo;
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
   std::map<std::string, std::string> before;
   for (const char* f : {"html", "md", "json", "csv"}) {
     auto r = demo.report({"--format", f, "--as-of", kDemoNow});
@@ -171,10 +171,10 @@ TEST(Report, AsOfReproducesAnEarlierReport) {
   const std::string id = doc["findings"]["open"][0]["id"];
   ASSERT_GT(std::chrono::system_clock::now().time_since_epoch(), std::chrono::seconds{1795348800})
       << "the system clock is before the demo time";
-  ASSERT_EQ(run(demo.d, {"findings", "mute", id, "--reason", "accepted, migration", "--until", "2027-03-31",
+  ASSERT_EQ(run(demo.d, {"findings", "mute", "--state", sim_state(demo.d), id, "--reason", "accepted, migration", "--until", "2027-03-31",
                          "--config", demo.config}).exit_code, 0);
   for (const char* t : {"2026-11-29T12:00:00Z", kLater}) {
-    ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", t}).exit_code, 3);
+    ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", t}).exit_code, 3);
   }
   for (const char* f : {"html", "md", "json", "csv"}) {
     auto r = demo.report({"--format", f, "--as-of", kDemoNow});
@@ -249,8 +249,8 @@ TEST(Report, HtmlRendersInHeadlessChromium) {
   const auto chromium = tool("chromium");
   ASSERT_FALSE(chromium.empty()) << "chromium is required (./dev installs the Debian package)";
   Demo demo;
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kLater}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kLater}).exit_code, 3);
   const auto html_path = demo.d / "report.html";
   auto r = demo.report({"--format", "html", "--as-of", kLater, "--output", html_path.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -344,11 +344,11 @@ std::string get(int port, const std::string& target, const std::string& token = 
   return raw(port, req + "\r\n");
 }
 
-int status_of(const std::string& response) {
+int http_status_of(const std::string& response) {
   if (!response.starts_with("HTTP/1.1 ")) return -1;
   return std::stoi(response.substr(9, 3));
 }
-std::string body_of(const std::string& response) {
+std::string http_body_of(const std::string& response) {
   const auto p = response.find("\r\n\r\n");
   return p == std::string::npos ? "" : response.substr(p + 4);
 }
@@ -360,7 +360,7 @@ std::string findings_after_first_cycle(int port, const std::string& token) {
   wait_until(
       [&] {
         findings = get(port, "/v1/findings", token);
-        return status_of(findings) == 200 && body_of(findings).find("\"findings\"") != std::string::npos &&
+        return http_status_of(findings) == 200 && http_body_of(findings).find("\"findings\"") != std::string::npos &&
                get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos;
       },
       60s, 200ms);
@@ -372,9 +372,9 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   ASSERT_FALSE(promtool.empty()) << "promtool is required (./dev installs the Debian package prometheus)";
   Demo demo;
   const std::string token = "s3cr3t-test-token-for-complyd";
-  write_file(demo.config, read_file(demo.config) + "\n[http]\nlisten = \"127.0.0.1:0\"\ntoken_sha256 = [\"" +
-                              sha256_hex(token) + "\"]\nmax_header_bytes = 2048\nread_timeout = \"2s\"\n"
-                              "max_connections = 8\n");
+  write_file(demo.config, read_file(demo.config) + "\n[http]\nlisten = \"127.0.0.1:0\"\nmax_header_bytes = 2048\n"
+                              "read_timeout = \"2s\"\nmax_connections = 8\n[[http.tokens]]\nname = \"ops-dashboard\"\n"
+                              "sha256 = \"" + sha256_hex(token) + "\"\n");
   ASSERT_EQ(run(demo.d, {"config", "check", "--config", demo.config}).exit_code, 0);
   const auto err = demo.d / "daemon.err";
   Daemon daemon(demo.config, err);
@@ -383,46 +383,49 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
 
   // /v1/ answers once the first cycle's snapshot is published.
   const std::string findings = findings_after_first_cycle(port, token);
-  ASSERT_EQ(status_of(findings), 200) << findings << read_file(err);
+  ASSERT_EQ(http_status_of(findings), 200) << findings << read_file(err);
   EXPECT_NE(findings.find("Content-Type: application/json"), std::string::npos);
 
   auto health = get(port, "/healthz");
-  EXPECT_EQ(status_of(health), 200);
-  const auto hj = nlohmann::json::parse(body_of(health));
+  EXPECT_EQ(http_status_of(health), 200);
+  const auto hj = nlohmann::json::parse(http_body_of(health));
   EXPECT_EQ(hj["status"], "ok");
   EXPECT_EQ(hj["last_cycle"]["status"], "ok");
 
   // Auth: missing, wrong, right. Errors never echo what was sent.
   auto missing = get(port, "/v1/findings");
-  EXPECT_EQ(status_of(missing), 401);
+  EXPECT_EQ(http_status_of(missing), 401);
   EXPECT_NE(missing.find("WWW-Authenticate: Bearer"), std::string::npos);
   auto wrong = get(port, "/v1/report?format=json", "wrong-" + token);
-  EXPECT_EQ(status_of(wrong), 401);
+  EXPECT_EQ(http_status_of(wrong), 401);
   EXPECT_EQ(wrong.find("wrong-"), std::string::npos);
   auto html = get(port, "/v1/report?format=html", token);
-  EXPECT_EQ(status_of(html), 200);
+  EXPECT_EQ(http_status_of(html), 200);
   EXPECT_NE(html.find("text/html"), std::string::npos);
-  EXPECT_NE(body_of(html).find("id=\"checklist-table\""), std::string::npos);
+  EXPECT_NE(http_body_of(html).find("id=\"checklist-table\""), std::string::npos);
   for (const char* f : {"md", "json", "csv"}) {
-    EXPECT_EQ(status_of(get(port, std::string("/v1/report?format=") + f, token)), 200) << f;
+    EXPECT_EQ(http_status_of(get(port, std::string("/v1/report?format=") + f, token)), 200) << f;
   }
   auto bad_format = get(port, "/v1/report?format=<b>pdfxyz</b>", token);
-  EXPECT_EQ(status_of(bad_format), 400);
+  EXPECT_EQ(http_status_of(bad_format), 400);
   EXPECT_EQ(bad_format.find("pdfxyz"), std::string::npos);
   auto unknown = get(port, "/no/such/path-echo-me");
-  EXPECT_EQ(status_of(unknown), 404);
+  EXPECT_EQ(http_status_of(unknown), 404);
   EXPECT_EQ(unknown.find("echo-me"), std::string::npos);
-  EXPECT_EQ(status_of(raw(port, "POST /v1/findings HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")), 405);
+  EXPECT_EQ(http_status_of(raw(port, "POST /v1/findings HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")), 405);
   EXPECT_EQ(read_file(err).find(token), std::string::npos) << "a token reached the log";
+  // Each /v1/ request is logged with the token's name.
+  EXPECT_NE(read_file(err).find("GET /v1/report by token 'ops-dashboard': 200"), std::string::npos) << read_file(err);
+  EXPECT_NE(read_file(err).find("GET /v1/report by token (none): 401"), std::string::npos) << read_file(err);
 
   // Limits: header and body size, malformed requests.
   auto big_header = raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(4096, 'a') + "\r\n\r\n");
-  EXPECT_EQ(status_of(big_header), 431) << big_header.substr(0, 200);
+  EXPECT_EQ(http_status_of(big_header), 431) << big_header.substr(0, 200);
   EXPECT_EQ(big_header.find("aaaa"), std::string::npos);
   auto big_body = raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(3000, 'b'));
-  EXPECT_EQ(status_of(big_body), 413) << big_body.substr(0, 200);
+  EXPECT_EQ(http_status_of(big_body), 413) << big_body.substr(0, 200);
   auto garbage = raw(port, "NOT HTTP AT ALL \x01\x02\r\n\r\n");
-  EXPECT_EQ(status_of(garbage), 400) << garbage.substr(0, 200);
+  EXPECT_EQ(http_status_of(garbage), 400) << garbage.substr(0, 200);
   EXPECT_EQ(garbage.find("NOT HTTP"), std::string::npos);
 
   // A slow client: half a request, then silence. Others are served meanwhile,
@@ -432,12 +435,12 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   const std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
   send(slow, partial.data(), partial.size(), MSG_NOSIGNAL);
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(status_of(get(port, "/healthz")), 200);
-  EXPECT_EQ(status_of(get(port, "/v1/findings", token)), 200);
+  EXPECT_EQ(http_status_of(get(port, "/healthz")), 200);
+  EXPECT_EQ(http_status_of(get(port, "/v1/findings", token)), 200);
   const auto rest = read_all(slow);  // returns when the server closes
   const auto waited = std::chrono::steady_clock::now() - t0;
   close(slow);
-  EXPECT_EQ(status_of(rest), -1) << rest;  // closed without a response
+  EXPECT_EQ(http_status_of(rest), -1) << rest;  // closed without a response
   EXPECT_GE(waited, 1500ms);
   EXPECT_LT(waited, 8s);
 
@@ -447,16 +450,16 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   std::vector<int> idle;
   for (int i = 0; i < 8; ++i) idle.push_back(connect_to(port));
   for (int fd : idle) ASSERT_GE(fd, 0);
-  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == -1; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return http_status_of(get(port, "/healthz")) == -1; }, 5s))
       << "a 9th connection was served while 8 were open";
   for (int fd : idle) close(fd);
-  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == 200; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return http_status_of(get(port, "/healthz")) == 200; }, 5s))
       << "no slot freed after the 8 idle connections closed";
 
   // Metrics: Prometheus text format, accepted by promtool.
   auto metrics = get(port, "/metrics");
-  ASSERT_EQ(status_of(metrics), 200);
-  const auto body = body_of(metrics);
+  ASSERT_EQ(http_status_of(metrics), 200);
+  const auto body = http_body_of(metrics);
   for (const char* m : {"complyd_findings_open{severity=\"", "complyd_last_cycle_duration_seconds ",
                         "complyd_last_success_timestamp_seconds ", "complyd_source_up{source=\"",
                         "complyd_outbox_pending ", "complyd_outbox_dead ", "complyd_emails_sent_total ",
@@ -487,16 +490,16 @@ TEST(Http, AReportTooLargeToPreRenderIsA503WithWhatToDoAndTheRestIsServed) {
   Daemon daemon(demo.config, err);
   const int port = daemon.port(20s);
   ASSERT_GT(port, 0) << read_file(err);
-  ASSERT_EQ(status_of(findings_after_first_cycle(port, token)), 200) << read_file(err);
+  ASSERT_EQ(http_status_of(findings_after_first_cycle(port, token)), 200) << read_file(err);
   // The demo's 60 customers are over the limit of 10: no report, and the answer says why and what to run.
   for (const char* f : {"html", "json"}) {
     const auto r = get(port, std::string("/v1/report?format=") + f, token);
-    EXPECT_EQ(status_of(r), 503) << f;
-    EXPECT_NE(body_of(r).find("report_max_customers = 10"), std::string::npos) << body_of(r);
-    EXPECT_NE(body_of(r).find("complyd report"), std::string::npos) << body_of(r);
+    EXPECT_EQ(http_status_of(r), 503) << f;
+    EXPECT_NE(http_body_of(r).find("report_max_customers = 10"), std::string::npos) << http_body_of(r);
+    EXPECT_NE(http_body_of(r).find("complyd report"), std::string::npos) << http_body_of(r);
   }
-  EXPECT_EQ(status_of(get(port, "/v1/report?format=pdf", token)), 400);
-  EXPECT_EQ(status_of(get(port, "/metrics")), 200);
+  EXPECT_EQ(http_status_of(get(port, "/v1/report?format=pdf", token)), 400);
+  EXPECT_EQ(http_status_of(get(port, "/metrics")), 200);
 }
 
 }  // namespace

@@ -209,7 +209,7 @@ TEST(ServiceNotify, DatabaseThatCannotOpenIsReportedAndNotReady) {
 TEST(ServiceNotify, DowngradeIsRefusedWithExit2AndAStatus) {
   TempDir d;
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
-  ASSERT_EQ(run(d, {"audit", "--config", (d / "complyd.toml").string(), "--now", kDemoNow, "--no-notify"}).exit_code, 3);
+  ASSERT_EQ(run(d, {"audit", "--config", (d / "complyd.toml").string(), "--no-notify"}).exit_code, 3);
   // As if a newer complyd had migrated it.
   ASSERT_EQ(std::system(("sqlite3 " + quote((d / "state.db").string()) + " 'PRAGMA user_version = 9999'").c_str()), 0);
   NotifySocket sock(d / "notify.sock");

@@ -278,7 +278,7 @@ class SqlPostgres : public ::testing::Test {
 
   json audit(const std::string& extra, int expected_exit, std::string* err = nullptr) {
     write_file(dir_ / "complyd.toml", "[state]\npath = \"state.db\"\n[inventory]\npath = \"inventory.db\"\n" + extra);
-    auto r = run(dir_, {"audit", "--config", (dir_ / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
+    auto r = run(dir_, {"audit", "--state", sim_state(dir_), "--config", (dir_ / "complyd.toml").string(), "--format", "json", "--now", kDemoNow});
     EXPECT_EQ(r.exit_code, expected_exit) << r.err;
     EXPECT_EQ((r.out + r.err).find("CANARY"), std::string::npos);
     if (err) *err = r.err;
@@ -338,7 +338,7 @@ TEST_F(SqlPostgres, RetentionFindingsEndToEndAndAFailedSourceKeepsThem) {
   ASSERT_NE(kept, nullptr);
   EXPECT_EQ((*kept)["id"], id);
   EXPECT_EQ((*kept)["status"], "open");
-  EXPECT_EQ(read_file(dir_ / "state.db").find("CANARY"), std::string::npos);
+  EXPECT_EQ(read_file(dir_ / kSimState).find("CANARY"), std::string::npos);
 }
 
 TEST_F(SqlPostgres, SyncActivityAfterOffboardingEndToEnd) {

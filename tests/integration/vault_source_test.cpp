@@ -441,7 +441,7 @@ TEST(VaultEndToEnd, VaultFactsDriveFindingsAndAStoppedVaultKeepsThem) {
   auto r = itest::run(dir, {"demo", dir.path().string(), "--compliant", "--now", itest::kDemoNow});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string config = (dir / "complyd.toml").string();
-  r = itest::run(dir, {"audit", "--config", config, "--format", "json", "--now", itest::kDemoNow});
+  r = itest::run(dir, {"audit", "--state", sim_state(dir), "--config", config, "--format", "json", "--now", itest::kDemoNow});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;  // the baseline is clean
 
   FakeVault vault;
@@ -468,7 +468,7 @@ TEST(VaultEndToEnd, VaultFactsDriveFindingsAndAStoppedVaultKeepsThem) {
   const std::string leftover = "rotation-leftover|partner/staging/cust_0001/api_token?version=1";
   const std::string no_audit = "audit-coverage|vault-prod:sys/audit";
 
-  r = itest::run(dir, {"audit", "--config", config, "--format", "json", "--now", itest::kDemoNow});
+  r = itest::run(dir, {"audit", "--state", sim_state(dir), "--config", config, "--format", "json", "--now", itest::kDemoNow});
   ASSERT_EQ(r.exit_code, 3) << r.err;
   auto doc = json::parse(r.out);
   auto by = findings(doc);
@@ -482,7 +482,7 @@ TEST(VaultEndToEnd, VaultFactsDriveFindingsAndAStoppedVaultKeepsThem) {
 
   // The vault goes away: the source fails, its dependent findings stay open.
   srv.reset();
-  r = itest::run(dir, {"audit", "--config", config, "--format", "json", "--now", "2026-11-22T13:00:00Z"});
+  r = itest::run(dir, {"audit", "--state", sim_state(dir), "--config", config, "--format", "json", "--now", "2026-11-22T13:00:00Z"});
   ASSERT_EQ(r.exit_code, 3) << r.err;
   doc = json::parse(r.out);
   by = findings(doc);

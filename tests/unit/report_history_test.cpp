@@ -47,7 +47,7 @@ std::int64_t rows(sql::Db& db, const std::string& where = "1") {
 
 TEST(ReportHistory, UnchangedStatesAreKeptAsDigestsAndNotWrittenAgain) {
   TempDir t;
-  StateStore store(t.path / "state.db");
+  StateStore store(t.path / "state.db", StateUse::simulated);
   const Config config;
   Facts facts = two_customers();
 
@@ -74,7 +74,7 @@ TEST(ReportHistory, UnchangedStatesAreKeptAsDigestsAndNotWrittenAgain) {
 
 TEST(ReportHistory, AStateChangedByAnotherWriterMeanwhileIsNeverWrittenEmpty) {
   TempDir t;
-  StateStore store(t.path / "state.db");
+  StateStore store(t.path / "state.db", StateUse::simulated);
   const Config config;
   Facts facts = two_customers();
   commit(store, kNow, summarize_for_report(facts, {}, config));
@@ -135,7 +135,7 @@ TEST(ReportHistory, StatesBuiltInRangesAndBatchesAreTheStatesBuiltInOnePiece) {
 TEST(ReportHistory, BatchesWrittenInAnyOrderRecordTheSameRows) {
   const Config config;
   TempDir t;
-  StateStore store(t.path / "state.db");
+  StateStore store(t.path / "state.db", StateUse::simulated);
   Facts facts = many_customers(50);
   commit(store, kNow, summarize_for_report(facts, {}, config));
   ASSERT_EQ(rows(store.db(), "valid_to IS NULL"), 50);
@@ -170,7 +170,7 @@ TEST(ReportHistory, BatchesWrittenInAnyOrderRecordTheSameRows) {
 TEST(ReportHistory, ACycleWriteNotFinishedLeavesNothing) {
   const Config config;
   TempDir t;
-  StateStore store(t.path / "state.db");
+  StateStore store(t.path / "state.db", StateUse::simulated);
   const Facts facts = many_customers(20);
   {
     StateStore::CycleWrite w(store, kNow);

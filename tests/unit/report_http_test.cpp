@@ -105,14 +105,38 @@ TEST(ReportModel, CsvQuotesPerRfc4180) {
   EXPECT_EQ(report::render(m, "pdf"), std::nullopt);
 }
 
-TEST(HttpAuth, BearerTokenAgainstHashes) {
-  const std::vector<std::string> allowed{sha256_hex("other"), sha256_hex("right-token")};
-  EXPECT_TRUE(http::token_allowed("Bearer right-token", allowed));
-  EXPECT_TRUE(http::token_allowed("bearer right-token", allowed));
-  EXPECT_FALSE(http::token_allowed("Bearer wrong-token", allowed));
-  EXPECT_FALSE(http::token_allowed("right-token", allowed));
-  EXPECT_FALSE(http::token_allowed("", allowed));
-  EXPECT_FALSE(http::token_allowed("Bearer right-token", {}));
+TEST(HttpAuth, BearerTokenAgainstHashesGivesItsName) {
+  const std::vector<HttpToken> allowed{{"other", sha256_hex("other")}, {"dashboard", sha256_hex("right-token")}};
+  EXPECT_EQ(http::authenticated_token("Bearer right-token", allowed), "dashboard");
+  EXPECT_EQ(http::authenticated_token("bearer right-token", allowed), "dashboard");
+  EXPECT_EQ(http::authenticated_token("Bearer other", allowed), "other");
+  EXPECT_FALSE(http::authenticated_token("Bearer wrong-token", allowed));
+  EXPECT_FALSE(http::authenticated_token("right-token", allowed));
+  EXPECT_FALSE(http::authenticated_token("", allowed));
+  EXPECT_FALSE(http::authenticated_token("Bearer right-token", {}));
+}
+
+TEST(HttpConfig, NamedTokensAndTheUnnamedList) {
+  auto ok = parse_config("[inventory]\npath = \"i.db\"\n[http]\ntoken_sha256 = [\"" + sha256_hex("a") +
+                             "\"]\n[[http.tokens]]\nname = \"ops-dashboard\"\nsha256 = \"" + sha256_hex("b") + "\"\n",
+                         "c.toml");
+  ASSERT_TRUE(ok.ok()) << (ok.problems.empty() ? "" : ok.problems[0].to_string());
+  ASSERT_EQ(ok.config->http.tokens.size(), 2u);
+  EXPECT_EQ(ok.config->http.tokens[0].name, "ops-dashboard");
+  EXPECT_EQ(ok.config->http.tokens[0].sha256, sha256_hex("b"));
+  EXPECT_EQ(ok.config->http.tokens[1].name, "token_sha256[1]");
+
+  auto bad = parse_config("[inventory]\npath = \"i.db\"\n[http]\n[[http.tokens]]\nname = \"a b\"\nsha256 = \"" +
+                              sha256_hex("b") + "\"\n[[http.tokens]]\nsha256 = \"CANARY-a-token\"\n"
+                              "[[http.tokens]]\nname = \"c\"\nsha256 = \"" + sha256_hex("b") + "\"\n",
+                          "c.toml");
+  std::string all;
+  for (const auto& p : bad.problems) all += p.to_string() + "\n";
+  EXPECT_NE(all.find("c.toml:5:8: http.tokens[1].name: letters, digits"), std::string::npos) << all;
+  EXPECT_NE(all.find("c.toml:8:10: http.tokens[2].sha256: must be the SHA-256"), std::string::npos) << all;
+  EXPECT_NE(all.find("http.tokens[2]: 'name' is required"), std::string::npos) << all;
+  EXPECT_NE(all.find("http.tokens[3]: the same token hash is listed twice"), std::string::npos) << all;
+  EXPECT_EQ(all.find("CANARY"), std::string::npos) << all;
 }
 
 TEST(HttpConfig, ValidatedWithPositionsAndNeverEchoesATokenValue) {

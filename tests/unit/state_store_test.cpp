@@ -31,7 +31,7 @@ LifecycleResult one_open(const std::string& subject) {
 
 TEST(StateStore, MigratesAndRoundTrips) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   EXPECT_EQ(s.schema_version(), StateStore::kSchemaVersion);
   CycleRecord c;
   c.started_at = kNow;
@@ -52,7 +52,7 @@ TEST(StateStore, MigratesAndRoundTrips) {
 
 TEST(StateStore, RollbackWhenAskedBeforeCommit) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
@@ -65,7 +65,7 @@ TEST(StateStore, RollbackWhenAskedBeforeCommit) {
 // and after a rolled-back one, a dangling reference is refused.
 TEST(StateStore, ForeignKeysAreCheckedOutsideTheCyclesOwnWrites) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   const auto dangling = [&] {
     s.db().exec("INSERT INTO finding_events(finding_id, cycle_id, at, event, to_status, severity) "
                 "VALUES ('Fnot-a-finding', NULL, 0, 'muted', 'muted', 'high')");
@@ -93,7 +93,7 @@ TEST(StateStore, ForeignKeysAreCheckedOutsideTheCyclesOwnWrites) {
 TEST(StateStore, ACommittedCycleIsCopiedIntoTheDatabaseFileAfterTheCommit) {
   TempDir t;
   const auto path = t.path / "state.db";
-  StateStore s(path);
+  StateStore s(path, StateUse::simulated);
   LifecycleResult lr;
   for (int i = 0; i < 3000; ++i) {
     auto one = one_open("raise/production/c1/api_token-" + std::to_string(i));
@@ -120,7 +120,7 @@ TEST(StateStore, ACommittedCycleIsCopiedIntoTheDatabaseFileAfterTheCommit) {
 // as "unreadable" or is redone, never read as an empty, clean value.
 TEST(StateStore, UnreadableStoredSourcesReadAsOneFailedSource) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   CycleRecord c;
   c.started_at = c.finished_at.emplace(kNow);
   c.status = "ok";
@@ -146,7 +146,7 @@ TEST(StateStore, UnreadableStoredSourcesReadAsOneFailedSource) {
 
 TEST(StateStore, UnreadableStoredHitsMakeTheFileScannedAgainNotClean) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   FileScanState scans;
   for (const char* path : {"/srv/app/logs/a.log", "/srv/app/logs/b.log"}) {
     FileScanRecord r;
@@ -177,9 +177,9 @@ TEST(StateStore, UnreadableStoredHitsMakeTheFileScannedAgainNotClean) {
 
 TEST(StateStore, RefusesDowngrade) {
   TempDir t;
-  { StateStore s((t.path / "state.db")); s.db().exec("PRAGMA user_version = 99"); }
+  { StateStore s(t.path / "state.db", StateUse::simulated); s.db().exec("PRAGMA user_version = 99"); }
   try {
-    StateStore s((t.path / "state.db"));
+    StateStore s(t.path / "state.db", StateUse::simulated);
     FAIL() << "a newer schema must be refused";
   } catch (const StateError& e) {
     EXPECT_NE(std::string(e.what()).find("downgrade refused"), std::string::npos);
@@ -188,23 +188,23 @@ TEST(StateStore, RefusesDowngrade) {
 
 TEST(StateStore, MuteAndUnmuteRecordHistory) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
   auto lr = one_open("p1");
   commit_cycle(s, c, lr);
   const auto id = lr.changed[0].id;
-  EXPECT_THROW(s.mute(id, "", "alice", kNow + days(1), kNow), StateError);
-  EXPECT_THROW(s.mute(id, "why", "alice", kNow - days(1), kNow), StateError);
-  EXPECT_THROW(s.mute("Fnope", "why", "alice", kNow + days(1), kNow), StateError);
-  auto m = s.mute(id, "vendor migration in progress", "alice", kNow + days(7), kNow);
+  EXPECT_THROW(s.mute(id, "", Actor::os_user("alice"), kNow + days(1), kNow), StateError);
+  EXPECT_THROW(s.mute(id, "why", Actor::os_user("alice"), kNow - days(1), kNow), StateError);
+  EXPECT_THROW(s.mute("Fnope", "why", Actor::os_user("alice"), kNow + days(1), kNow), StateError);
+  auto m = s.mute(id, "vendor migration in progress", Actor::os_user("alice"), kNow + days(7), kNow);
   EXPECT_EQ(m.status, FindingStatus::muted);
   EXPECT_EQ(s.get(id)->muted_by, "alice");
-  EXPECT_THROW(s.unmute("Fnope", "bob", kNow), StateError);
-  s.unmute(id, "bob", kNow + hours(1));
+  EXPECT_THROW(s.unmute("Fnope", Actor::os_user("bob"), kNow), StateError);
+  s.unmute(id, Actor::os_user("bob"), kNow + hours(1));
   EXPECT_EQ(s.get(id)->status, FindingStatus::open);
-  EXPECT_THROW(s.unmute(id, "bob", kNow), StateError);
+  EXPECT_THROW(s.unmute(id, Actor::os_user("bob"), kNow), StateError);
   auto h = s.history(id);
   ASSERT_EQ(h.size(), 3u);
   EXPECT_EQ(h[1].event, "muted");
@@ -215,7 +215,7 @@ TEST(StateStore, MuteAndUnmuteRecordHistory) {
 
 TEST(StateStore, FilterByStatusCustomerCheck) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
