@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "checks/registry.hpp"
 #include "daemon/util/crypto.hpp"
 
 namespace complyd {
@@ -105,9 +106,12 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
 
   for (const auto& [id, s0] : stored) {
     if (s0.status == FindingStatus::resolved || seen.contains(id)) continue;
-    if (complete_checks.contains(s0.check_id)) {
+    const bool disabled = disabled_checks.contains(s0.check_id);
+    // An incident happened: not seeing it again does not undo it. It stays
+    // until acknowledged (StateStore::ack), or its check is disabled.
+    const bool expires = disabled || finding_kind(s0.check_id, s0.subject) == FindingKind::state;
+    if (complete_checks.contains(s0.check_id) && expires) {
       StoredFinding s = s0;
-      const bool disabled = disabled_checks.contains(s0.check_id);
       r.transitions.push_back({id, "resolved", s.status, FindingStatus::resolved, s.severity,
                                disabled ? "check disabled" : "not seen in a complete cycle"});
       s.status = FindingStatus::resolved;
