@@ -120,6 +120,11 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
       ++r.resolved;
       r.changed.push_back(std::move(s));
       r.only_last_seen.push_back(0);
+    } else if (!expires && complete_checks.contains(s0.check_id) && !mute_expired(s0, now)) {
+      // An incident kept as it is: listed so the cycle's current findings
+      // hold it (a check that ran hands on only its changed rows).
+      r.changed.push_back(s0);
+      r.only_last_seen.push_back(1);
     } else if (mute_expired(s0, now)) {
       // Blind for this check, but a mute's end is a matter of time alone.
       StoredFinding s = s0;
