@@ -1,5 +1,6 @@
 #include "checks/check.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace complyd {
@@ -18,5 +19,11 @@ const char* to_string(ParamType t) {
 }
 
 Params default_params(const CheckInfo& info) { return info.binding.defaults; }
+
+FindingKind finding_kind(const CheckInfo& info, std::string_view subject) {
+  if (info.kind == FindingKind::state) return FindingKind::state;
+  const auto& st = info.state_subjects;
+  return std::find(st.begin(), st.end(), subject) != st.end() ? FindingKind::state : FindingKind::incident;
+}
 
 }  // namespace complyd

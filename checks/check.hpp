@@ -149,8 +149,16 @@ struct CheckInfo {
   // one makes the check incomplete, and the cycle frees a kind once all its
   // readers are done (reading an undeclared kind would read freed memory).
   std::vector<FactKind> needs;
+  // state: a finding resolves by itself once no longer seen; incident: it
+  // records something that happened and stays open until acknowledged.
+  FindingKind kind = FindingKind::state;
+  // Subjects of an incident check that are states all the same.
+  std::vector<std::string> state_subjects;
   ParamBinding binding;  // set by make_check
 };
+
+// The kind of one of the check's findings.
+FindingKind finding_kind(const CheckInfo& info, std::string_view subject);
 
 struct CheckContext {
   const Facts& facts;

@@ -154,6 +154,7 @@ const CheckDef& leak_scan_check() {
                          {"GDPR", "Art. 5(1)(c)"},
                          {"GDPR", "Art. 32"}},
           .needs = {FactKind::file_scans},
+          .kind = FindingKind::incident,
       },
       {{.name = "min_entropy_bits_per_char",
         .member = &LeakScanParams::min_entropy_bits_per_char,

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,21 @@ struct SignatureFailuresParams {
   double min_baseline_per_minute = 1.0;
   Duration baseline_window = std::chrono::hours{24};
   Duration max_silence = std::chrono::hours{1};
-  Duration lookback = std::chrono::hours{1};
+  Duration max_backfill = std::chrono::days{7};
   bool operator==(const SignatureFailuresParams&) const = default;
 };
+
+// Counters minutes are judged once: from the minute after the last one a
+// committed cycle judged (Facts::judged_through["verifications"]) up to now,
+// and never further back than max_backfill (on a first run: max_backfill).
+inline constexpr const char* kVerificationsStream = "verifications";
+std::int64_t first_minute_to_judge(const SignatureFailuresParams& p, const std::map<std::string, std::int64_t>& judged,
+                                   Time now);
+// The earliest minute signature-failures reads (the windows and the baseline
+// before the first minute it judges), so the sources read back that far.
+std::int64_t first_minute_to_read(const SignatureFailuresParams& p, const std::map<std::string, std::int64_t>& judged,
+                                  Time now);
+const SignatureFailuresParams& signature_failures_params(const CheckConfigs& checks);
 
 struct OffboardingCompletenessParams {
   Duration deletion_window = std::chrono::days{30};

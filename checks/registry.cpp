@@ -47,4 +47,9 @@ const CheckDef* find_check(std::string_view id) {
   return nullptr;
 }
 
+FindingKind finding_kind(std::string_view check_id, std::string_view subject) {
+  const CheckDef* c = find_check(check_id);
+  return c != nullptr ? finding_kind(c->info, subject) : FindingKind::state;
+}
+
 }  // namespace complyd

@@ -12,5 +12,7 @@ namespace complyd {
 
 std::span<const CheckDef* const> all_checks();
 const CheckDef* find_check(std::string_view id);
+// A stored finding's kind; a check no longer in the catalogue has states.
+FindingKind finding_kind(std::string_view check_id, std::string_view subject);
 
 }  // namespace complyd

@@ -3,6 +3,11 @@
 // the customer's own baseline, silence (no successful verification while
 // deliveries arrive) and any unsigned request that was processed.
 //
+// Each minute is judged once (the rate windows ending in it, its spike, its
+// unsigned requests): from the watermark the state database keeps to now.
+// Those findings are incidents and stay open until acknowledged; silence is
+// a state and resolves when verifications succeed again.
+//
 // Every pass over a series is linear in its minutes (running sums and two
 // pointers): the scale target is 14.4M rows.
 #include <fmt/format.h>
@@ -65,12 +70,12 @@ struct Limits {
   double min_baseline;
   Duration max_silence;
   std::int64_t now_s, now_minute;
-  std::int64_t lookback_first;  // first minute overlapping the lookback
+  std::int64_t judge_first_minute;  // first minute judged (after the watermark)
   std::int64_t baseline_first;  // first minute of the baseline window
   std::int64_t silence_first;   // first minute overlapping the last max_silence
 };
 
-// Worst failure-rate window ending within the lookback (window sums over
+// Worst failure-rate window ending in a judged minute (window sums over
 // missing minutes are zero), found with one two-pointer pass.
 struct WorstWindow {
   double rate = -1;
@@ -80,12 +85,12 @@ struct WorstWindow {
 
 WorstWindow worst_window(std::span<const VerificationMinute> ms, const Limits& l) {
   WorstWindow worst;
-  const std::int64_t first_needed = l.lookback_first - l.window_minutes + 1;
+  const std::int64_t first_needed = l.judge_first_minute - l.window_minutes + 1;
   std::size_t lo = static_cast<std::size_t>(
       std::partition_point(ms.begin(), ms.end(), [&](const auto& m) { return m.minute < first_needed; }) - ms.begin());
   std::size_t hi = lo;
   std::uint64_t ok = 0, fail = 0;
-  std::int64_t end = l.lookback_first;
+  std::int64_t end = l.judge_first_minute;
   while (end <= l.now_minute) {
     while (hi < ms.size() && ms[hi].minute <= end) {
       ok += ms[hi].ok;
@@ -115,7 +120,6 @@ WorstWindow worst_window(std::span<const VerificationMinute> ms, const Limits& l
 std::vector<Finding> evaluate(const CheckContext& ctx, const SignatureFailuresParams& params) {
   std::vector<Finding> out;
   const Duration window = params.window;
-  const Duration lookback = params.lookback;
   const Duration baseline_window = params.baseline_window;
   Limits l{};
   l.max_failure_rate = params.max_failure_rate;
@@ -139,15 +143,38 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const SignatureFailuresPa
       }
     }
   }
+  // Minutes between the watermark and the backfill limit are never judged:
+  // say so, once, rather than pass over them.
+  const std::int64_t judge_first = first_minute_to_judge(params, ctx.facts.judged_through, ctx.now);
+  if (auto wm = ctx.facts.judged_through.find(kVerificationsStream);
+      wm != ctx.facts.judged_through.end() && wm->second + 1 < judge_first) {
+    const std::int64_t skipped = judge_first - (wm->second + 1);
+    Finding f;
+    f.severity = ctx.severity;
+    f.subject = fmt::format("webhooks:unjudged:{}", format_time(minute_start(wm->second + 1)));
+    f.title = "webhook verification counters left unjudged";
+    f.detail = fmt::format("{} minute(s) of webhook verification counters, from {} to {}, were not judged: complyd "
+                           "last judged them {} before this cycle, longer than max_backfill ({}). Unsigned requests "
+                           "or failure bursts in that period would go unseen.",
+                           skipped, format_time(minute_start(wm->second + 1)), format_time(minute_start(judge_first)),
+                           format_duration(ctx.now - minute_start(wm->second + 1)),
+                           format_duration(params.max_backfill));
+    f.remediation = "Review the counters of that period by hand (the inventory's webhook_verifications or the "
+                    "metrics store), or raise [checks.signature-failures] max_backfill and keep the daemon running.";
+    f.evidence.emplace_back("first_unjudged_minute", format_time(minute_start(wm->second + 1)));
+    f.evidence.emplace_back("unjudged_minutes", std::to_string(skipped));
+    f.evidence.emplace_back("max_backfill", format_duration(params.max_backfill));
+    out.push_back(std::move(f));
+  }
   if (!newest) return out;
   l.now_s = std::min(now_s, (*newest + 1) * 60);
   l.now_minute = floor_div(l.now_s, 60);
   const Time as_of{Duration{l.now_s}};
-  l.lookback_first = floor_div(l.now_s - lookback.count(), 60);
-  l.baseline_first = l.lookback_first - std::max<std::int64_t>(1, (baseline_window.count() + 59) / 60);
+  l.judge_first_minute = judge_first;
+  l.baseline_first = l.judge_first_minute - std::max<std::int64_t>(1, (baseline_window.count() + 59) / 60);
   l.silence_first = floor_div(l.now_s - l.max_silence.count(), 60);
   const std::int64_t eval_first =
-      std::min({l.baseline_first, l.lookback_first - l.window_minutes + 1, l.silence_first});
+      std::min({l.baseline_first, l.judge_first_minute - l.window_minutes + 1, l.silence_first});
   // The unsigned finding is one step above the configured severity.
   const Severity unsigned_severity = ctx.severity == Severity::critical
                                          ? Severity::critical
@@ -164,12 +191,12 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const SignatureFailuresPa
     const std::span<const VerificationMinute> ms(from, to);
     if (ms.empty()) continue;
 
-    // One pass: baseline, lookback totals, the worst minute, last success, recent activity.
+    // One pass: baseline, judged totals, the worst minute, last success, recent activity.
     std::uint64_t baseline_fail = 0, unsigned_total = 0, activity = 0, spike_fail = 0;
     std::int64_t spike_minute = 0, first_unsigned = 0, last_unsigned = 0;
     std::optional<std::int64_t> last_ok;
     for (const auto& m : ms) {
-      if (m.minute < l.lookback_first) {
+      if (m.minute < l.judge_first_minute) {
         if (m.minute >= l.baseline_first) baseline_fail += m.fail;
       } else {
         if (m.unsigned_processed > 0) {
@@ -224,7 +251,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const SignatureFailuresPa
 
     // (b) failures in one minute against the customer's own baseline.
     const std::int64_t baseline_from = std::max(l.baseline_first, ms.front().minute);
-    const std::int64_t baseline_minutes = l.lookback_first - baseline_from;
+    const std::int64_t baseline_minutes = l.judge_first_minute - baseline_from;
     const double mean =
         baseline_minutes > 0 ? static_cast<double>(baseline_fail) / static_cast<double>(baseline_minutes) : 0.0;
     const double baseline = std::max(mean, l.min_baseline);
@@ -302,6 +329,8 @@ const CheckDef& signature_failures_check() {
                          "the subscription's, review rejected requests, and reject every unsigned request.",
           .frameworks = {{"SOC 2", "CC7.2"}, {"SOC 2", "CC7.3"}, {"PCI DSS v4.0", "10.2.1.4"}},
           .needs = {FactKind::verifications},
+          .kind = FindingKind::incident,
+          .state_subjects = {"webhooks:silence"},
       },
       {{.name = "max_failure_rate",
         .member = &SignatureFailuresParams::max_failure_rate,
@@ -328,7 +357,7 @@ const CheckDef& signature_failures_check() {
         .min = 0},
        {.name = "baseline_window",
         .member = &SignatureFailuresParams::baseline_window,
-        .description = "Period before the lookback over which the baseline failures per minute are averaged",
+        .description = "Period before the first judged minute over which the baseline failures per minute are averaged",
         .min = 60,
         .max = 7 * kSecondsPerDay},
        {.name = "max_silence",
@@ -336,14 +365,35 @@ const CheckDef& signature_failures_check() {
         .description = "Longest time without a successful verification while deliveries are active",
         .min = 60,
         .max = 7 * kSecondsPerDay},
-       {.name = "lookback",
-        .member = &SignatureFailuresParams::lookback,
-        .description = "Period evaluated each cycle (the cycle interval): rate windows ending "
-                       "in it, spikes and unsigned requests in it",
-        .min = 60,
-        .max = kSecondsPerDay}},
+       {.name = "max_backfill",
+        .member = &SignatureFailuresParams::max_backfill,
+        .description = "Furthest back a cycle judges counters: after a gap longer than this (and on a first run) "
+                       "the older minutes are reported as unjudged",
+        .min = 3600,
+        .max = 31 * kSecondsPerDay}},
       evaluate);
   return def;
+}
+
+std::int64_t first_minute_to_judge(const SignatureFailuresParams& p, const std::map<std::string, std::int64_t>& judged,
+                                   Time now) {
+  const std::int64_t now_s = now.time_since_epoch().count();
+  const std::int64_t floor = floor_div(now_s - p.max_backfill.count(), 60);
+  auto wm = judged.find(kVerificationsStream);
+  return wm == judged.end() ? floor : std::max(floor, wm->second + 1);
+}
+
+std::int64_t first_minute_to_read(const SignatureFailuresParams& p, const std::map<std::string, std::int64_t>& judged,
+                                  Time now) {
+  const std::int64_t judge_first = first_minute_to_judge(p, judged, now);
+  const std::int64_t window = std::max<std::int64_t>(1, (p.window.count() + 59) / 60);
+  const std::int64_t baseline = std::max<std::int64_t>(1, (p.baseline_window.count() + 59) / 60);
+  const std::int64_t silence = floor_div(now.time_since_epoch().count() - p.max_silence.count(), 60);
+  return std::min({judge_first - baseline, judge_first - window + 1, silence});
+}
+
+const SignatureFailuresParams& signature_failures_params(const CheckConfigs& checks) {
+  return configured_params<SignatureFailuresParams>(checks, signature_failures_check());
 }
 
 }  // namespace complyd

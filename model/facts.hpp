@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -283,6 +284,10 @@ struct Facts {
   std::vector<SourceStatus> sources;
   OutboxHealth outbox;
   std::vector<SecretStoreAudit> secret_stores;
+  // Per event stream (a fact kind's name, e.g. "verifications"): the last
+  // minute (unix seconds / 60) a committed cycle judged. Set by the cycle
+  // from the state database, not by sources; absent on a first run.
+  std::map<std::string, std::int64_t> judged_through;
 
   // Kinds for which some source failed this cycle.
   bool kind_complete(FactKind k) const;

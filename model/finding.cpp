@@ -20,6 +20,8 @@ std::optional<Severity> severity_from(std::string_view s) {
   return std::nullopt;
 }
 
+const char* to_string(FindingKind k) { return k == FindingKind::incident ? "incident" : "state"; }
+
 const char* to_string(FindingStatus s) {
   switch (s) {
     case FindingStatus::open: return "open";

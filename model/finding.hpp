@@ -31,6 +31,12 @@ struct Finding {
   std::vector<std::pair<std::string, std::string>> evidence;  // counts, ages; never secret values
 };
 
+// What a finding records. A state (a credential is too old) resolves by
+// itself once fixed; an incident (an unsigned request was processed) happened
+// and stays open until a person acknowledges it (`findings ack`).
+enum class FindingKind : std::uint8_t { state, incident };
+const char* to_string(FindingKind k);
+
 enum class FindingStatus : std::uint8_t { open, muted, resolved };
 const char* to_string(FindingStatus s);
 std::optional<FindingStatus> finding_status_from(std::string_view s);
@@ -56,7 +62,7 @@ struct StoredFinding {
 
 struct Transition {
   std::string finding_id;
-  std::string event;  // opened, resolved, reopened, mute_expired, escalated, deescalated
+  std::string event;  // opened, resolved, reopened, mute_expired, escalated, deescalated (acknowledged, muted, unmuted: by an operator)
   std::optional<FindingStatus> from;
   FindingStatus to = FindingStatus::open;
   Severity severity = Severity::medium;

@@ -51,7 +51,9 @@ nlohmann::json catalogue() {
                  {"remediation", i.remediation},
                  {"parameters", params},
                  {"frameworks", fw},
-                 {"needs", needs}});
+                 {"needs", needs},
+                 {"kind", to_string(i.kind)},
+                 {"state_subjects", i.state_subjects}});
   }
   return a;
 }
@@ -69,8 +71,8 @@ void add_checks_commands(CLI::App& app, State& st) {
       std::cout << catalogue().dump(2) << '\n';
     } else {
       for (const CheckDef* def : all_checks()) {
-        std::cout << fmt::format("{:<26} {:<9} {}\n", def->info.id, to_string(def->info.default_severity),
-                                 def->info.title);
+        std::cout << fmt::format("{:<26} {:<9} {:<9} {}\n", def->info.id, to_string(def->info.default_severity),
+                                 to_string(def->info.kind), def->info.title);
       }
     }
     st.exit_code = kOk;

@@ -27,7 +27,7 @@ void add_findings_commands(CLI::App& app, State& st) {
     std::string status = "open", customer, check, format = "text", id, reason, until;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = app.add_subcommand("findings", "List, inspect and mute findings");
+  auto* c = app.add_subcommand("findings", "List, inspect, mute and acknowledge findings");
   c->require_subcommand(1);
 
   auto* list = c->add_subcommand("list", "List findings");
@@ -63,6 +63,7 @@ void add_findings_commands(CLI::App& app, State& st) {
       auto f = store.get(o->id);
       if (!f) throw StateError("no finding with id " + o->id);
       auto j = finding_to_json(*f);
+      j["kind"] = to_string(finding_kind(f->check_id, f->subject));
       nlohmann::json h = nlohmann::json::array();
       for (const auto& e : store.history(o->id)) {
         h.push_back({{"at", format_time(e.at)},
@@ -94,6 +95,19 @@ void add_findings_commands(CLI::App& app, State& st) {
     st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
       auto f = store.mute(o->id, o->reason, os_actor(), *parse_time(o->until), system_clock()());
       std::cout << fmt::format("muted {} until {} ({})\n", f.id, format_time(*f.muted_until), o->reason);
+      return kOk;
+    });
+  });
+
+  auto* ack = c->add_subcommand("ack", "Acknowledge an incident (it happened and was dealt with): resolves it");
+  add_config_option(ack, st);
+  add_state_option(ack, st);
+  ack->add_option("ID", o->id, "Finding id")->required();
+  ack->add_option("--reason", o->reason, "What was done about it (recorded in the history)")->required();
+  ack->callback([o, &st] {
+    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
+      auto f = store.ack(o->id, o->reason, os_actor(), system_clock()());
+      std::cout << fmt::format("acknowledged {} ({})\n", f.id, o->reason);
       return kOk;
     });
   });

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checks/params.hpp"
 #include "checks/registry.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
@@ -245,8 +246,17 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   std::optional<FileScanState> file_scans;
   if (uses_file_scans(config_)) file_scans = state_.load_file_scans();
   FileScanState* scans = file_scans ? &*file_scans : nullptr;
-  const auto sources = make_sources(config_, scans);
+  // The counters are judged from the minute after the last one a committed
+  // cycle judged: after a gap the sources read back that far.
+  const std::map<std::string, std::int64_t> judged = state_.load_judged_through();
+  std::optional<Time> counters_from;
+  if (auto cc = config_.checks.find("signature-failures"); cc == config_.checks.end() || cc->second.enabled) {
+    const auto minute = first_minute_to_read(signature_failures_params(config_.checks), judged, started);
+    counters_from = Time{Duration{minute * 60}};
+  }
+  const auto sources = make_sources(config_, scans, counters_from);
   Facts facts = collect_facts(sources, started);
+  facts.judged_through = judged;
   for (CycleParticipant* p : participants_) p->collected(facts, started);
   phases.lap("collect");
   if (keep_going && !keep_going()) {
@@ -366,6 +376,23 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // The cycle's row, then what the participants record with it (the report
   // history's tail, e-mails with their cause), then the commit: all or nothing.
   tx->record(out.record, out.lifecycle, scans);
+  // The counters' watermark moves, with this commit, to the last complete
+  // minute (the current one may still grow and is judged again), and only
+  // when every enabled check that reads them judged them on complete facts.
+  {
+    bool judged_all = false;
+    for (const CheckDef* c : all_checks()) {
+      const auto& needs = c->info.needs;
+      if (std::find(needs.begin(), needs.end(), FactKind::verifications) == needs.end()) continue;
+      if (ev.disabled_checks.contains(c->info.id)) continue;
+      judged_all = ev.complete_checks.contains(c->info.id);
+      if (!judged_all) break;
+    }
+    if (judged_all) {
+      const std::int64_t last_complete = started.time_since_epoch().count() / 60 - 1;
+      tx->advance_judged_through({{kVerificationsStream, last_complete}});
+    }
+  }
   phases.lap("cycle row");
   const CycleResults results{out.record.id, started, ev.complete_checks, ev.disabled_checks, out.lifecycle, stored};
   for (CycleParticipant* p : participants_) p->in_transaction(results);

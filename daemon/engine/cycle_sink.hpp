@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -34,6 +35,8 @@ class CycleTransaction {
   // Completes the cycle's row (sets `record.id`) from `record` and the
   // counts of `totals`, and replaces the file scan state when given.
   virtual void record(CycleRecord& record, const LifecycleResult& totals, const FileScanState* file_scans) = 0;
+  // Moves the event streams' watermarks forward (never back) with the commit.
+  virtual void advance_judged_through(const std::map<std::string, std::int64_t>& judged) = 0;
   virtual void commit() = 0;
   // After each batch of writes: a hint that they may go to disk.
   virtual void wrote() {}
@@ -48,6 +51,8 @@ class CycleState {
   // Throws when a cycle evaluated at `at` may not be committed; asked before
   // collection, so that a refused cycle does nothing at all.
   virtual void admit(Time /*at*/) {}
+  // Per event stream, the last minute a committed cycle judged (Facts::judged_through).
+  virtual std::map<std::string, std::int64_t> load_judged_through() = 0;
   // Opens the cycle's transaction; rows are stamped `at` (the evaluation time).
   virtual std::unique_ptr<CycleTransaction> begin(Time at) = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "checks/registry.hpp"
 #include "daemon/util/crypto.hpp"
 
 namespace complyd {
@@ -105,9 +106,12 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
 
   for (const auto& [id, s0] : stored) {
     if (s0.status == FindingStatus::resolved || seen.contains(id)) continue;
-    if (complete_checks.contains(s0.check_id)) {
+    const bool disabled = disabled_checks.contains(s0.check_id);
+    // An incident happened: not seeing it again does not undo it. It stays
+    // until acknowledged (StateStore::ack), or its check is disabled.
+    const bool expires = disabled || finding_kind(s0.check_id, s0.subject) == FindingKind::state;
+    if (complete_checks.contains(s0.check_id) && expires) {
       StoredFinding s = s0;
-      const bool disabled = disabled_checks.contains(s0.check_id);
       r.transitions.push_back({id, "resolved", s.status, FindingStatus::resolved, s.severity,
                                disabled ? "check disabled" : "not seen in a complete cycle"});
       s.status = FindingStatus::resolved;
@@ -116,6 +120,11 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
       ++r.resolved;
       r.changed.push_back(std::move(s));
       r.only_last_seen.push_back(0);
+    } else if (!expires && complete_checks.contains(s0.check_id) && !mute_expired(s0, now)) {
+      // An incident kept as it is: listed so the cycle's current findings
+      // hold it (a check that ran hands on only its changed rows).
+      r.changed.push_back(s0);
+      r.only_last_seen.push_back(1);
     } else if (mute_expired(s0, now)) {
       // Blind for this check, but a mute's end is a matter of time alone.
       StoredFinding s = s0;

@@ -10,10 +10,11 @@
 
 namespace complyd {
 
-std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans) {
+std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans,
+                                                  std::optional<Time> counters_from) {
   std::vector<std::unique_ptr<Source>> out;
   if (file_scans != nullptr) prune_file_scans(config, *file_scans);
-  out.push_back(std::make_unique<InventorySource>(config.inventory, config.workers));
+  out.push_back(std::make_unique<InventorySource>(config.inventory, config.workers, counters_from));
   if (config.files) {
     // The detector's thresholds are leak-scan's parameters: configured once,
     // under [checks.leak-scan]. A disabled leak-scan reads no files.
@@ -23,7 +24,7 @@ std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScan
           std::make_unique<FilesSource>(*config.files, leak_scan_options(leak_scan_params(config.checks)), file_scans));
     }
   }
-  const SourceContext context{config, file_scans};
+  const SourceContext context{config, file_scans, counters_from};
   for (const SourceConfig& sc : config.sources) {
     if (!sc.common.enabled) continue;
     if (const SourceType* t = find_source_type(sc.type)) out.push_back(t->make(sc, context));

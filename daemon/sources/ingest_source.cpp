@@ -21,8 +21,8 @@ fs::path ingest_db_path(const SourceConfig& source, const Config& config) {
   return (config.state_db.has_parent_path() ? config.state_db.parent_path() : fs::path(".")) / "ingest.db";
 }
 
-IngestSource::IngestSource(const SourceConfig& c, fs::path db)
-    : ConfiguredSource(c), settings_(c.as<IngestSettings>()), db_(std::move(db)) {}
+IngestSource::IngestSource(const SourceConfig& c, fs::path db, std::optional<Time> counters_from)
+    : ConfiguredSource(c), settings_(c.as<IngestSettings>()), db_(std::move(db)), counters_from_(counters_from) {}
 
 void IngestSource::collect(Facts& into, Time now, std::vector<std::string>& problems) {
   std::error_code ec;
@@ -35,7 +35,10 @@ void IngestSource::collect(Facts& into, Time now, std::vector<std::string>& prob
   for (const auto& r : settings_.receivers) names.push_back(r.name);
   IngestSnapshot snap;
   try {
-    snap = read_ingest(db_, names, now - settings_.window, now,
+    // After a gap, back to what signature-failures has not judged yet (as far
+    // as the ingest database's retention still holds it).
+    const Time from = std::min(now - settings_.window, counters_from_.value_or(now - settings_.window));
+    snap = read_ingest(db_, names, from, now,
                        static_cast<int>(std::chrono::milliseconds(common().timeout).count()));
   } catch (const std::exception& e) {
     throw SourceError(fmt::format("cannot read {}: {}", db_.string(), e.what()));
@@ -145,7 +148,7 @@ std::shared_ptr<const SourceSettings> parse_ingest(cfg::Section& s, const fs::pa
 }
 
 std::unique_ptr<Source> make_ingest(const SourceConfig& c, const SourceContext& ctx) {
-  return std::make_unique<IngestSource>(c, ingest_db_path(c, ctx.config));
+  return std::make_unique<IngestSource>(c, ingest_db_path(c, ctx.config), ctx.counters_from);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,13 +35,14 @@ std::filesystem::path ingest_db_path(const SourceConfig& source, const Config& c
 
 class IngestSource final : public ConfiguredSource {
  public:
-  IngestSource(const SourceConfig& c, std::filesystem::path db);
+  IngestSource(const SourceConfig& c, std::filesystem::path db, std::optional<Time> counters_from = {});
   std::vector<FactKind> provides() const override { return {FactKind::verifications}; }
   void collect(Facts& into, Time now, std::vector<std::string>& problems) override;
 
  private:
   IngestSettings settings_;
   std::filesystem::path db_;
+  std::optional<Time> counters_from_;
 };
 
 }  // namespace complyd

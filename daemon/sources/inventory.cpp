@@ -179,14 +179,14 @@ struct CounterRange {
   std::vector<std::string> problems;  // the first few bad rows
 };
 
-void read_verifications(sql::Db& db, Time now, CounterRange& range) {
+void read_verifications(sql::Db& db, Time from, CounterRange& range) {
   std::string q =
       "SELECT customer_id, minute, ok, fail, unsigned FROM webhook_verifications WHERE minute >= ?1";
   if (!range.from.empty()) q += " AND customer_id >= ?2";
   if (!range.to.empty()) q += " AND customer_id < ?3";
   q += " ORDER BY customer_id, minute";
   sql::Stmt s(db, q);
-  s.bind(1, (now - InventorySource::kVerificationLookback).time_since_epoch().count());
+  s.bind(1, from.time_since_epoch().count());
   if (!range.from.empty()) s.bind(2, range.from);
   if (!range.to.empty()) s.bind(3, range.to);
   // Rows of one customer gather in a reused buffer and are kept packed
@@ -341,8 +341,8 @@ void read_api_endpoints(sql::Db& db, Facts& f) {
 
 }  // namespace
 
-InventorySource::InventorySource(InventoryConfig cfg, unsigned readers)
-    : cfg_(std::move(cfg)), readers_(std::max(1u, readers)) {}
+InventorySource::InventorySource(InventoryConfig cfg, unsigned readers, std::optional<Time> counters_from)
+    : cfg_(std::move(cfg)), readers_(std::max(1u, readers)), counters_from_(counters_from) {}
 
 std::vector<FactKind> InventorySource::provides() const {
   // Listed explicitly: kinds of other sources (file_scans) are not the inventory's.
@@ -354,6 +354,7 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
   if (!std::filesystem::exists(cfg_.path)) {
     throw SourceError(fmt::format("inventory database {} does not exist", cfg_.path.string()));
   }
+  const Time counters_from = std::min(now - kVerificationLookback, counters_from_.value_or(now));
   const int busy_ms = static_cast<int>(cfg_.busy_timeout.count() * 1000);
   const auto t0 = std::chrono::steady_clock::now();
   // The verification counters (millions of rows) are read in key ranges, by
@@ -413,7 +414,7 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
   }
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     tasks.emplace_back([&, i] {
-      read_verifications(*range_dbs[i], now, ranges[i]);
+      read_verifications(*range_dbs[i], counters_from, ranges[i]);
       range_dbs[i].reset();
     });
   }

@@ -10,7 +10,9 @@ namespace complyd {
 class InventorySource final : public Source {
  public:
   // `readers`: threads that read the verification counters side by side.
-  explicit InventorySource(InventoryConfig cfg, unsigned readers = 1);
+  // `counters_from`: read the counters back to it when that is earlier than
+  // kVerificationLookback (after a gap in the cycles).
+  explicit InventorySource(InventoryConfig cfg, unsigned readers = 1, std::optional<Time> counters_from = {});
   const std::string& name() const override { return name_; }
   const std::string& type() const override { return type_; }
   std::vector<FactKind> provides() const override;
@@ -23,6 +25,7 @@ class InventorySource final : public Source {
  private:
   InventoryConfig cfg_;
   unsigned readers_;
+  std::optional<Time> counters_from_;
   std::string name_ = "inventory";
   std::string type_ = "inventory";
 };

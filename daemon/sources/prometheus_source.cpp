@@ -63,8 +63,8 @@ struct Query {
 
 class PrometheusSource final : public ConfiguredSource {
  public:
-  explicit PrometheusSource(const SourceConfig& c)
-      : ConfiguredSource(c), s_(c.as<PrometheusSettings>()), http_(c.name, c.common) {}
+  PrometheusSource(const SourceConfig& c, std::optional<Time> counters_from)
+      : ConfiguredSource(c), s_(c.as<PrometheusSettings>()), http_(c.name, c.common), counters_from_(counters_from) {}
 
   std::vector<FactKind> provides() const override { return {FactKind::verifications}; }
 
@@ -77,7 +77,9 @@ class PrometheusSource final : public ConfiguredSource {
     // Evaluation times on whole minutes: the value at t is the increase over
     // the minute ending at t, i.e. minute t/60 - 1.
     const std::int64_t end = now.time_since_epoch().count() / 60 * 60;
-    const std::int64_t start = end - s_.lookback.count();
+    // After a gap, back to what signature-failures has not judged yet.
+    std::int64_t start = end - s_.lookback.count();
+    if (counters_from_) start = std::min(start, counters_from_->time_since_epoch().count() / 60 * 60);
     std::map<std::string, std::map<std::int64_t, VerificationMinute>> by_customer;
     const Query queries[] = {{"ok", &s_.ok_query, &VerificationMinute::ok},
                              {"fail", &s_.fail_query, &VerificationMinute::fail},
@@ -204,10 +206,11 @@ class PrometheusSource final : public ConfiguredSource {
   const PrometheusSettings s_;
   HttpClient http_;
   std::vector<std::string> headers_;
+  std::optional<Time> counters_from_;
 };
 
-std::unique_ptr<Source> make(const SourceConfig& c, const SourceContext&) {
-  return std::make_unique<PrometheusSource>(c);
+std::unique_ptr<Source> make(const SourceConfig& c, const SourceContext& ctx) {
+  return std::make_unique<PrometheusSource>(c, ctx.counters_from);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@ namespace complyd {
 struct SourceContext {
   const Config& config;  // e.g. the state database path for the ingest source
   FileScanState* file_scans = nullptr;  // the cycle's persisted files-source state (files type)
+  std::optional<Time> counters_from;    // read verification counters at least back to this (see make_sources)
 };
 
 // A type: its schema (name, summary, parser) and its factory.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,7 +34,10 @@ class Source {
 
 // `file_scans`: the files source's incremental state, loaded from the state
 // database by the cycle and updated in place when the source succeeds.
-std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans = nullptr);
+// `counters_from`: the sources of verification counters read at least back to
+// it (signature-failures' first minute to read after a gap), besides their own window.
+std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScanState* file_scans = nullptr,
+                                                  std::optional<Time> counters_from = std::nullopt);
 
 // Runs every source; a failed source contributes no facts and a failed
 // SourceStatus. Never throws.

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checks/registry.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/util/phase_clock.hpp"
@@ -26,6 +27,7 @@ extern const std::string_view state_0007_drop_events_at_index;
 extern const std::string_view state_0008_reminder_ledger;
 extern const std::string_view state_0009_file_scan_context;
 extern const std::string_view state_0010_state_clock;
+extern const std::string_view state_0011_judged_through;
 }
 
 namespace {
@@ -44,7 +46,8 @@ const std::vector<Migration>& migrations() {
                                         {7, embedded::state_0007_drop_events_at_index},
                                         {8, embedded::state_0008_reminder_ledger},
                                         {9, embedded::state_0009_file_scan_context},
-                                        {10, embedded::state_0010_state_clock}};
+                                        {10, embedded::state_0010_state_clock},
+                                        {11, embedded::state_0011_judged_through}};
   return m;
 }
 
@@ -554,6 +557,24 @@ void StateStore::CycleWrite::commit() {
 
 std::unique_ptr<CycleTransaction> StateStore::begin(Time at) { return std::make_unique<CycleWrite>(*this, at); }
 
+std::map<std::string, std::int64_t> StateStore::load_judged_through() {
+  std::map<std::string, std::int64_t> out;
+  sql::Stmt s(db_, "SELECT stream, minute FROM judged_through");
+  while (s.step()) out.emplace(s.text(0), s.i64(1));
+  return out;
+}
+
+void StateStore::CycleWrite::advance_judged_through(const std::map<std::string, std::int64_t>& judged) {
+  // Only forward: a clock set back never makes a cycle judge minutes again.
+  sql::Stmt st(db_,
+               "INSERT INTO judged_through(stream, minute) VALUES(?, ?) "
+               "ON CONFLICT(stream) DO UPDATE SET minute = max(minute, excluded.minute)");
+  for (const auto& [stream, minute] : judged) {
+    st.bind(1, stream).bind(2, minute).run();
+    st.reset();
+  }
+}
+
 StoredFinding StateStore::mute(const std::string& id, const std::string& reason, const Actor& actor, Time until,
                                Time now) {
   const std::string by = actor.label();
@@ -572,6 +593,34 @@ StoredFinding StateStore::mute(const std::string& id, const std::string& reason,
   st.bind(1, redact(reason)).bind(2, by).bind(3, to_unix(until)).bind(4, id).run();
   insert_event(db_, {id, std::nullopt, now, "muted", to_string(from), "muted", to_string(f->severity), by,
                      fmt::format("{} (until {})", reason, format_time(until))});
+  tx.commit();
+  return *f;
+}
+
+StoredFinding StateStore::ack(const std::string& id, const std::string& reason, const Actor& actor, Time now) {
+  const std::string by = actor.label();
+  if (reason.empty()) throw StateError("an acknowledgement needs a reason");
+  sql::Transaction tx(db_);
+  auto f = get(id);
+  if (!f) throw StateError(fmt::format("no finding with id {}", id));
+  if (finding_kind(f->check_id, f->subject) != FindingKind::incident) {
+    throw StateError(fmt::format("finding {} is a state ({}), not an incident: it resolves by itself once fixed; "
+                                 "mute it to accept it for a time",
+                                 id, f->check_id));
+  }
+  if (f->status == FindingStatus::resolved) throw StateError(fmt::format("finding {} is resolved", id));
+  const auto from = f->status;
+  f->status = FindingStatus::resolved;
+  f->resolved_at = now;
+  f->mute_reason.reset();
+  f->muted_by.reset();
+  f->muted_until.reset();
+  sql::Stmt st(db_,
+               "UPDATE findings SET status='resolved', resolved_at=?, mute_reason=NULL, muted_by=NULL, "
+               "muted_until=NULL WHERE id=?");
+  st.bind(1, to_unix(now)).bind(2, id).run();
+  insert_event(db_, {id, std::nullopt, now, "acknowledged", to_string(from), "resolved", to_string(f->severity), by,
+                     reason});
   tx.commit();
   return *f;
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -47,7 +48,7 @@ struct FindingFilter {
 
 class StateStore : public CycleState {
  public:
-  static constexpr int kSchemaVersion = 10;
+  static constexpr int kSchemaVersion = 11;
   // How far from the wall clock a live cycle's time may be.
   static constexpr Duration kClockTolerance{5 * 60};
 
@@ -75,6 +76,8 @@ class StateStore : public CycleState {
   void admit(Time at) override;
   // The files source's incremental state (leak-scan).
   FileScanState load_file_scans() override;
+  // Per event stream, the last minute a committed cycle judged.
+  std::map<std::string, std::int64_t> load_judged_through() override;
   // A cycle's writes (CycleWrite).
   std::unique_ptr<CycleTransaction> begin(Time at) override;
 
@@ -111,6 +114,7 @@ class StateStore : public CycleState {
     // redacted already (CycleRunner's checks are; stored rows were).
     void write(const LifecycleResult& lr) override;
     void record(CycleRecord& cycle, const LifecycleResult& totals, const FileScanState* file_scans) override;
+    void advance_judged_through(const std::map<std::string, std::int64_t>& judged) override;
     void commit() override;
     void wrote() override { write_back_wal(); }
 
@@ -137,6 +141,10 @@ class StateStore : public CycleState {
   // `by` is recorded as its label (the events' actor, the finding's muted_by).
   StoredFinding mute(const std::string& id, const std::string& reason, const Actor& by, Time until, Time now);
   StoredFinding unmute(const std::string& id, const Actor& by, Time now);
+  // Resolves an open or muted incident-kind finding and records who
+  // acknowledged it and why; a state-kind finding is refused (it resolves
+  // when fixed). The incident reopens if its check sees it again.
+  StoredFinding ack(const std::string& id, const std::string& reason, const Actor& by, Time now);
 
   sql::Db& db() { return db_; }
 

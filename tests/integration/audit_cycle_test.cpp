@@ -120,7 +120,12 @@ TEST_F(AuditCycle, SecondAuditCreatesNoDuplicates) {
   for (const auto& f : all["findings"]) {
     ids.insert(f["id"].get<std::string>());
     EXPECT_EQ(f["first_seen"], kDemoNow);
-    EXPECT_EQ(f["last_seen"], "2026-11-22T13:00:00Z");
+    // Counter events are judged once (the minute still counting at the first
+    // cycle, again): those incidents stay open whether or not the second
+    // cycle saw them again; everything else was seen again.
+    const bool judged_once = f["check_id"] == "signature-failures" && f["subject"] != "webhooks:silence";
+    if (!judged_once) EXPECT_EQ(f["last_seen"], "2026-11-22T13:00:00Z") << f["subject"];
+    EXPECT_EQ(f["status"], "open");
   }
   EXPECT_EQ(ids.size(), all["findings"].size());
 }

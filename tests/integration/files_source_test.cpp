@@ -495,7 +495,7 @@ class FilesCycle : public ::testing::Test {
   int n_ = 0;
 };
 
-TEST_F(FilesCycle, EarlierHitsStayOpenUntilTheFileIsRotated) {
+TEST_F(FilesCycle, EarlierHitsStayOpenAfterTheFileIsRotatedUntilAcknowledged) {
   const auto log = dir_ / "logs" / "worker.log";
   write_file(log, "Authorization: Bearer " + kTok1 + "\n");
   auto o = run_cycle();
@@ -514,7 +514,17 @@ TEST_F(FilesCycle, EarlierHitsStayOpenUntilTheFileIsRotated) {
   EXPECT_EQ(leak_subjects(o), (std::set<std::string>{log.string() + ":1 (bearer_token)",
                                                       log.string() + ":3 (token_assignment)"}));
 
+  // The file is rotated: the hits are no longer reported, but the values
+  // were exposed, so the findings (incidents) stay open until acknowledged.
   write_file(log, "rotated\n");
+  o = run_cycle();
+  const std::set<std::string> both{log.string() + ":1 (bearer_token)", log.string() + ":3 (token_assignment)"};
+  EXPECT_EQ(leak_subjects(o), both);
+  EXPECT_TRUE(store_->list({FindingStatus::resolved, "", "leak-scan"}).empty());
+  for (const auto& f : store_->list({FindingStatus::open, "", "leak-scan"})) {
+    store_->ack(f.id, "tokens rotated, log copies purged", "alice",
+                kNow + std::chrono::hours(n_) + std::chrono::minutes(30));
+  }
   o = run_cycle();
   EXPECT_TRUE(leak_subjects(o).empty());
   EXPECT_EQ(store_->list({FindingStatus::resolved, "", "leak-scan"}).size(), 2u);

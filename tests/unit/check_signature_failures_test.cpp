@@ -34,8 +34,10 @@ std::vector<VerificationMinute> with(std::vector<VerificationMinute> base, std::
 
 // c1's series, plus another customer with traffic in the current minute so
 // that the counters are fresh (evaluated as of kNow, not as of c1's last minute).
+// The last cycle judged up to 61 minutes ago: this one judges the last hour.
 Facts facts_of(std::vector<VerificationMinute> ms) {
   Facts f;
+  f.judged_through[kVerificationsStream] = kNowMinute - 61;
   f.customers.push_back(customer("c1"));
   f.verifications.push_back(VerificationSeries{"c1", std::move(ms)});
   f.verifications.push_back(VerificationSeries{"clock", {at(0, 1)}});
@@ -103,9 +105,9 @@ INSTANTIATE_TEST_SUITE_P(
         SigCase{"never verified while deliveries arrive", {at(30, 0, 3)}, {kSilence}},
         SigCase{"silent but no deliveries in the last hour", {at(200, 50), at(61, 0, 3)}, {}},
         SigCase{"delivery in minute starting exactly 1h ago", {at(200, 50), at(60, 0, 3)}, {kSilence}},
-        // (d) unsigned requests within the lookback.
-        SigCase{"unsigned at start of lookback", {at(60, 50, 0, 1)}, {kUnsigned}},
-        SigCase{"unsigned just before lookback", {at(61, 50, 0, 1), at(1, 50)}, {}},
+        // (d) unsigned requests in a minute not judged before.
+        SigCase{"unsigned in the first unjudged minute", {at(60, 50, 0, 1)}, {kUnsigned}},
+        SigCase{"unsigned in the last judged minute", {at(61, 50, 0, 1), at(1, 50)}, {}},
         SigCase{"unsigned in current minute", {at(10, 50), at(0, 50, 0, 2)}, {kUnsigned}},
         // Bad data: future minutes are ignored, unsorted and duplicate minutes handled.
         SigCase{"future minutes ignored", {at(10, 50), at(-5, 0, 100000, 7)}, {}},
@@ -175,11 +177,51 @@ TEST(SignatureFailuresCheck, LaggingCountersAreEvaluatedAsOfTheirNewestMinute) {
   EXPECT_EQ(subjects(later), expected);
   std::map<std::string, std::string> ev(later[0].evidence.begin(), later[0].evidence.end());
   EXPECT_EQ(ev["counters_as_of"], "2026-11-22T12:00:00Z");
-  // Fresh counters anywhere move the evaluation to now: the old events are outside the lookback.
+  // Once a cycle has judged them (up to the last complete minute), fresh
+  // counters move the evaluation to now and the old events are not judged again.
+  f.judged_through[kVerificationsStream] = kNowMinute - 1;
   f.verifications.push_back({"fresh", {VerificationMinute{kNowMinute + 59, 1, 0, 0}}});
   EXPECT_TRUE(run_check("signature-failures", f, kNow + hours(1)).empty());
-  // Counters older than a week are not evaluated at all.
-  EXPECT_TRUE(run_check("signature-failures", f, kNow + days(8)).empty());
+  // Counters older than a week are not evaluated at all; eight days without
+  // a cycle leave a day unjudged, and that is said.
+  auto gap = run_check("signature-failures", f, kNow + days(8));
+  ASSERT_EQ(gap.size(), 1u);
+  EXPECT_EQ(gap[0].subject, "webhooks:unjudged:2026-11-22T12:00:00Z");
+}
+
+TEST(SignatureFailuresCheck, JudgesEveryMinuteAfterTheWatermark) {
+  // The daemon was down for three hours: the last cycle judged up to 4 h ago,
+  // and an unsigned request was processed 3 h ago.
+  Facts f = facts_of({at(300, 50), at(180, 50, 0, 1), at(1, 50)});
+  f.judged_through[kVerificationsStream] = kNowMinute - 240;
+  auto out = run_check("signature-failures", f);
+  ASSERT_EQ(subjects(out), std::vector<std::string>{kUnsigned});
+  std::map<std::string, std::string> ev(out[0].evidence.begin(), out[0].evidence.end());
+  EXPECT_EQ(ev["first_minute"], format_time(kNow - hours(3)));
+  // A minute already judged is not judged again.
+  f.judged_through[kVerificationsStream] = kNowMinute - 180;
+  EXPECT_TRUE(run_check("signature-failures", f).empty());
+  // No watermark (a first run): max_backfill back, 7 days by default.
+  f.judged_through.clear();
+  EXPECT_EQ(subjects(run_check("signature-failures", f)), std::vector<std::string>{kUnsigned});
+  Facts old = facts_of({at(7 * 1440 + 10, 50, 0, 1), at(1, 50)});
+  old.judged_through.clear();
+  EXPECT_TRUE(run_check("signature-failures", old).empty());
+}
+
+TEST(SignatureFailuresCheck, GapLongerThanTheBackfillIsReported) {
+  Facts f = facts_of({at(1, 50)});
+  f.judged_through[kVerificationsStream] = kNowMinute - 8 * 1440;  // the last cycle was 8 days ago
+  auto out = run_check("signature-failures", f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].subject, "webhooks:unjudged:" + format_time(kNow - days(8) + minutes(1)));
+  EXPECT_EQ(out[0].customer_id, "");
+  std::map<std::string, std::string> ev(out[0].evidence.begin(), out[0].evidence.end());
+  EXPECT_EQ(ev["unjudged_minutes"], "1439");  // the day before the backfill, less the minute judged last
+  EXPECT_EQ(ev["max_backfill"], "7d");
+  // Within the backfill: nothing to say.
+  f.judged_through[kVerificationsStream] = kNowMinute - 7 * 1440;
+  EXPECT_TRUE(run_check("signature-failures", f).empty());
 }
 
 TEST(SignatureFailuresCheck, ReportsEachCustomerSeparately) {
@@ -204,10 +246,14 @@ TEST(SignatureFailuresCheck, ParametersAreHonoured) {
     p.window = minutes(5);
   });
   ASSERT_EQ(subjects(lowered), std::vector<std::string>{kRate});
-  // An unsigned request 30 minutes ago is outside a 10-minute lookback.
-  auto short_lookback = run_check<SignatureFailuresParams>("signature-failures", facts_of({at(30, 50, 0, 1)}), kNow,
-                                                           [](auto& p) { p.lookback = minutes(10); });
-  EXPECT_TRUE(short_lookback.empty());
+  // A first run judges max_backfill: an unsigned request 30 minutes ago is
+  // outside a 10-minute one.
+  Facts first = facts_of({at(30, 50, 0, 1)});
+  first.judged_through.clear();
+  EXPECT_EQ(subjects(run_check("signature-failures", first)), std::vector<std::string>{kUnsigned});
+  auto short_backfill = run_check<SignatureFailuresParams>("signature-failures", first, kNow,
+                                                           [](auto& p) { p.max_backfill = minutes(10); });
+  EXPECT_TRUE(short_backfill.empty());
   auto silence = run_check<SignatureFailuresParams>("signature-failures", facts_of({at(40, 50), at(5, 0, 2)}), kNow,
                                                     [](auto& p) { p.max_silence = minutes(30); });
   ASSERT_EQ(subjects(silence), std::vector<std::string>{kSilence});

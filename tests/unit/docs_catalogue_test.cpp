@@ -28,6 +28,10 @@ TEST(DocsCatalogue, EveryCheckIsDocumentedWithEveryParameter) {
     const auto sec = section(doc, def->info.id);
     ASSERT_FALSE(sec.empty()) << "docs/checks.md has no section for " << def->info.id;
     EXPECT_EQ(sec.find("_Not implemented yet._"), std::string::npos) << def->info.id;
+    // The two kinds of findings: the documentation says which each check produces.
+    EXPECT_NE(sec.find("Kind: `" + std::string(to_string(def->info.kind)) + "`"), std::string::npos)
+        << "docs/checks.md section " << def->info.id << " does not say its kind (Kind: `"
+        << to_string(def->info.kind) << "`)";
     for (const auto& p : def->info.params) {
       EXPECT_NE(sec.find("`" + p.name + "`"), std::string::npos)
           << "docs/checks.md section " << def->info.id << " does not name parameter " << p.name;

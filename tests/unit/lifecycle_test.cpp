@@ -82,6 +82,32 @@ TEST(Lifecycle, OpenResolvedReopenedMutedMuteExpired) {
   EXPECT_FALSE(stored.at(o.id).muted_until);
 }
 
+TEST(Lifecycle, IncidentsStayOpenUntilAcknowledgedAndReopenWhenSeenAgain) {
+  std::unordered_map<std::string, StoredFinding> stored;
+  const auto unsigned_req = observe("signature-failures", "webhooks:unsigned");
+  const auto silence = observe("signature-failures", "webhooks:silence");  // a state subject
+  const std::set<std::string> complete{"signature-failures"};
+  cycle(stored, {unsigned_req, silence}, complete, kNow);
+
+  // Two days of complete cycles that no longer see either: the state
+  // resolves, the incident (it happened) stays open.
+  auto later = cycle(stored, {}, complete, kNow + days(2));
+  EXPECT_EQ(events(later), std::vector<std::string>{"resolved"});
+  EXPECT_EQ(stored.at(silence.id).status, FindingStatus::resolved);
+  EXPECT_EQ(stored.at(unsigned_req.id).status, FindingStatus::open);
+
+  // Acknowledged (StateStore::ack resolves it), then it happens again: reopened.
+  stored.at(unsigned_req.id).status = FindingStatus::resolved;
+  auto again = cycle(stored, {unsigned_req}, complete, kNow + days(3));
+  EXPECT_EQ(events(again), std::vector<std::string>{"reopened"});
+  EXPECT_EQ(stored.at(unsigned_req.id).first_seen, kNow);
+
+  // A disabled check resolves its incidents too, with the reason.
+  auto off = cycle(stored, {}, complete, kNow + days(4), complete);
+  ASSERT_EQ(off.transitions.size(), 1u);
+  EXPECT_EQ(off.transitions[0].reason, "check disabled");
+}
+
 TEST(Lifecycle, IncompleteCheckKeepsState) {
   std::unordered_map<std::string, StoredFinding> stored;
   const auto o = observe("credential-age", "p1");

@@ -213,6 +213,71 @@ TEST(StateStore, MuteAndUnmuteRecordHistory) {
   EXPECT_EQ(h[2].event, "unmuted");
 }
 
+TEST(StateStore, AckResolvesIncidentsOnlyAndJoinsTheHistory) {
+  TempDir t;
+  StateStore s((t.path / "state.db"));
+  CycleRecord c;
+  c.started_at = kNow;
+  c.status = "ok";
+  Observed o;
+  o.finding.check_id = "signature-failures";
+  o.finding.customer_id = "c1";
+  o.finding.subject = "webhooks:unsigned";
+  o.finding.severity = Severity::critical;
+  o.finding.title = "unsigned webhook request processed";
+  o.id = finding_id("signature-failures", "c1", "webhooks:unsigned");
+  o.evidence_json = "{}";
+  auto lr = apply_lifecycle({}, {o}, {"signature-failures"}, {}, kNow);
+  auto state = one_open("p1");
+  lr.changed.insert(lr.changed.end(), state.changed.begin(), state.changed.end());
+  lr.only_last_seen.insert(lr.only_last_seen.end(), state.only_last_seen.begin(), state.only_last_seen.end());
+  lr.transitions.insert(lr.transitions.end(), state.transitions.begin(), state.transitions.end());
+  commit_cycle(s, c, lr);
+
+  // A state resolves when fixed: acknowledging one is refused, saying so.
+  try {
+    s.ack(state.changed[0].id, "rotated", "alice", kNow);
+    ADD_FAILURE() << "a state-kind finding was acknowledged";
+  } catch (const StateError& e) {
+    EXPECT_NE(std::string(e.what()).find("not an incident"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(s.ack(o.id, "", "alice", kNow), StateError);  // a reason is required
+  EXPECT_THROW(s.ack("Fnope", "why", "alice", kNow), StateError);
+  auto a = s.ack(o.id, "receiver fixed; forged gift reversed", "alice", kNow + days(2));
+  EXPECT_EQ(a.status, FindingStatus::resolved);
+  EXPECT_EQ(s.get(o.id)->status, FindingStatus::resolved);
+  EXPECT_EQ(s.get(o.id)->resolved_at, kNow + days(2));
+  EXPECT_THROW(s.ack(o.id, "again", "alice", kNow + days(2)), StateError);
+  auto h = s.history(o.id);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[1].event, "acknowledged");
+  EXPECT_EQ(h[1].actor, "alice");
+  EXPECT_EQ(h[1].from_status, "open");
+  EXPECT_EQ(h[1].to_status, "resolved");
+  EXPECT_EQ(h[1].reason, "receiver fixed; forged gift reversed");
+}
+
+TEST(StateStore, JudgedThroughMovesOnlyForwardAndOnlyOnCommit) {
+  TempDir t;
+  StateStore s((t.path / "state.db"));
+  EXPECT_TRUE(s.load_judged_through().empty());
+  {
+    StateStore::CycleWrite w(s, kNow);
+    w.advance_judged_through({{"verifications", 100}});
+  }  // rolled back
+  EXPECT_TRUE(s.load_judged_through().empty());
+  for (std::int64_t m : {200, 150}) {
+    CycleRecord c;
+    c.started_at = kNow;
+    c.status = "ok";
+    StateStore::CycleWrite w(s, kNow);
+    w.advance_judged_through({{"verifications", m}});
+    w.record(c, {}, nullptr);
+    w.commit();
+  }
+  EXPECT_EQ(s.load_judged_through(), (std::map<std::string, std::int64_t>{{"verifications", 200}}));
+}
+
 TEST(StateStore, FilterByStatusCustomerCheck) {
   TempDir t;
   StateStore s(t.path / "state.db", StateUse::simulated);
