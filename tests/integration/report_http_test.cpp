@@ -199,7 +199,7 @@ TEST(Report, AnUnreadableCustomerStateShowsAsUnreadable) {
   const auto sqlite3 = tool("sqlite3");
   ASSERT_FALSE(sqlite3.empty()) << "sqlite3 is required (./dev installs the Debian package)";
   Demo demo;
-  ASSERT_EQ(run(demo.d, {"audit", "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_EQ(run(demo.d, {"audit", "--state", sim_state(demo.d), "--config", demo.config, "--now", kDemoNow}).exit_code, 3);
   auto clean = demo.report({"--format", "json", "--as-of", kDemoNow});
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
   const auto cdoc = nlohmann::json::parse(clean.out);
@@ -213,7 +213,7 @@ TEST(Report, AnUnreadableCustomerStateShowsAsUnreadable) {
         << "UPDATE report_customer_state SET state = '[2,\"active\",null,\"EU\",7]' WHERE customer_id = '" << mistyped
         << "';\n";
   }
-  ASSERT_EQ(shell(sqlite3 + " " + (demo.d / "state.db").string() + " < " + (demo.d / "corrupt.sql").string()), 0);
+  ASSERT_EQ(shell(sqlite3 + " " + sim_state(demo.d) + " < " + (demo.d / "corrupt.sql").string()), 0);
 
   auto j = demo.report({"--format", "json", "--as-of", kDemoNow});
   ASSERT_EQ(j.exit_code, 0) << j.err;
