@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/engine/cycle_sink.hpp"
+#include "daemon/store/chain.hpp"
 #include "daemon/util/sqlite.hpp"
 #include "model/cycle_record.hpp"
 #include "model/file_scan_state.hpp"
@@ -33,7 +34,7 @@ struct FindingFilter {
 
 class StateStore : public CycleState {
  public:
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   explicit StateStore(const std::filesystem::path& path);
 
@@ -96,6 +97,8 @@ class StateStore : public CycleState {
     Time at_;
     std::int64_t id_ = 0;
     sql::Stmt upsert_, seen_, event_;
+    chain::Writer chain_;  // every event and the cycle's row join the history chain
+    std::int64_t next_event_id_ = 0;
     struct WalFile {
       int fd = -1;
       bool tried = false;
@@ -112,6 +115,8 @@ class StateStore : public CycleState {
   StoredFinding unmute(const std::string& id, const std::string& by, Time now);
 
   sql::Db& db() { return db_; }
+  // How far this process has verified the history chain (history_verifier.hpp).
+  chain::VerifyState& chain_verified() { return chain_verified_; }
 
  private:
   void migrate();
@@ -121,6 +126,7 @@ class StateStore : public CycleState {
   // starts and when the store closes.
   void checkpoint_in_background();
   sql::Db db_;
+  chain::VerifyState chain_verified_;
   std::jthread checkpointer_;  // after db_: joined before the connection closes
 };
 
