@@ -153,6 +153,8 @@ const std::vector<ChecklistLine>& checklist_lines() {
 ReportModel build_report(const History& h, const ReportOptions& opt) {
   ReportModel m;
   m.generated_at = opt.generated_at;
+  m.chain_seq = h.chain_seq;
+  m.chain_hash = h.chain_hash;
   m.as_of = opt.as_of;
   m.period_start = opt.as_of - opt.period;
   m.customer = opt.customer;
