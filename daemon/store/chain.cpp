@@ -267,6 +267,8 @@ Verification verify(sql::Db& db, const Checkpoint& from, const std::function<voi
     r.row_id = row.id;
     r.seq = seq;
     r.problem = std::move(problem);
+    r.head_seq = v.checkpoint.seq;  // the last record that verified
+    r.head_hash = v.checkpoint.hash;
   };
 
   Record rec;
