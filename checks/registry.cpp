@@ -19,6 +19,7 @@ const CheckDef& leak_scan_check();
 const CheckDef& attestation_freshness_check();
 const CheckDef& source_unavailable_check();
 const CheckDef& notification_delivery_check();
+const CheckDef& history_integrity_check();
 
 std::span<const CheckDef* const> all_checks() {
   static const auto checks = std::to_array<const CheckDef*>({
@@ -36,6 +37,7 @@ std::span<const CheckDef* const> all_checks() {
       &attestation_freshness_check(),
       &source_unavailable_check(),
       &notification_delivery_check(),
+      &history_integrity_check(),
   });
   return checks;
 }

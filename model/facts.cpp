@@ -83,6 +83,7 @@ const char* to_string(FactKind k) {
     case FactKind::outbox: return "outbox";
     case FactKind::secret_stores: return "secret_stores";
     case FactKind::customer_activity: return "customer_activity";
+    case FactKind::history: return "history";
   }
   return "unknown";
 }

@@ -36,13 +36,14 @@ enum class FactKind : std::uint8_t {
   outbox,      // e-mail delivery health (notification-delivery)
   customer_activity,  // last sync per customer from the integration's database (sql source)
   secret_stores,      // whether each secrets store audits access (audit-coverage)
+  history,            // the state database's hash chain, verified (history-integrity)
 };
 const char* to_string(FactKind k);
 inline constexpr FactKind kAllFactKinds[] = {
     FactKind::customers,     FactKind::credentials,  FactKind::webhooks,
     FactKind::verifications, FactKind::data_sets,    FactKind::audit_events,
     FactKind::attestations,  FactKind::api_endpoints, FactKind::file_scans, FactKind::outbox,
-    FactKind::customer_activity, FactKind::secret_stores};
+    FactKind::customer_activity, FactKind::secret_stores, FactKind::history};
 
 enum class CustomerStatus : std::uint8_t { active, offboarding, offboarded };
 const char* to_string(CustomerStatus s);
@@ -269,6 +270,20 @@ struct SecretStoreAudit {
   std::vector<std::string> devices;  // "file/ (file)"
 };
 
+// The state database's history chain as the cycle verified it: intact, or
+// the first broken record (history-integrity). Hashes and ids only.
+struct HistoryIntegrity {
+  bool verified = false;  // false: not verified this cycle
+  bool intact = true;
+  std::int64_t records = 0;  // records verified this time
+  std::int64_t head_seq = 0;  // the last record verified intact
+  std::string head_hash;
+  std::string table;  // the first broken record: table, row id, sequence, what is wrong
+  std::int64_t row_id = 0;
+  std::int64_t seq = 0;
+  std::string problem;
+};
+
 struct Facts {
   std::vector<Customer> customers;
   std::vector<Credential> credentials;
@@ -288,6 +303,7 @@ struct Facts {
   // minute (unix seconds / 60) a committed cycle judged. Set by the cycle
   // from the state database, not by sources; absent on a first run.
   std::map<std::string, std::int64_t> judged_through;
+  HistoryIntegrity history;
 
   // Kinds for which some source failed this cycle.
   bool kind_complete(FactKind k) const;

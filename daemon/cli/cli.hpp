@@ -52,5 +52,6 @@ void add_checks_commands(CLI::App& app, State& st);
 void add_notify_commands(CLI::App& app, State& st);
 void add_report_commands(CLI::App& app, State& st);
 void add_sources_commands(CLI::App& app, State& st);
+void add_history_commands(CLI::App& app, State& st);
 
 }  // namespace complyd::cli

@@ -59,6 +59,7 @@ void release_facts(Facts& f, FactKind k) {
     case FactKind::outbox: f.outbox = {}; break;
     case FactKind::customer_activity: drop(f.customer_activity); break;
     case FactKind::secret_stores: drop(f.secret_stores); break;
+    case FactKind::history: f.history = {}; break;
   }
 }
 

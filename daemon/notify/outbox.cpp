@@ -12,6 +12,7 @@
 #include "daemon/notify/mime.hpp"
 #include "daemon/notify/planner.hpp"
 #include "daemon/notify/templates.hpp"
+#include "daemon/store/chain.hpp"
 
 namespace complyd::notify {
 
@@ -261,6 +262,8 @@ void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply)
   sql::Transaction tx(db);
   sql::Stmt s(db, "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_reply=? WHERE id=?");
   s.bind(1, to_unix(now)).bind(2, redact(reply)).bind(3, id).run();
+  // A sent message is evidence: it joins the history chain with the marking.
+  chain::chain_sent_message(db, id);
   tx.commit();
 }
 

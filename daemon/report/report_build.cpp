@@ -201,6 +201,8 @@ bool natural_less(std::string_view a, std::string_view b) {
 ReportModel build_report(const History& h, const ReportOptions& opt) {
   ReportModel m;
   m.generated_at = opt.generated_at;
+  m.chain_seq = h.chain_seq;
+  m.chain_hash = h.chain_hash;
   m.as_of = opt.as_of;
   m.period_start = opt.as_of - opt.period;
   m.customer = opt.customer;

@@ -50,6 +50,9 @@ struct SignatureRow {
   std::int64_t ok = 0, fail = 0, unsigned_processed = 0;
 };
 struct History {
+  // The history chain's head when the history was read (chain.hpp).
+  std::int64_t chain_seq = 0;
+  std::string chain_hash;
   std::vector<FindingRow> findings;      // first seen at or before as_of
   std::vector<EventRow> events;          // at or before as_of, in recording order
   std::vector<CycleRow> cycles;          // finished at or before as_of, in order (period + the last one)
@@ -148,6 +151,10 @@ struct ReportModel {
   std::optional<std::int64_t> last_cycle_id;
   std::optional<Time> last_cycle_at;
   std::string last_cycle_status;  // empty: no cycle yet
+  // The history chain's head at generation: ties the report to a history
+  // that `complyd history verify` still finds unbroken.
+  std::int64_t chain_seq = 0;
+  std::string chain_hash;
   std::vector<SourceView> sources;
   std::array<int, kSeverities> open_by_severity{};
   int muted_total = 0, resolved_in_period = 0;

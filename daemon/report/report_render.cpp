@@ -189,6 +189,7 @@ std::string render_json(const ReportModel& m) {
   json j;
   j["schema_version"] = m.schema_version;
   j["generated_at"] = format_time(m.generated_at);
+  j["history_chain"] = {{"seq", m.chain_seq}, {"hash", m.chain_hash}};
   j["as_of"] = format_time(m.as_of);
   j["period"] = {{"start", format_time(m.period_start)}, {"end", format_time(m.as_of)}};
   j["customer"] = m.customer.empty() ? json(nullptr) : json(m.customer);
@@ -328,7 +329,8 @@ std::string render_markdown(const ReportModel& m) {
     << "\n- Last cycle: "
     << (m.last_cycle_id ? fmt::format("#{} at {} ({})", *m.last_cycle_id, time_or(m.last_cycle_at), m.last_cycle_status)
                         : std::string("none"))
-    << "\n- Generated: " << format_time(m.generated_at) << "\n\n";
+    << "\n- Generated: " << format_time(m.generated_at)
+    << "\n- History chain head: record " << m.chain_seq << ", SHA-256 `" << m.chain_hash << "`\n\n";
   o << "## Summary\n\n| severity | open |\n|---|---|\n";
   for (int s = kSeverities - 1; s >= 0; --s) o << "| " << severity_name(s) << " | " << m.open_by_severity[s] << " |\n";
   o << "\nMuted: " << m.muted_total << ". Resolved in the period: " << m.resolved_in_period << ".\n\n";
@@ -417,7 +419,9 @@ std::string render_html(const ReportModel& m) {
     << (m.last_cycle_id ? fmt::format("#{} at {} ({})", *m.last_cycle_id, time_or(m.last_cycle_at),
                                       esc(m.last_cycle_status))
                         : std::string("none"))
-    << ".<br><span id=\"generated\">Generated " << format_time(m.generated_at) << "</span></p>\n";
+    << ".<br><span id=\"generated\">Generated " << format_time(m.generated_at) << "</span><br>"
+    << "<span id=\"history-chain\">History chain head: record " << m.chain_seq << ", SHA-256 <code>"
+    << esc(m.chain_hash) << "</code></span></p>\n";
 
   o << "<section id=\"summary\"><h2>Summary</h2><table class=\"summary\"><tr>";
   for (int s = kSeverities - 1; s >= 0; --s) o << "<th>" << severity_name(s) << "</th>";

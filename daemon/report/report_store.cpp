@@ -5,6 +5,7 @@
 
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/store/chain.hpp"
 #include "daemon/store/state_store.hpp"
 #include "daemon/util/crypto.hpp"
 
@@ -97,6 +98,9 @@ void ReportHistoryWriter::finish(std::int64_t cycle_id, const ReportHistory& tai
 report::History load_report_history(sql::Db& db, Time as_of, Time period_start) {
   report::History h;
   const auto t = to_unix(as_of);
+  const auto head = chain::read_head(db);
+  h.chain_seq = head.seq;
+  h.chain_hash = head.hash;
   {
     sql::Stmt s(db,
                 "SELECT id, check_id, customer_id, subject, title, remediation, first_seen FROM findings "

@@ -10,6 +10,7 @@
 
 #include "checks/registry.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/store/chain.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/util/phase_clock.hpp"
 #include "model/time.hpp"
@@ -28,6 +29,7 @@ extern const std::string_view state_0008_reminder_ledger;
 extern const std::string_view state_0009_file_scan_context;
 extern const std::string_view state_0010_state_clock;
 extern const std::string_view state_0011_judged_through;
+extern const std::string_view state_0012_history_chain;
 }
 
 namespace {
@@ -47,7 +49,8 @@ const std::vector<Migration>& migrations() {
                                         {8, embedded::state_0008_reminder_ledger},
                                         {9, embedded::state_0009_file_scan_context},
                                         {10, embedded::state_0010_state_clock},
-                                        {11, embedded::state_0011_judged_through}};
+                                        {11, embedded::state_0011_judged_through},
+                                        {12, embedded::state_0012_history_chain}};
   return m;
 }
 
@@ -97,14 +100,25 @@ void upsert(sql::Stmt& st, const StoredFinding& f) {
   st.run();
 }
 
+// Every finding_events row outside a cycle goes through here, whatever its
+// event: it joins the history chain in the caller's transaction.
 void insert_event(sql::Db& db, const FindingEventRecord& e) {
+  const auto reason = redact(e.reason);
+  chain::Writer chain(db);
+  const auto id = chain::next_event_id(db);
+  const auto link = chain::append_event(
+      chain, {id, e.finding_id, e.cycle_id, to_unix(e.at), e.event,
+              e.from_status.empty() ? std::nullopt : std::optional<std::string_view>(e.from_status), e.to_status,
+              e.severity, std::string_view(e.actor), std::string_view(reason)});
   sql::Stmt st(db,
-               "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
-               "actor, reason) VALUES (?,?,?,?,?,?,?,?,?)");
-  st.bind(1, e.finding_id).bind(2, e.cycle_id).bind(3, to_unix(e.at)).bind(4, e.event);
-  if (e.from_status.empty()) st.bind_null(5); else st.bind(5, e.from_status);
-  st.bind(6, e.to_status).bind(7, e.severity).bind(8, e.actor).bind(9, redact(e.reason));
+               "INSERT INTO finding_events(id, finding_id, cycle_id, at, event, from_status, to_status, severity, "
+               "actor, reason, chain_seq, chain_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+  st.bind(1, id).bind(2, e.finding_id).bind(3, e.cycle_id).bind(4, to_unix(e.at)).bind(5, e.event);
+  if (e.from_status.empty()) st.bind_null(6); else st.bind(6, e.from_status);
+  st.bind(7, e.to_status).bind(8, e.severity).bind(9, e.actor).bind(10, reason);
+  st.bind(11, link.seq).bind(12, link.hash);
   st.run();
+  chain.save();
 }
 
 // Hits as stored: where, what kind, the masked excerpt; never a value.
@@ -255,6 +269,8 @@ void StateStore::migrate() {
     if (m.version <= have) continue;
     sql::Transaction tx(db_);
     db_.exec(m.sql);
+    // Rows stored before the chain existed join it at the migration.
+    if (m.version == 8) chain::chain_existing(db_);
     db_.exec(fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();
   }
@@ -453,8 +469,9 @@ StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
                                kFindingColumns)),
       seen_(db_, "UPDATE findings SET last_seen = ? WHERE id = ?"),
       event_(db_,
-             "INSERT INTO finding_events(finding_id, cycle_id, at, event, from_status, to_status, severity, "
-             "actor, reason) VALUES (?,?,?,?,?,?,?,'complyd',?)") {
+             "INSERT INTO finding_events(id, finding_id, cycle_id, at, event, from_status, to_status, severity, "
+             "actor, reason, chain_seq, chain_hash) VALUES (?,?,?,?,?,?,?,?,'complyd',?,?,?)"),
+      chain_(db_) {
   // Under the write lock, before anything is written: another writer may
   // have committed since admit(). A cycle admit() did not check is checked
   // against the wall clock here.
@@ -470,6 +487,7 @@ StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
                     "VALUES (?, 'running', '[]', 0, 0)");
   st.bind(1, to_unix(at)).run();
   id_ = db_.last_insert_rowid();
+  next_event_id_ = chain::next_event_id(db_);
 }
 
 void StateStore::CycleWrite::write(const LifecycleResult& lr) {
@@ -492,11 +510,19 @@ void StateStore::CycleWrite::write(const LifecycleResult& lr) {
       upsert(upsert_, f);
     }
   }
+  const auto at = to_unix(at_);
   for (const auto& t : lr.transitions) {
+    // The chain link from the same values the row gets (chain.hpp).
+    const std::int64_t id = next_event_id_++;
+    const std::optional<std::string_view> from =
+        t.from ? std::optional<std::string_view>(to_string(*t.from)) : std::nullopt;
+    const std::string_view to = to_string(t.to), severity = to_string(t.severity);
+    const auto link = chain::append_event(chain_, {id, t.finding_id, id_, at, t.event, from, to, severity,
+                                                   std::string_view("complyd"), std::string_view(t.reason)});
     event_.reset();
-    event_.bind(1, t.finding_id).bind(2, id_).bind(3, to_unix(at_)).bind(4, t.event);
-    if (t.from) event_.bind(5, to_string(*t.from)); else event_.bind_null(5);
-    event_.bind(6, to_string(t.to)).bind(7, to_string(t.severity)).bind(8, t.reason);
+    event_.bind(1, id).bind(2, t.finding_id).bind(3, id_).bind(4, at).bind(5, t.event);
+    if (from) event_.bind(6, *from); else event_.bind_null(6);
+    event_.bind(7, to).bind(8, severity).bind(9, t.reason).bind(10, link.seq).bind(11, link.hash);
     event_.run();
   }
   write_back_wal();
@@ -524,14 +550,28 @@ void StateStore::CycleWrite::record(CycleRecord& cycle, const LifecycleResult& t
                                     const FileScanState* file_scans) {
   int ok = 0, failed = 0;
   for (const auto& s : cycle.sources) (s.ok ? ok : failed)++;
+  const auto sources = sources_to_json(cycle.sources);
+  const auto error = cycle.error.empty() ? std::nullopt : std::optional<std::string>(redact(cycle.error));
+  const std::optional<std::int64_t> finished =
+      cycle.finished_at ? std::optional<std::int64_t>(to_unix(*cycle.finished_at)) : std::nullopt;
+  using chain::Value;
+  // In chain::kCycleColumns' order.
+  const Value values[] = {Value::of(std::int64_t{cycle.checks_run}), Value::of(std::int64_t{cycle.checks_skipped}),
+                          Value::of(error), Value::of(finished), Value::of(id_),
+                          Value::of(std::int64_t{cycle.open_total}), Value::of(std::int64_t{totals.opened}),
+                          Value::of(std::int64_t{totals.reopened}), Value::of(std::int64_t{totals.resolved}),
+                          Value::of(std::string_view(sources)), Value::of(std::int64_t{failed}),
+                          Value::of(std::int64_t{ok}), Value::of(to_unix(cycle.started_at)),
+                          Value::of(std::string_view(cycle.status))};
+  const auto link = chain_.append("cycles", chain::kCycleColumns, values);
   sql::Stmt st(db_,
                "UPDATE cycles SET started_at=?, finished_at=?, status=?, sources=?, sources_ok=?, "
                "sources_failed=?, checks_run=?, checks_skipped=?, opened=?, reopened=?, resolved=?, "
-               "open_total=?, error=? WHERE id=?");
+               "open_total=?, error=?, chain_seq=?, chain_hash=? WHERE id=?");
   st.bind(1, to_unix(cycle.started_at));
-  if (cycle.finished_at) st.bind(2, to_unix(*cycle.finished_at)); else st.bind_null(2);
+  st.bind(2, finished);
   st.bind(3, cycle.status)
-      .bind(4, sources_to_json(cycle.sources))
+      .bind(4, sources)
       .bind(5, ok)
       .bind(6, failed)
       .bind(7, cycle.checks_run)
@@ -540,9 +580,11 @@ void StateStore::CycleWrite::record(CycleRecord& cycle, const LifecycleResult& t
       .bind(10, totals.reopened)
       .bind(11, totals.resolved)
       .bind(12, cycle.open_total);
-  if (cycle.error.empty()) st.bind_null(13); else st.bind(13, redact(cycle.error));
-  st.bind(14, id_);
+  st.bind(13, error);
+  st.bind(14, link.seq).bind(15, link.hash);
+  st.bind(16, id_);
   st.run();
+  chain_.save();
   cycle.id = id_;
   if (file_scans != nullptr) write_file_scans(db_, *file_scans);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/engine/cycle_sink.hpp"
+#include "daemon/store/chain.hpp"
 #include "daemon/util/sqlite.hpp"
 #include "model/actor.hpp"
 #include "model/cycle_record.hpp"
@@ -48,7 +49,7 @@ struct FindingFilter {
 
 class StateStore : public CycleState {
  public:
-  static constexpr int kSchemaVersion = 11;
+  static constexpr int kSchemaVersion = 12;
   // How far from the wall clock a live cycle's time may be.
   static constexpr Duration kClockTolerance{5 * 60};
 
@@ -126,6 +127,8 @@ class StateStore : public CycleState {
     Time at_;
     std::int64_t id_ = 0;
     sql::Stmt upsert_, seen_, event_;
+    chain::Writer chain_;  // every event and the cycle's row join the history chain
+    std::int64_t next_event_id_ = 0;
     struct WalFile {
       int fd = -1;
       bool tried = false;
@@ -147,6 +150,8 @@ class StateStore : public CycleState {
   StoredFinding ack(const std::string& id, const std::string& reason, const Actor& by, Time now);
 
   sql::Db& db() { return db_; }
+  // How far this process has verified the history chain (history_verifier.hpp).
+  chain::VerifyState& chain_verified() { return chain_verified_; }
 
  private:
   void migrate();
@@ -160,6 +165,7 @@ class StateStore : public CycleState {
   StateUse use_;
   Clock wall_;
   std::optional<Time> admitted_;  // checked against the wall clock by admit()
+  chain::VerifyState chain_verified_;
   std::jthread checkpointer_;  // after db_: joined before the connection closes
 };
 
