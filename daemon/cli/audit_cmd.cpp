@@ -39,6 +39,9 @@ int audit(const State& st, const AuditOpts& o) {
     phases.lap("output");
     CLOG(debug) << "audit: " << phases.summary();
     return count_failing(out.current, config->fail_on) > 0 ? kFindings : kOk;
+  } catch (const StateError& e) {  // e.g. an emptied state file: no retry can fix it
+    std::cerr << "complyd: " << e.what() << '\n';
+    return kUsage;
   } catch (const std::exception& e) {
     CLOG(error) << "audit failed: " << e.what();
     return kRuntime;
