@@ -110,7 +110,7 @@ int audit(const State& st, const AuditOpts& o) {
   } catch (const CycleRefused& e) {
     std::cerr << "complyd: " << e.what() << "; nothing was written\n";
     return kUsage;
-  } catch (const StateError& e) {
+  } catch (const StateError& e) {  // e.g. an emptied state file: no retry can fix it
     std::cerr << "complyd: " << e.what() << '\n';
     return kUsage;
   } catch (const std::exception& e) {

@@ -191,6 +191,7 @@ void load_smtp_delivery(Section& s, SmtpConfig& smtp, const fs::path& base) {
   if (auto v = s.duration("dead_after", Duration{60}, days(365))) smtp.dead_after = *v;
   if (auto v = s.duration("poll_interval", Duration{1}, days(1))) smtp.poll_interval = *v;
   if (auto v = s.integer("batch_size", 1, 100000)) smtp.batch_size = *v;
+  if (auto v = s.duration("sent_retention", Duration{3600}, days(3650))) smtp.sent_retention = *v;
   if (auto p = s.path_value("templates_dir", base)) {
     std::error_code ec;
     if (!fs::is_directory(*p, ec)) {

@@ -43,6 +43,7 @@ struct SmtpConfig {
   Duration dead_after = days(3);
   Duration poll_interval{30};   // the daemon's delivery timer
   std::int64_t batch_size = 200;  // messages per connection and delivery run
+  Duration sent_retention = days(30);   // a sent message's body is emptied after this
   std::filesystem::path templates_dir;  // overrides of the compiled-in templates
 };
 

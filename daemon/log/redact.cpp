@@ -9,6 +9,8 @@
 #include <mutex>
 #include <vector>
 
+#include "model/mask.hpp"
+
 namespace complyd {
 namespace {
 
@@ -150,7 +152,9 @@ void clear_registered_secretsForTest() {
 }
 
 std::string redact(std::string_view text) {
-  std::string out(text);
+  // Credentials in URLs and DSNs first: a short password after "user:" or a
+  // `?token=` shorter than the patterns' six characters is masked too.
+  std::string out = mask_url_credentials(text);
   for (const auto& v : registered_values()) {
     for (auto pos = out.find(v); pos != std::string::npos; pos = out.find(v, pos)) {
       out.replace(pos, v.size(), "[REDACTED]");

@@ -4,10 +4,12 @@
 
 #include <boost/asio/post.hpp>
 #include <sstream>
+#include <unistd.h>
 
 #include "daemon/log/log.hpp"
 #include "daemon/notify/outbox.hpp"
 #include "daemon/notify/smtp.hpp"
+#include "daemon/util/crypto.hpp"
 
 namespace complyd::notify {
 
@@ -23,6 +25,17 @@ std::vector<std::string> split_recipients(const std::string& s) {
   return out;
 }
 
+// host:pid:random, unique per delivery run: names the lease holder in the
+// outbox (and in `notify outbox`), never reused by a restarted process.
+std::string delivery_owner() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  const std::string r = random_bytes(6);
+  std::string hex;
+  for (unsigned char c : r) hex += fmt::format("{:02x}", c);
+  return fmt::format("{}:{}:{}", host, getpid(), hex);
+}
+
 }  // namespace
 
 DeliveryReport deliver_due(const Config& config, sql::Db& db, const Clock& clock,
@@ -35,35 +48,35 @@ DeliveryReport deliver_due(const Config& config, sql::Db& db, const Clock& clock
                                "notify outbox --status dead'",
                                rep.expired, format_duration(config.smtp.dead_after));
   }
+  // Each message is claimed before it is sent, so concurrent deliverers
+  // (the daemon, `notify send`, `report --email`) send it once.
+  const std::string owner = delivery_owner();
+  const Duration lease = delivery_lease(config.smtp);
+  const Clock wall = system_clock();
   std::unique_ptr<SmtpSession> session;
-  bool stop = false;
-  while (!stop) {
-    auto batch = due_messages(db, clock(), config.smtp.batch_size);
-    if (batch.empty()) break;
+  for (;;) {
+    if (keep_going && !keep_going()) break;
+    auto claimed = claim_message(db, clock(), owner, wall(), lease);
+    if (!claimed) break;
+    const auto& m = *claimed;
     if (!session) session = std::make_unique<SmtpSession>(config.smtp);
-    for (const auto& m : batch) {
-      if (keep_going && !keep_going()) {
-        stop = true;
-        break;
-      }
-      const auto res = session->send(split_recipients(m.recipients), m.message);
-      if (res.ok) {
-        // The server has it: from here until this commit is the one window in
-        // which a crash makes the message go out again.
-        mark_sent(db, m.id, clock(), res.reply);
-        ++rep.sent;
-        continue;
-      }
-      mark_failed(db, m.id, clock(), res.reply, config.smtp);
-      ++rep.failed;
-      CLOG(warning) << fmt::format("e-mail {} ({}) to {} not delivered: {}", m.id, m.kind, m.recipients, res.reply);
-      if (res.connection_failed) {
-        rep.error = res.reply;
-        stop = true;  // the server is unreachable: the rest waits for the next run
-        break;
-      }
+    const auto res = session->send(split_recipients(m.recipients), m.message);
+    if (res.ok) {
+      // The server has it: from here until this commit is the one window in
+      // which a crash makes the message go out again (after its lease).
+      mark_sent(db, m.id, clock(), res.reply);
+      ++rep.sent;
+      continue;
+    }
+    mark_failed(db, m.id, clock(), res.reply, config.smtp);
+    ++rep.failed;
+    CLOG(warning) << fmt::format("e-mail {} ({}) to {} not delivered: {}", m.id, m.kind, m.recipients, res.reply);
+    if (res.connection_failed) {
+      rep.error = res.reply;
+      break;  // the server is unreachable: the rest waits for the next run
     }
   }
+  rep.pruned = prune_sent(db, clock(), config.smtp.sent_retention);
   {
     sql::Stmt s(db, "SELECT count(*) FROM outbox WHERE status IN ('pending','failed')");
     s.step();

@@ -1,6 +1,7 @@
 // Delivers due outbox messages: one SMTP connection per batch, each message
-// marked sent in its own transaction right after the server's 250. A crash
-// between that 250 and the commit resends that one message (docs/notifications.md).
+// claimed (leased) before it is sent and marked sent in its own transaction
+// right after the server's 250. A crash between that 250 and the commit
+// resends that one message once its lease expires (docs/notifications.md).
 #pragma once
 
 #include "daemon/util/prelude.hpp"
@@ -19,12 +20,14 @@
 namespace complyd::notify {
 
 struct DeliveryReport {
-  int sent = 0, failed = 0, expired = 0, remaining = 0;
+  int sent = 0, failed = 0, expired = 0, remaining = 0, pruned = 0;
   std::string error;  // the connection-level error that stopped the batch, redacted
 };
 
-// Sends due messages in batches until none is due, the server fails, or
-// keep_going() says stop. Uses the caller's (the single writer) connection.
+// Claims and sends due messages one at a time on one connection, until none is due, the server fails, or keep_going() says stop;
+// then prunes the bodies of sent messages older than smtp.sent_retention.
+// Uses the caller's (the single writer) connection; any number of processes
+// may deliver from one state database at once (each message is leased).
 DeliveryReport deliver_due(const Config& config, sql::Db& db, const Clock& clock,
                            const std::function<bool()>& keep_going = {});
 

@@ -228,7 +228,9 @@ OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig
   auto row = read_row(s);
   if (row.status == "sent") throw std::runtime_error(fmt::format("message {} was already sent", id));
   if (row.status == "pending") throw std::runtime_error(fmt::format("message {} is already pending", id));
-  sql::Stmt u(db, "UPDATE outbox SET status='pending', next_attempt_at=?, expires_at=? WHERE id=?");
+  sql::Stmt u(db,
+              "UPDATE outbox SET status='pending', next_attempt_at=?, expires_at=?, lease_owner=NULL, lease_until=NULL "
+              "WHERE id=?");
   u.bind(1, to_unix(now)).bind(2, to_unix(now + smtp.dead_after)).bind(3, id).run();
   tx.commit();
   row.status = "pending";
@@ -258,9 +260,46 @@ std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit) {
   return out;
 }
 
+Duration delivery_lease(const SmtpConfig& smtp) { return 2 * (smtp.connect_timeout + smtp.timeout) + Duration{60}; }
+
+std::optional<OutboxRow> claim_message(sql::Db& db, Time now, const std::string& owner, Time lease_now,
+                                       Duration lease) {
+  sql::Transaction tx(db);
+  std::optional<OutboxRow> out;
+  {
+    sql::Stmt s(db, fmt::format("SELECT {}, message FROM outbox WHERE status IN ('pending','failed') AND "
+                                "next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
+                                "ORDER BY next_attempt_at, id LIMIT 1",
+                                kColumns));
+    s.bind(1, to_unix(now)).bind(2, to_unix(lease_now));
+    if (s.step()) {
+      out = read_row(s);
+      out->message = s.text(14);
+    }
+  }
+  if (out) {
+    sql::Stmt u(db, "UPDATE outbox SET lease_owner=?, lease_until=? WHERE id=?");
+    u.bind(1, owner).bind(2, to_unix(lease_now + lease)).bind(3, out->id).run();
+  }
+  tx.commit();
+  return out;
+}
+
+int prune_sent(sql::Db& db, Time now, Duration retention) {
+  sql::Transaction tx(db);
+  sql::Stmt s(db,
+              "UPDATE outbox SET message='', pruned_at=? WHERE status='sent' AND pruned_at IS NULL AND sent_at <= ?");
+  s.bind(1, to_unix(now)).bind(2, to_unix(now - retention)).run();
+  const int n = db.changes();
+  tx.commit();
+  return n;
+}
+
 void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply) {
   sql::Transaction tx(db);
-  sql::Stmt s(db, "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_reply=? WHERE id=?");
+  sql::Stmt s(db,
+              "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_reply=?, lease_owner=NULL, "
+              "lease_until=NULL WHERE id=?");
   s.bind(1, to_unix(now)).bind(2, redact(reply)).bind(3, id).run();
   // A sent message is evidence: it joins the history chain with the marking.
   chain::chain_sent_message(db, id);
@@ -280,7 +319,8 @@ void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& repl
   for (std::int64_t i = 0; i < attempts && delay < smtp.retry_max; ++i) delay *= 2;
   delay = std::min(delay, smtp.retry_max);
   sql::Stmt s(db,
-              "UPDATE outbox SET status='failed', attempts=attempts+1, next_attempt_at=?, last_reply=? WHERE id=?");
+              "UPDATE outbox SET status='failed', attempts=attempts+1, next_attempt_at=?, last_reply=?, "
+              "lease_owner=NULL, lease_until=NULL WHERE id=?");
   s.bind(1, to_unix(now + delay)).bind(2, redact(reply)).bind(3, id).run();
   tx.commit();
 }

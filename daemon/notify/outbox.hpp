@@ -57,8 +57,21 @@ OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig
 // Marks messages past their expiry dead; returns how many.
 int expire_messages(sql::Db& db, Time now);
 std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit);
+// Claims the next due message that no live lease holds, in one IMMEDIATE
+// transaction: lease_owner = owner, lease_until = lease_now + lease. Leases run
+// on the wall clock (lease_now), due times on the audit clock (now), so a
+// deliverer with an injected clock cannot shorten another's lease.
+std::optional<OutboxRow> claim_message(sql::Db& db, Time now, const std::string& owner, Time lease_now,
+                                       Duration lease);
+// How long a claim holds: one send (connect plus the whole transfer) twice
+// over, plus a minute for the commit that marks it.
+Duration delivery_lease(const SmtpConfig& smtp);
+// The one path that marks a message sent (and releases its lease).
 void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply);
 void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, const SmtpConfig& smtp);
+// Empties the bodies of messages sent at least `retention` before now and
+// stamps pruned_at; the rows stay. Returns how many.
+int prune_sent(sql::Db& db, Time now, Duration retention);
 
 // The outbox's part in every cycle: the outbox's health as facts
 // (notification-delivery), the reminder facts taken beside the checks, and

@@ -7,12 +7,22 @@
 #include <unordered_map>
 
 #include "daemon/util/crypto.hpp"
+#include "daemon/store/state_store.hpp"
 #include "model/time.hpp"
 
 namespace complyd::notify {
 
 namespace {
 
+// A storage path in an idempotency key, as a hash: a path may hold a
+// credential (`?token=`), and keys are listed and stored unredacted.
+std::string path_ref(const std::string& storage_path) { return sha256_hex(storage_path).substr(0, 24); }
+
+// Keys enqueued before keys hashed the path: as they were, or, where they
+// held a credential, as the state store rewrote them.
+bool already_enqueued(const std::set<std::string>& keys, const std::string& key, const std::string& legacy) {
+  return keys.contains(key) || keys.contains(legacy) || keys.contains(outbox_key_without_credentials(legacy));
+}
 
 int rank(Severity s) { return static_cast<int>(s); }
 
@@ -303,8 +313,9 @@ void plan_reminders(const PlanInput& in, Plan& plan) {
     if (r.escalate && st.stage == RotationStage::overdue && !admins.empty() &&
         (no_address ? in.now - *st.due_at >= r.escalate_after
                     : e != nullptr && in.now - e->first_reminded_at >= r.escalate_after)) {
-      const auto key = fmt::format("escalation:{}:{}:{}", cust->id, cred.storage_path, version);
-      if (!in.existing_keys.contains(key)) {
+      const auto key = fmt::format("escalation:{}:{}:{}", cust->id, path_ref(cred.storage_path), version);
+      if (!already_enqueued(in.existing_keys, key,
+                            fmt::format("escalation:{}:{}:{}", cust->id, cred.storage_path, version))) {
         PlannedMessage m{key, "escalation", cust->id, admins, "escalation",
                          reminder_context(*cust, cred, st, stage, in.now, r, platform_of(cust->id), !no_address)};
         plan.messages.push_back(std::move(m));
@@ -313,7 +324,9 @@ void plan_reminders(const PlanInput& in, Plan& plan) {
     if (no_address) continue;
     const bool enabled = stage == "warning" ? r.warning : stage == "due" ? r.due : r.overdue;  // overdue:<n>
     if (!enabled) continue;
-    if (in.existing_keys.contains(fmt::format("reminder:{}:{}:{}:{}", cust->id, cred.storage_path, version, stage)))
+    if (already_enqueued(in.existing_keys,
+                         fmt::format("reminder:{}:{}:{}:{}", cust->id, path_ref(cred.storage_path), version, stage),
+                         fmt::format("reminder:{}:{}:{}:{}", cust->id, cred.storage_path, version, stage)))
       continue;
     const int urgency = urgency_of(stage);
     if (e != nullptr && e->urgency > urgency) continue;  // never step back to a milder stage
@@ -340,7 +353,7 @@ void plan_reminders(const PlanInput& in, Plan& plan) {
     ++total;
     const std::string version = std::to_string(c.st.rotated_at->time_since_epoch().count());
     PlannedMessage m;
-    m.key = fmt::format("reminder:{}:{}:{}:{}", c.customer->id, c.cred->storage_path, version, c.stage);
+    m.key = fmt::format("reminder:{}:{}:{}:{}", c.customer->id, path_ref(c.cred->storage_path), version, c.stage);
     m.kind = "reminder";
     m.customer_id = c.customer->id;
     m.to = {c.customer->admin_email};

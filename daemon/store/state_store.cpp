@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -12,7 +14,9 @@
 #include "daemon/log/redact.hpp"
 #include "daemon/store/chain.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/util/crypto.hpp"
 #include "daemon/util/phase_clock.hpp"
+#include "model/mask.hpp"
 #include "model/time.hpp"
 
 namespace complyd {
@@ -29,7 +33,8 @@ extern const std::string_view state_0008_reminder_ledger;
 extern const std::string_view state_0009_file_scan_context;
 extern const std::string_view state_0010_state_clock;
 extern const std::string_view state_0011_judged_through;
-extern const std::string_view state_0012_history_chain;
+extern const std::string_view state_0012_outbox_lease;
+extern const std::string_view state_0013_history_chain;
 }
 
 namespace {
@@ -50,7 +55,8 @@ const std::vector<Migration>& migrations() {
                                         {9, embedded::state_0009_file_scan_context},
                                         {10, embedded::state_0010_state_clock},
                                         {11, embedded::state_0011_judged_through},
-                                        {12, embedded::state_0012_history_chain}};
+                                        {12, embedded::state_0012_outbox_lease},
+                                        {13, embedded::state_0013_history_chain}};
   return m;
 }
 
@@ -219,8 +225,75 @@ std::string sources_to_json(const std::vector<SourceStatus>& sources) {
   return a.dump();
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path marker_of(const fs::path& db) { return fs::path(db.string() + ".marker"); }
+
+// Refuses a state file that SQLite would silently treat as a new database
+// (0 bytes), or one that is gone while its marker or WAL says it existed:
+// a fresh start there would drop the history and mutes and resend every
+// e-mail. A path with no file, no marker and no WAL is a first start.
+const fs::path& guard_state_file(const fs::path& path) {
+  const auto restore = fmt::format(
+      "restore it from a backup (docs/operations.md, \"State file safety\"); to really start with an empty "
+      "history, move {} and {} aside first",
+      path.string(), marker_of(path).string());
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    throw StateError(fmt::format("cannot read the state database {}: {}", path.string(), ec.message()));
+  }
+  const bool marker = fs::exists(marker_of(path), ec);
+  const bool wal = fs::exists(fs::path(path.string() + "-wal"), ec);
+  if (!fs::exists(st)) {
+    if (marker || wal) {
+      throw StateError(fmt::format("state database {} is missing, but {} shows one existed; refusing to start a new "
+                                   "one: {}",
+                                   path.string(), marker ? marker_of(path).string() : path.string() + "-wal",
+                                   restore));
+    }
+    return path;
+  }
+  if (!fs::is_regular_file(st)) throw StateError(fmt::format("state database {} is not a regular file", path.string()));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw StateError(fmt::format("cannot read the state database {}: {}", path.string(), std::strerror(errno)));
+  }
+  char head[16] = {};
+  const auto n = ::read(fd, head, sizeof head);
+  ::close(fd);
+  // complyd writes the header before anything else, so a 0-byte state file
+  // is never one it made: always an error (a truncation, a bad restore).
+  if (n == 0) throw StateError(fmt::format("state database {} is empty (0 bytes); {}", path.string(), restore));
+  if (n != sizeof head || std::memcmp(head, "SQLite format 3\0", sizeof head) != 0) {
+    throw StateError(fmt::format("state database {} is not an SQLite database; {}", path.string(), restore));
+  }
+  return path;
+}
+
+// Written once the database exists and is migrated: from then on its
+// absence or emptiness is an error, not a first start.
+void write_marker(const fs::path& db) {
+  const auto m = marker_of(db);
+  std::error_code ec;
+  if (fs::exists(m, ec)) return;
+  const int fd = ::open(m.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    CLOG(warning) << fmt::format("cannot write the state database marker {}: {}", m.string(), std::strerror(errno));
+    return;
+  }
+  const auto text = fmt::format("complyd state database {} (its absence or emptiness stops complyd)\n", db.string());
+  if (::write(fd, text.data(), text.size()) < 0) CLOG(warning) << "cannot write " << m.string();
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
 StateStore::StateStore(const std::filesystem::path& path, StateUse use, Clock wall)
-    : db_(path, sql::OpenMode::read_write_create), use_(use), wall_(std::move(wall)) {
+    : db_(guard_state_file(path), sql::OpenMode::read_write_create), use_(use), wall_(std::move(wall)) {
   // 16 KiB pages for a new database (an existing one keeps its own): a
   // cycle at 100k customers writes ~190 MB, and larger pages mean fewer
   // b-tree splits and WAL frames (commit -25% in docs/benchmarks.md).
@@ -236,6 +309,7 @@ StateStore::StateStore(const std::filesystem::path& path, StateUse use, Clock wa
   // the commit of whichever write crosses 1,000 pages.
   db_.exec("PRAGMA wal_autocheckpoint=0");
   migrate();
+  write_marker(path);
 }
 
 void StateStore::checkpoint_in_background() {
@@ -257,6 +331,37 @@ int StateStore::schema_version() {
   return static_cast<int>(s.i64(0));
 }
 
+std::string outbox_key_without_credentials(const std::string& key) {
+  if (mask_url_credentials(key) == key && redact(key) == key) return key;
+  return fmt::format("{}:sha256:{}", key.substr(0, key.find(':')), sha256_hex(key));
+}
+
+namespace {
+
+// Migration 8's part that SQL cannot do: keys holding a credential hashed.
+void hash_credential_keys(sql::Db& db) {
+  std::vector<std::pair<std::int64_t, std::string>> rewrite;
+  {
+    sql::Stmt s(db, "SELECT id, idempotency_key FROM outbox");
+    while (s.step()) {
+      auto key = s.text(1);
+      auto clean = outbox_key_without_credentials(key);
+      if (clean != key) rewrite.emplace_back(s.i64(0), std::move(clean));
+    }
+  }
+  sql::Stmt u(db, "UPDATE outbox SET idempotency_key=? WHERE id=?");
+  for (const auto& [id, key] : rewrite) {
+    u.reset();
+    u.bind(1, key).bind(2, id).run();
+  }
+  if (!rewrite.empty()) {
+    CLOG(warning) << fmt::format("{} outbox idempotency key(s) held a credential and now hold its hash",
+                                 rewrite.size());
+  }
+}
+
+}  // namespace
+
 void StateStore::migrate() {
   const int have = schema_version();
   if (have > kSchemaVersion) {
@@ -269,8 +374,11 @@ void StateStore::migrate() {
     if (m.version <= have) continue;
     sql::Transaction tx(db_);
     db_.exec(m.sql);
+    // Keys that held a credential's storage path become hashes before the
+    // chain starts, so the chain covers only what complyd keeps.
+    if (m.version == 12) hash_credential_keys(db_);
     // Rows stored before the chain existed join it at the migration.
-    if (m.version == 8) chain::chain_existing(db_);
+    if (m.version == 13) chain::chain_existing(db_);
     db_.exec(fmt::format("PRAGMA user_version = {}", m.version));
     tx.commit();
   }

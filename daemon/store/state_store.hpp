@@ -49,7 +49,7 @@ struct FindingFilter {
 
 class StateStore : public CycleState {
  public:
-  static constexpr int kSchemaVersion = 12;
+  static constexpr int kSchemaVersion = 13;
   // How far from the wall clock a live cycle's time may be.
   static constexpr Duration kClockTolerance{5 * 60};
 
@@ -168,6 +168,12 @@ class StateStore : public CycleState {
   chain::VerifyState chain_verified_;
   std::jthread checkpointer_;  // after db_: joined before the connection closes
 };
+
+// An outbox idempotency key recorded before keys were built from ids and
+// hashes may hold a credential (a storage path with `?token=`): such a key
+// becomes "<kind>:sha256:<hex of the key>" (migration 8); others are returned
+// unchanged.
+std::string outbox_key_without_credentials(const std::string& key);
 
 std::string sources_to_json(const std::vector<SourceStatus>& sources);
 // The one decoder of a cycle's stored sources. A column that cannot be read

@@ -126,17 +126,24 @@ TEST(Cli, ChecksCatalogue) {
 // reach stdout, stderr, the state database or the JSON documents.
 TEST(Secrets, CanariesNeverLeave) {
   TempDir d;
-  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  // The audit below may deliver mail: a free port, so nothing that happens to
+  // listen on a fixed one (another test's server) receives it.
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow, "--smtp",
+                    "smtp://127.0.0.1:" + std::to_string(free_port())})
+                .exit_code,
+            0);
   const std::string pw = "CANARYpw-Zx81qQ-smtp";
   const std::string url_token = "CANARYtok-93jdk2-url";
   const std::string column = "CANARYcol-a7d1k-value";
   const std::string role = "CANARYrole-1e8f3-pasted-secret-value";
+  // Short on purpose: too short for the secret-shaped patterns (issue 19 §5).
+  const std::string dsn_pw = "CANdsnPW";
+  const std::string path_token = "CANtokPW";
   write_file(d / "smtp.pw", pw + "\n");
   std::string cfg = read_file(d / "complyd.toml");
-  // The audit below may deliver mail: a free port, so nothing that happens to
-  // listen on a fixed one (another test's server) receives it.
-  cfg += "\n[smtp]\nurl = \"smtp://127.0.0.1:" + std::to_string(free_port()) +
-         "\"\nfrom = \"complyd@localhost\"\ntls = \"none\"\npassword_file = \"smtp.pw\"\n";
+  const std::string tls = "tls = \"none\"\n";
+  ASSERT_NE(cfg.find(tls), std::string::npos);
+  cfg.replace(cfg.find(tls), tls.size(), tls + "password_file = \"smtp.pw\"\n");
   write_file(d / "complyd.toml", cfg);
   {
     sql::Db db(d / "inventory.db", sql::OpenMode::read_write_create);
@@ -152,6 +159,14 @@ TEST(Secrets, CanariesNeverLeave) {
     // A secret pasted into the role column: a rejected row, named without its value.
     db.exec("INSERT INTO credentials(customer_id, kind, role, storage_path) VALUES ('cust_0001', 'api_token', '" +
             role + "', 'raise/production/cust_0001/api_token')");
+    // A data set's DSN with its password (retention-window shows the
+    // location), and a storage path with a token in its query (credential-age,
+    // the reminders' idempotency keys).
+    db.exec("INSERT INTO data_sets(name, data_class, location, record_count, oldest_record_at) VALUES "
+            "('session dumps', 'session_dump', 'postgres://app:" + dsn_pw + "@db/app', 10, '2026-01-01T00:00:00Z')");
+    db.exec("UPDATE credentials SET storage_path = 'vault://kv/raise/cust_0002/api_token?token=" + path_token +
+            "', rotated_at = '2026-08-01T00:00:00Z' WHERE customer_id = 'cust_0002' AND kind = 'api_token' AND "
+            "role = 'current'");
   }
   const auto config = (d / "complyd.toml").string();
   auto audit = run(d, {"audit", "--state", sim_state(d), "--config", config, "--format", "json", "--now", kDemoNow});
@@ -165,12 +180,32 @@ TEST(Secrets, CanariesNeverLeave) {
   }
   ASSERT_FALSE(shown.empty()) << "the planted URL must be reported (redacted), or this test proves nothing";
   EXPECT_NE(shown.find("token=[REDACTED]"), std::string::npos) << shown;
+  // The DSN and the storage path are reported, masked.
+  std::string dsn_shown, path_shown;
+  for (const auto& f : doc["findings"]) {
+    if (f["subject"] == "data:session dumps") dsn_shown = f.dump();
+    if (f["check_id"] == "credential-age" && f["customer_id"] == "cust_0002") path_shown = f.dump();
+  }
+  ASSERT_FALSE(dsn_shown.empty()) << "the planted DSN must be reported (masked)";
+  EXPECT_NE(dsn_shown.find("postgres://app:[REDACTED]@db/app"), std::string::npos) << dsn_shown;
+  ASSERT_FALSE(path_shown.empty()) << "the planted storage path must be reported (masked)";
+  EXPECT_NE(path_shown.find("?token=[REDACTED]"), std::string::npos) << path_shown;
+  // The outbox (its idempotency keys) and the digest preview.
+  auto outbox = run(d, {"notify", "outbox", "--config", config, "--format", "json", "--limit", "100000"});
+  ASSERT_EQ(outbox.exit_code, 0) << outbox.err;
+  ASSERT_NE(outbox.out.find("\"reminder:cust_0002:"), std::string::npos)
+      << "the reminder about the planted path must be queued, or its key proves nothing";
+  auto preview = run(d, {"notify", "preview", "--template", "digest", "--config", config, "--now", kDemoNow});
+  ASSERT_EQ(preview.exit_code, 0) << preview.err;
+  ASSERT_NE(preview.out.find("session dumps"), std::string::npos) << preview.out;
+  auto report = run(d, {"report", "--format", "json", "--config", config});
 
   std::string db_bytes;
   for (const char* f : {"simulated.db", "simulated.db-wal"}) db_bytes += read_file(d / f);
   ASSERT_GT(db_bytes.size(), 1000u);
-  for (const auto& canary : {pw, url_token, column, role}) {
-    for (const auto* where : {&audit.out, &audit.err, &list.out, &list.err, &text.out, &db_bytes}) {
+  for (const auto& canary : {pw, url_token, column, role, dsn_pw, path_token}) {
+    for (const auto* where : {&audit.out, &audit.err, &list.out, &list.err, &text.out, &db_bytes, &outbox.out,
+                              &outbox.err, &preview.out, &preview.err, &report.out, &report.err}) {
       EXPECT_EQ(where->find(canary), std::string::npos) << canary << " leaked";
     }
   }

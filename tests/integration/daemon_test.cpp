@@ -78,6 +78,28 @@ TEST(Daemon, RefusesToStartOnABadConfig) {
   EXPECT_NE(r.err.find(":2:8: inventory.path: expected a string"), std::string::npos) << r.err;
 }
 
+// Issue 19 §2: an emptied state.db is an error that stops the daemon with
+// exit 2 (not restarted by systemd), never a fresh start that resends mail.
+TEST(Daemon, AnEmptiedStateDatabaseStopsItWithExit2) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  const auto config = (d / "complyd.toml").string();
+  ASSERT_EQ(run(d, {"audit", "--config", config, "--now", kDemoNow}).exit_code, 3);
+  ASSERT_TRUE(fs::exists(d / "state.db.marker"));
+  fs::resize_file(d / "state.db", 0);
+
+  auto r = run(d, {"run", "--config", config});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("state.db is empty (0 bytes)"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::file_size(d / "state.db"), 0u);  // nothing was created in its place
+  // The CLI refuses it the same way.
+  r = run(d, {"audit", "--config", config, "--now", kDemoNow});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = run(d, {"notify", "send", "--config", config});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(fs::file_size(d / "state.db"), 0u);
+}
+
 TEST(Daemon, SigintDuringStartupStopsWithExit0) {
   TempDir d;
   ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);

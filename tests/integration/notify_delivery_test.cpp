@@ -15,6 +15,7 @@
 #include "daemon/util/sqlite.hpp"
 #include "model/time.hpp"
 #include "notify_smtp.hpp"
+#include "process.hpp"
 #include "tests/wait_until.hpp"
 
 namespace complyd::itest {
@@ -406,6 +407,52 @@ TEST_F(NotifyE2E, KillNineDuringABatchLosesNothingAndDuplicatesAtMostOne) {
   for (const auto& m : msgs) ids.insert(m["message_id"].get<std::string>());
   EXPECT_EQ(ids.size(), total);              // every message arrived
   EXPECT_LE(msgs.size() - ids.size(), 1u);   // at most the one in the documented window twice
+}
+
+// Issue 19 §1: the shipped setup has two deliverers (the daemon and the
+// weekly `report --email`); here the daemon and two `notify send` deliver one
+// outbox at once, and each message reaches the server exactly once.
+TEST_F(NotifyE2E, TwoNotifySendsAndTheDaemonDeliverEachMessageOnce) {
+  MailCatcher smtp(dir_ / "maildir", dir_ / "smtpd.log");
+  ASSERT_TRUE(smtp.ready());
+  make_demo(smtp.url(), {"--customers", "600"});
+  edit_config("escalate_after = \"14d\"\n", "escalate_after = \"14d\"\nmax_per_cycle = 5000\n");
+  const Time now = system_clock()();
+  inventory_exec(fmt::format("UPDATE credentials SET rotated_at = '{}' WHERE kind = 'api_token' AND role = 'current'",
+                             format_time(now - days(85))));
+  // Enqueued, not delivered: the three deliverers below find them all due.
+  auto r = audit(format_time(now), {"--no-notify"});
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  ASSERT_GT(outbox("pending").size(), 400u);
+
+  Process daemon({"run", "--config", config_}, dir_ / "daemon.err");
+  Process send1({"notify", "send", "--config", config_}, dir_ / "send1.err");
+  Process send2({"notify", "send", "--config", config_}, dir_ / "send2.err");
+  EXPECT_EQ(send1.wait_exit(120s), 0) << read_file(dir_ / "send1.err");
+  EXPECT_EQ(send2.wait_exit(120s), 0) << read_file(dir_ / "send2.err");
+  auto waiting = [&] {
+    sql::Db db(dir_ / "state.db", sql::OpenMode::read_only);
+    sql::Stmt s(db, "SELECT count(*) FROM outbox WHERE status != 'sent'");
+    s.step();
+    return s.i64(0);
+  };
+  EXPECT_TRUE(wait_until([&] { return waiting() == 0; }, 60s)) << read_file(dir_ / "daemon.err");
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(20s), 0) << read_file(dir_ / "daemon.err");
+
+  const auto total = outbox().size();
+  EXPECT_EQ(outbox("sent").size(), total);
+  const auto msgs = parse_maildir(dir_, smtp.maildir());
+  std::map<std::string, int> copies;
+  for (const auto& m : msgs) ++copies[m["message_id"].get<std::string>()];
+  EXPECT_EQ(copies.size(), total);  // every message arrived
+  int twice = 0;
+  for (const auto& [id, n] : copies) twice += n > 1;
+  EXPECT_EQ(twice, 0) << "of " << total << " messages";
+  EXPECT_EQ(msgs.size(), total);
+  // The daemon really ran beside the two.
+  const auto daemon_log = read_file(dir_ / "daemon.err");
+  EXPECT_NE(daemon_log.find("complyd started"), std::string::npos) << daemon_log;
 }
 
 // ---- TLS -------------------------------------------------------------------

@@ -53,7 +53,9 @@ TEST(ServiceUnits, TheServiceIsWhatTheIssueAsksFor) {
        {"Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=kill -HUP $MAINPID", "StateDirectory=complyd",
         "ConfigurationDirectory=complyd", "User=complyd", "LoadCredential=", "ProtectSystem=strict",
         "CapabilityBoundingSet=\n", "NoNewPrivileges=yes", "SystemCallFilter=@system-service",
-        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "MemoryDenyWriteExecute=yes", "UMask=0077"}) {
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "MemoryDenyWriteExecute=yes", "UMask=0077",
+        // Exit 2 (a bad config, a refused state database) is not restarted.
+        "RestartPreventExitStatus=2\n"}) {
     EXPECT_NE(u.find(line), std::string::npos) << line;
   }
   EXPECT_EQ(u.find("ReadWritePaths"), std::string::npos) << "the state directory is the only writable path";

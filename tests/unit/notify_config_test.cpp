@@ -25,6 +25,7 @@ from = "complyd <complyd@example.com>"
 retry_initial = "30s"
 dead_after = "2d"
 batch_size = 50
+sent_retention = "90d"
 [alerts]
 recipients = { high = ["lead@example.com"], low = ["ops@example.com", "sec@example.com"] }
 repeat_interval = "12h"
@@ -44,6 +45,7 @@ max_per_cycle = 100
   EXPECT_EQ(c.smtp.retry_max, Duration{3600});
   EXPECT_EQ(c.smtp.dead_after, days(2));
   EXPECT_EQ(c.smtp.batch_size, 50);
+  EXPECT_EQ(c.smtp.sent_retention, days(90));
   EXPECT_EQ(c.alerts.recipients.at(Severity::high), std::vector<std::string>{"lead@example.com"});
   EXPECT_EQ(c.alerts.recipients.at(Severity::low).size(), 2u);
   EXPECT_EQ(c.alerts.repeat_interval, Duration{12 * 3600});
@@ -91,6 +93,16 @@ colour = "red"
   EXPECT_NE(text.find("reminders.per_recipient_cap: 0 is out of range"), std::string::npos) << text;
   EXPECT_NE(text.find("reminders.escalate: expected true or false"), std::string::npos) << text;
   EXPECT_NE(text.find(":10:1: unknown key 'reminders.colour'"), std::string::npos) << text;
+}
+
+TEST(NotifyConfig, SentRetentionDefaultsTo30DaysAndIsValidatedWithItsPosition) {
+  auto ok = parse("[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"c@example.com\"\ntls = \"none\"\n");
+  ASSERT_TRUE(ok.ok()) << all(ok);
+  EXPECT_EQ(ok.config->smtp.sent_retention, days(30));
+  auto bad = parse("[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"c@example.com\"\ntls = \"none\"\n"
+                   "sent_retention = \"1s\"\n");
+  EXPECT_NE(all(bad).find("complyd.toml:7:18: smtp.sent_retention: 1s is out of range"), std::string::npos)
+      << all(bad);
 }
 
 TEST(NotifyConfig, InlinePasswordIsRefusedAndTemplatesDirMustExist) {

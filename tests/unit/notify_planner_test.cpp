@@ -6,6 +6,8 @@
 
 #include "daemon/notify/planner.hpp"
 #include "daemon/notify/templates.hpp"
+#include "daemon/store/state_store.hpp"
+#include "daemon/util/crypto.hpp"
 #include <fmt/format.h>
 
 #include "model/time.hpp"
@@ -223,9 +225,14 @@ std::vector<std::string> reminder_keys(const Plan& p, const char* kind = "remind
   return out;
 }
 
+// Keys name the storage path by its hash (a path may hold a credential).
 std::string key(std::int64_t age_days, const std::string& stage) {
-  return fmt::format("reminder:cust_1:raise/production/cust_1/api_token:{}:{}",
+  return fmt::format("reminder:cust_1:{}:{}:{}", sha256_hex("raise/production/cust_1/api_token").substr(0, 24),
                      days_ago(age_days).time_since_epoch().count(), stage);
+}
+// As keys were recorded before.
+std::string legacy_key(const std::string& path, std::int64_t age_days, const std::string& stage) {
+  return fmt::format("reminder:cust_1:{}:{}:{}", path, days_ago(age_days).time_since_epoch().count(), stage);
 }
 
 TEST(NotifyPlanner, ReminderLadder) {
@@ -316,6 +323,30 @@ TEST(NotifyPlanner, OneReminderPerVersionAndStage) {
   EXPECT_TRUE(plan_notifications(in).messages.empty());
   in.credentials = {token("cust_1", days_ago(82))};
   EXPECT_EQ(reminder_keys(plan_notifications(in)), (std::vector<std::string>{key(82, "warning")}));
+}
+
+TEST(NotifyPlanner, AStoragePathWithACredentialNeverReachesTheKey) {
+  auto in = with_token(85);
+  in.credentials[0].storage_path = "vault://kv/cust_1/api_token?token=CANARYkeyPW";
+  in.now += days(30);  // overdue, and reminded long enough ago to escalate too
+  const auto ref = credential_ref("cust_1", in.credentials[0].storage_path, days_ago(85));
+  in.reminded[ref] = {ref, "cust_1", in.now - days(20), 1};
+  const auto p = plan_notifications(in);
+  ASSERT_FALSE(reminder_keys(p).empty());
+  ASSERT_FALSE(reminder_keys(p, "escalation").empty());
+  for (const auto& m : p.messages) EXPECT_EQ(m.key.find("CANARYkeyPW"), std::string::npos) << m.key;
+}
+
+TEST(NotifyPlanner, KeysRecordedBeforeHashingStillCountAsSent) {
+  const std::string plain = "raise/production/cust_1/api_token";
+  auto in = with_token(85);
+  in.existing_keys = {legacy_key(plain, 85, "warning")};
+  EXPECT_TRUE(plan_notifications(in).messages.empty());
+  // A legacy key that held a credential was rewritten to its hash (migration 8).
+  in.credentials[0].storage_path = plain + "?token=CANARYkeyPW";
+  in.existing_keys = {outbox_key_without_credentials(legacy_key(plain + "?token=CANARYkeyPW", 85, "warning"))};
+  EXPECT_EQ(in.existing_keys.begin()->find("CANARY"), std::string::npos);
+  EXPECT_TRUE(plan_notifications(in).messages.empty());
 }
 
 TEST(NotifyPlanner, EscalationOnlyAfterEscalateAfterSinceTheFirstReminder) {

@@ -1,4 +1,4 @@
--- complyd state database, migration 12: the tamper-evident history
+-- complyd state database, migration 13: the tamper-evident history
 -- (docs/history-chain.md). Every evidence row joins one hash chain: its
 -- sequence number and the SHA-256 of the previous record's hash followed by
 -- the row's canonical form. In the row itself, not a table beside it: a first
