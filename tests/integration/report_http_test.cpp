@@ -290,11 +290,11 @@ std::string get(int port, const std::string& target, const std::string& token = 
   return raw(port, req + "\r\n");
 }
 
-int status_of(const std::string& response) {
+int report_status_of(const std::string& response) {
   if (!response.starts_with("HTTP/1.1 ")) return -1;
   return std::stoi(response.substr(9, 3));
 }
-std::string body_of(const std::string& response) {
+std::string report_body_of(const std::string& response) {
   const auto p = response.find("\r\n\r\n");
   return p == std::string::npos ? "" : response.substr(p + 4);
 }
@@ -306,7 +306,7 @@ std::string findings_after_first_cycle(int port, const std::string& token) {
   wait_until(
       [&] {
         findings = get(port, "/v1/findings", token);
-        return status_of(findings) == 200 && body_of(findings).find("\"findings\"") != std::string::npos &&
+        return report_status_of(findings) == 200 && report_body_of(findings).find("\"findings\"") != std::string::npos &&
                get(port, "/healthz").find("\"last_cycle\":{") != std::string::npos;
       },
       60s, 200ms);
@@ -329,46 +329,46 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
 
   // /v1/ answers once the first cycle's snapshot is published.
   const std::string findings = findings_after_first_cycle(port, token);
-  ASSERT_EQ(status_of(findings), 200) << findings << read_file(err);
+  ASSERT_EQ(report_status_of(findings), 200) << findings << read_file(err);
   EXPECT_NE(findings.find("Content-Type: application/json"), std::string::npos);
 
   auto health = get(port, "/healthz");
-  EXPECT_EQ(status_of(health), 200);
-  const auto hj = nlohmann::json::parse(body_of(health));
+  EXPECT_EQ(report_status_of(health), 200);
+  const auto hj = nlohmann::json::parse(report_body_of(health));
   EXPECT_EQ(hj["status"], "ok");
   EXPECT_EQ(hj["last_cycle"]["status"], "ok");
 
   // Auth: missing, wrong, right. Errors never echo what was sent.
   auto missing = get(port, "/v1/findings");
-  EXPECT_EQ(status_of(missing), 401);
+  EXPECT_EQ(report_status_of(missing), 401);
   EXPECT_NE(missing.find("WWW-Authenticate: Bearer"), std::string::npos);
   auto wrong = get(port, "/v1/report?format=json", "wrong-" + token);
-  EXPECT_EQ(status_of(wrong), 401);
+  EXPECT_EQ(report_status_of(wrong), 401);
   EXPECT_EQ(wrong.find("wrong-"), std::string::npos);
   auto html = get(port, "/v1/report?format=html", token);
-  EXPECT_EQ(status_of(html), 200);
+  EXPECT_EQ(report_status_of(html), 200);
   EXPECT_NE(html.find("text/html"), std::string::npos);
-  EXPECT_NE(body_of(html).find("id=\"checklist-table\""), std::string::npos);
+  EXPECT_NE(report_body_of(html).find("id=\"checklist-table\""), std::string::npos);
   for (const char* f : {"md", "json", "csv"}) {
-    EXPECT_EQ(status_of(get(port, std::string("/v1/report?format=") + f, token)), 200) << f;
+    EXPECT_EQ(report_status_of(get(port, std::string("/v1/report?format=") + f, token)), 200) << f;
   }
   auto bad_format = get(port, "/v1/report?format=<b>pdfxyz</b>", token);
-  EXPECT_EQ(status_of(bad_format), 400);
+  EXPECT_EQ(report_status_of(bad_format), 400);
   EXPECT_EQ(bad_format.find("pdfxyz"), std::string::npos);
   auto unknown = get(port, "/no/such/path-echo-me");
-  EXPECT_EQ(status_of(unknown), 404);
+  EXPECT_EQ(report_status_of(unknown), 404);
   EXPECT_EQ(unknown.find("echo-me"), std::string::npos);
-  EXPECT_EQ(status_of(raw(port, "POST /v1/findings HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")), 405);
+  EXPECT_EQ(report_status_of(raw(port, "POST /v1/findings HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")), 405);
   EXPECT_EQ(read_file(err).find(token), std::string::npos) << "a token reached the log";
 
   // Limits: header and body size, malformed requests.
   auto big_header = raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(4096, 'a') + "\r\n\r\n");
-  EXPECT_EQ(status_of(big_header), 431) << big_header.substr(0, 200);
+  EXPECT_EQ(report_status_of(big_header), 431) << big_header.substr(0, 200);
   EXPECT_EQ(big_header.find("aaaa"), std::string::npos);
   auto big_body = raw(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(3000, 'b'));
-  EXPECT_EQ(status_of(big_body), 413) << big_body.substr(0, 200);
+  EXPECT_EQ(report_status_of(big_body), 413) << big_body.substr(0, 200);
   auto garbage = raw(port, "NOT HTTP AT ALL \x01\x02\r\n\r\n");
-  EXPECT_EQ(status_of(garbage), 400) << garbage.substr(0, 200);
+  EXPECT_EQ(report_status_of(garbage), 400) << garbage.substr(0, 200);
   EXPECT_EQ(garbage.find("NOT HTTP"), std::string::npos);
 
   // A slow client: half a request, then silence. Others are served meanwhile,
@@ -378,12 +378,12 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   const std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
   send(slow, partial.data(), partial.size(), MSG_NOSIGNAL);
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(status_of(get(port, "/healthz")), 200);
-  EXPECT_EQ(status_of(get(port, "/v1/findings", token)), 200);
+  EXPECT_EQ(report_status_of(get(port, "/healthz")), 200);
+  EXPECT_EQ(report_status_of(get(port, "/v1/findings", token)), 200);
   const auto rest = read_all(slow);  // returns when the server closes
   const auto waited = std::chrono::steady_clock::now() - t0;
   close(slow);
-  EXPECT_EQ(status_of(rest), -1) << rest;  // closed without a response
+  EXPECT_EQ(report_status_of(rest), -1) << rest;  // closed without a response
   EXPECT_GE(waited, 1500ms);
   EXPECT_LT(waited, 8s);
 
@@ -393,16 +393,16 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   std::vector<int> idle;
   for (int i = 0; i < 8; ++i) idle.push_back(connect_to(port));
   for (int fd : idle) ASSERT_GE(fd, 0);
-  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == -1; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return report_status_of(get(port, "/healthz")) == -1; }, 5s))
       << "a 9th connection was served while 8 were open";
   for (int fd : idle) close(fd);
-  EXPECT_TRUE(wait_until([&] { return status_of(get(port, "/healthz")) == 200; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return report_status_of(get(port, "/healthz")) == 200; }, 5s))
       << "no slot freed after the 8 idle connections closed";
 
   // Metrics: Prometheus text format, accepted by promtool.
   auto metrics = get(port, "/metrics");
-  ASSERT_EQ(status_of(metrics), 200);
-  const auto body = body_of(metrics);
+  ASSERT_EQ(report_status_of(metrics), 200);
+  const auto body = report_body_of(metrics);
   for (const char* m : {"complyd_findings_open{severity=\"", "complyd_last_cycle_duration_seconds ",
                         "complyd_last_success_timestamp_seconds ", "complyd_source_up{source=\"",
                         "complyd_outbox_pending ", "complyd_outbox_dead ", "complyd_emails_sent_total "}) {
@@ -426,16 +426,16 @@ TEST(Http, AReportTooLargeToPreRenderIsA503WithWhatToDoAndTheRestIsServed) {
   Daemon daemon(demo.config, err);
   const int port = daemon.port(20s);
   ASSERT_GT(port, 0) << read_file(err);
-  ASSERT_EQ(status_of(findings_after_first_cycle(port, token)), 200) << read_file(err);
+  ASSERT_EQ(report_status_of(findings_after_first_cycle(port, token)), 200) << read_file(err);
   // The demo's 60 customers are over the limit of 10: no report, and the answer says why and what to run.
   for (const char* f : {"html", "json"}) {
     const auto r = get(port, std::string("/v1/report?format=") + f, token);
-    EXPECT_EQ(status_of(r), 503) << f;
-    EXPECT_NE(body_of(r).find("report_max_customers = 10"), std::string::npos) << body_of(r);
-    EXPECT_NE(body_of(r).find("complyd report"), std::string::npos) << body_of(r);
+    EXPECT_EQ(report_status_of(r), 503) << f;
+    EXPECT_NE(report_body_of(r).find("report_max_customers = 10"), std::string::npos) << report_body_of(r);
+    EXPECT_NE(report_body_of(r).find("complyd report"), std::string::npos) << report_body_of(r);
   }
-  EXPECT_EQ(status_of(get(port, "/v1/report?format=pdf", token)), 400);
-  EXPECT_EQ(status_of(get(port, "/metrics")), 200);
+  EXPECT_EQ(report_status_of(get(port, "/v1/report?format=pdf", token)), 400);
+  EXPECT_EQ(report_status_of(get(port, "/metrics")), 200);
 }
 
 }  // namespace
