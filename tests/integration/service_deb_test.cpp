@@ -90,8 +90,9 @@ TEST_F(Deb, ConfigManPageDocumentsEveryTableAndKeyOfConfigurationMd) {
   const auto page = root_ / "usr/share/man/man5/complyd.toml.5.gz";
   // Wide enough that no key is broken across lines; groff's and tbl's
   // complaints (about "<standard input>") go to the text as well.
-  const auto r = sh(*dir_, "{ MANWIDTH=250 LC_ALL=C.UTF-8 man --warnings -E UTF-8 -l -Tutf8 " +
-                               quote(page.string()) + "; } 2>&1 | col -b");
+  // On stdin: as root, man drops to its own user, which cannot read the 0700 temp dir.
+  const auto r = sh(*dir_, "{ zcat " + quote(page.string()) +
+                               " | MANWIDTH=250 LC_ALL=C.UTF-8 man --warnings -E UTF-8 -l -Tutf8 -; } 2>&1 | col -b");
   const std::string& text = r.out;
   EXPECT_NE(text.find("complyd.toml - configuration file of complyd(8)"), std::string::npos) << text;
   EXPECT_EQ(text.find("<standard input>"), std::string::npos) << text;
