@@ -1,6 +1,7 @@
 # Installation layout and the Debian package (cpack -G DEB).
 #
-#   cmake --install build                  binary, units, sysusers/tmpfiles, man page, docs,
+#   cmake --install build                  binary, units, sysusers/tmpfiles, man pages, bash
+#                                          completion, docs,
 #                                          and /etc/complyd/complyd.toml (mode 0640) unless one exists
 #   DESTDIR=/tmp/root cmake --install build   the same into a scratch root
 #   cd build && cpack -G DEB               complyd_<version>_<arch>.deb (installs under /usr)
@@ -28,7 +29,21 @@ add_custom_command(OUTPUT ${COMPLYD_MAN_GZ}
 add_custom_command(OUTPUT ${COMPLYD_CHANGELOG_GZ}
   COMMAND ${GZIP_EXECUTABLE} -9n -c ${COMPLYD_PKG_DIR}/changelog > ${COMPLYD_CHANGELOG_GZ}
   DEPENDS ${COMPLYD_PKG_DIR}/changelog VERBATIM)
-add_custom_target(complyd_packaging_files ALL DEPENDS ${COMPLYD_MAN_GZ} ${COMPLYD_CHANGELOG_GZ})
+# complyd.toml(5) is generated from docs/configuration.md (single source).
+find_program(GO_MD2MAN_EXECUTABLE go-md2man REQUIRED)
+set(COMPLYD_CONFIG_MAN ${COMPLYD_GEN_DIR}/complyd.toml.5)
+add_custom_command(OUTPUT ${COMPLYD_CONFIG_MAN} ${COMPLYD_CONFIG_MAN}.gz
+  COMMAND sh ${COMPLYD_PKG_DIR}/config-man.sh ${CMAKE_SOURCE_DIR}/docs/configuration.md ${PROJECT_VERSION}
+          ${COMPLYD_CONFIG_MAN} ${GO_MD2MAN_EXECUTABLE}
+  COMMAND ${GZIP_EXECUTABLE} -9n -c ${COMPLYD_CONFIG_MAN} > ${COMPLYD_CONFIG_MAN}.gz
+  DEPENDS ${COMPLYD_PKG_DIR}/config-man.sh ${CMAKE_SOURCE_DIR}/docs/configuration.md VERBATIM)
+# Bash completion, printed by the binary from its own command line.
+set(COMPLYD_COMPLETION ${COMPLYD_GEN_DIR}/complyd.bash-completion)
+add_custom_command(OUTPUT ${COMPLYD_COMPLETION}
+  COMMAND complyd completion bash > ${COMPLYD_COMPLETION}
+  DEPENDS complyd VERBATIM)
+add_custom_target(complyd_packaging_files ALL
+  DEPENDS ${COMPLYD_MAN_GZ} ${COMPLYD_CHANGELOG_GZ} ${COMPLYD_CONFIG_MAN}.gz ${COMPLYD_COMPLETION})
 
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/complyd.service ${CMAKE_SOURCE_DIR}/systemd/complyd-report.service
               ${CMAKE_SOURCE_DIR}/systemd/complyd-report.timer
@@ -36,6 +51,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/complyd.service ${CMAKE_SOURCE_DIR}/sy
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/complyd.sysusers DESTINATION ${COMPLYD_SYSUSERSDIR} RENAME complyd.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/complyd.tmpfiles DESTINATION ${COMPLYD_TMPFILESDIR} RENAME complyd.conf)
 install(FILES ${COMPLYD_MAN_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES ${COMPLYD_CONFIG_MAN}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${COMPLYD_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME complyd)
 install(FILES ${COMPLYD_PKG_DIR}/copyright ${COMPLYD_CHANGELOG_GZ} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/architecture.md
               ${CMAKE_SOURCE_DIR}/docs/configuration.md ${CMAKE_SOURCE_DIR}/docs/checks.md

@@ -37,6 +37,7 @@ int main_impl(int argc, char** argv) {
     std::cout << "complyd " << kVersion << '\n';
     st.exit_code = cli::kOk;
   });
+  cli::add_completion_commands(app, st);
 
   try {
     app.parse(argc, argv);

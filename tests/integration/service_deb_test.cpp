@@ -1,8 +1,8 @@
 // The Debian package: `cpack -G DEB` from the build tree into a scratch
 // directory, then its control data (dependencies from dpkg-shlibdeps,
 // conffiles, maintainer scripts), its contents extracted with `dpkg-deb -x`
-// (binary, units, sysusers/tmpfiles, default config mode 0640, man page), and
-// lintian without errors. Its own executable and ctest label (`package`): it
+// (binary, units, sysusers/tmpfiles, default config mode 0640, man pages, bash
+// completion), and lintian without errors. Its own executable and ctest label (`package`): it
 // takes a minute.
 #include <gtest/gtest.h>
 
@@ -67,7 +67,8 @@ TEST_F(Deb, ShipsTheBinaryUnitsSnippetsConfigAndManPage) {
   for (const char* p : {"usr/bin/complyd", "usr/lib/systemd/system/complyd.service",
                         "usr/lib/systemd/system/complyd-report.service", "usr/lib/systemd/system/complyd-report.timer",
                         "usr/lib/sysusers.d/complyd.conf", "usr/lib/tmpfiles.d/complyd.conf",
-                        "usr/share/man/man8/complyd.8.gz", "usr/share/doc/complyd/copyright",
+                        "usr/share/man/man8/complyd.8.gz", "usr/share/man/man5/complyd.toml.5.gz",
+                        "usr/share/bash-completion/completions/complyd", "usr/share/doc/complyd/copyright",
                         "usr/share/doc/complyd/changelog.gz", "usr/share/doc/complyd/operations.md"}) {
     EXPECT_TRUE(fs::exists(root_ / p)) << p;
   }
@@ -81,6 +82,49 @@ TEST_F(Deb, ShipsTheBinaryUnitsSnippetsConfigAndManPage) {
   auto r = sh(*dir_, quote((root_ / "usr/bin/complyd").string()) + " version");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("complyd "), std::string::npos);
+}
+
+// complyd.toml(5) is generated from docs/configuration.md: every table and
+// every key documented there must be in the page as man renders it.
+TEST_F(Deb, ConfigManPageDocumentsEveryTableAndKeyOfConfigurationMd) {
+  const auto page = root_ / "usr/share/man/man5/complyd.toml.5.gz";
+  // Wide enough that no key is broken across lines; groff's and tbl's
+  // complaints (about "<standard input>") go to the text as well.
+  // On stdin: as root, man drops to its own user, which cannot read the 0700 temp dir.
+  const auto r = sh(*dir_, "{ zcat " + quote(page.string()) +
+                               " | MANWIDTH=250 LC_ALL=C.UTF-8 man --warnings -E UTF-8 -l -Tutf8 -; } 2>&1 | col -b");
+  const std::string& text = r.out;
+  EXPECT_NE(text.find("complyd.toml - configuration file of complyd(8)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("<standard input>"), std::string::npos) << text;
+
+  std::istringstream md(read_file(fs::path(COMPLYD_SOURCE_DIR) / "docs/configuration.md"));
+  const std::regex code(R"(`([^`]+)`)");
+  int tables = 0, keys = 0;
+  for (std::string line; std::getline(md, line);) {
+    std::string names;  // the backticked names of a table heading or of a row's first cell
+    if (line.starts_with("### ")) {
+      names = line.substr(4);
+      ++tables;
+    } else if (line.starts_with("| `")) {
+      names = line.substr(1, line.find('|', 1) - 1);
+      ++keys;
+    } else {
+      continue;
+    }
+    for (std::sregex_iterator m(names.begin(), names.end(), code), end; m != end; ++m) {
+      EXPECT_NE(text.find((*m)[1].str()), std::string::npos) << (*m)[1].str() << " from: " << line;
+    }
+  }
+  EXPECT_GT(tables, 10);
+  EXPECT_GT(keys, 50);
+}
+
+// The shipped completion is what the packaged binary prints (built from its CLI).
+TEST_F(Deb, BashCompletionIsTheBinarysOwn) {
+  auto r = sh(*dir_, quote((root_ / "usr/bin/complyd").string()) + " completion bash");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_file(root_ / "usr/share/bash-completion/completions/complyd"), r.out);
+  EXPECT_NE(r.out.find("complete -o default -F _complyd complyd"), std::string::npos) << r.out;
 }
 
 TEST_F(Deb, MaintainerScriptsCreateTheUserButNeverStartTheService) {
