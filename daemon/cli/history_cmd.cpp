@@ -26,8 +26,9 @@ void add_history_commands(CLI::App& app, State& st) {
 
   auto* verify = c->add_subcommand("verify", "Recompute the whole history chain; exit 1 at the first broken record");
   add_config_option(verify, st);
+  add_state_option(verify, st);
   verify->callback([&st] {
-    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
       const auto v = chain::verify(store.db());
       if (!v.result.intact) {
         print_break(v.result);
@@ -42,6 +43,7 @@ void add_history_commands(CLI::App& app, State& st) {
   auto* exp = c->add_subcommand(
       "export", "Write the records since a time with their hashes as JSON lines (docs/history-chain.md)");
   add_config_option(exp, st);
+  add_state_option(exp, st);
   exp->add_option("--since", o->since, "RFC 3339 time or date: records at or after it")->required();
   exp->callback([o, &st] {
     if (!valid_time_option(o->since)) {
@@ -49,7 +51,7 @@ void add_history_commands(CLI::App& app, State& st) {
       return;
     }
     const Time since = *parse_time(o->since);
-    st.exit_code = with_store(st.config_path, [&](const Config&, StateStore& store) {
+    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
       std::string line;
       bool started = false;
       const auto v = chain::verify(store.db(), {}, [&](const chain::Record& r) {
