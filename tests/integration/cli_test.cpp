@@ -191,14 +191,17 @@ TEST(Secrets, CanariesNeverLeave) {
   ASSERT_FALSE(path_shown.empty()) << "the planted storage path must be reported (masked)";
   EXPECT_NE(path_shown.find("?token=[REDACTED]"), std::string::npos) << path_shown;
   // The outbox (its idempotency keys) and the digest preview.
-  auto outbox = run(d, {"notify", "outbox", "--config", config, "--format", "json", "--limit", "100000"});
+  auto outbox = run(d, {"notify", "outbox", "--state", sim_state(d), "--config", config, "--format", "json", "--limit",
+                        "100000"});
   ASSERT_EQ(outbox.exit_code, 0) << outbox.err;
   ASSERT_NE(outbox.out.find("\"reminder:cust_0002:"), std::string::npos)
       << "the reminder about the planted path must be queued, or its key proves nothing";
-  auto preview = run(d, {"notify", "preview", "--template", "digest", "--config", config, "--now", kDemoNow});
+  auto preview = run(d, {"notify", "preview", "--state", sim_state(d), "--template", "digest", "--config", config,
+                         "--now", kDemoNow});
   ASSERT_EQ(preview.exit_code, 0) << preview.err;
   ASSERT_NE(preview.out.find("session dumps"), std::string::npos) << preview.out;
-  auto report = run(d, {"report", "--format", "json", "--config", config});
+  auto report = run(d, {"report", "--state", sim_state(d), "--format", "json", "--config", config});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
 
   std::string db_bytes;
   for (const char* f : {"simulated.db", "simulated.db-wal"}) db_bytes += read_file(d / f);

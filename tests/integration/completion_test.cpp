@@ -78,7 +78,8 @@ TEST(BashCompletion, OffersEverySubcommandThatHelpLists) {
 
 TEST(BashCompletion, CompletesOptionsAndTheirChoices) {
   TempDir d;
-  EXPECT_EQ(completion_reply(d, {"complyd", "findings", "list", "--st"}), std::set<std::string>{"--status"});
+  EXPECT_EQ(completion_reply(d, {"complyd", "findings", "list", "--statu"}), std::set<std::string>{"--status"});
+  EXPECT_EQ(completion_reply(d, {"complyd", "findings", "list", "--st"}), (std::set<std::string>{"--state", "--status"}));
   const std::set<std::string> statuses{"open", "resolved", "muted", "all"};
   EXPECT_EQ(completion_reply(d, {"complyd", "findings", "list", "--status", ""}), statuses);
   EXPECT_EQ(completion_reply(d, {"complyd", "findings", "list", "--status", "re"}), std::set<std::string>{"resolved"});

@@ -284,7 +284,7 @@ TEST_F(FilesScan, KeyAndValueSplitAcrossCyclesAreJoined) {
   EXPECT_TRUE(cycle().empty());
   EXPECT_EQ(record(manifest).scanned_bytes, static_cast<std::int64_t>(head.size()));
   EXPECT_EQ(record(manifest).pending_key, "RAISE_API_TOKEN");
-  store_ = std::make_unique<StateStore>(dir_ / "state.db");  // restart: the context is in the database
+  store_ = std::make_unique<StateStore>(dir_ / "state.db", StateUse::simulated);  // restart: the context is in the database
   cfg_.max_bytes_per_cycle = 4096;
   const auto hits = cycle();
   EXPECT_EQ(where(hits, manifest.string()), (std::set<std::pair<std::size_t, LeakKind>>{{3, LeakKind::token_assignment}}));
@@ -522,7 +522,7 @@ TEST_F(FilesCycle, EarlierHitsStayOpenAfterTheFileIsRotatedUntilAcknowledged) {
   EXPECT_EQ(leak_subjects(o), both);
   EXPECT_TRUE(store_->list({FindingStatus::resolved, "", "leak-scan"}).empty());
   for (const auto& f : store_->list({FindingStatus::open, "", "leak-scan"})) {
-    store_->ack(f.id, "tokens rotated, log copies purged", "alice",
+    store_->ack(f.id, "tokens rotated, log copies purged", Actor::os_user("alice"),
                 kNow + std::chrono::hours(n_) + std::chrono::minutes(30));
   }
   o = run_cycle();

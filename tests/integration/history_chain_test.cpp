@@ -22,7 +22,7 @@ class HistoryChain : public ::testing::Test {
     // An operator's mute between two cycles: a finding event outside a cycle.
     const auto doc = audit_json(dir_, "2026-11-22T13:00:00Z", 3);
     const auto id = doc["findings"][0]["id"].get<std::string>();
-    auto m = run(dir_, {"findings", "mute", "--config", config_, id, "--reason", "accepted \"risk\"\tuntil Q1",
+    auto m = run(dir_, {"findings", "mute", "--config", config_, "--state", sim_state(dir_), id, "--reason", "accepted \"risk\"\tuntil Q1",
                         "--until", "2027-01-31"});
     ASSERT_EQ(m.exit_code, 0) << m.err;
     audit_json(dir_, "2026-11-22T14:00:00Z", 3);
@@ -30,18 +30,18 @@ class HistoryChain : public ::testing::Test {
 
   // The sqlite3 shell on the state file, as someone covering their tracks would.
   void sqlite(const std::string& sql) {
-    const auto cmd = "sqlite3 " + quote((dir_ / "state.db").string()) + " " + quote(sql);
+    const auto cmd = "sqlite3 " + quote((dir_ / kSimState).string()) + " " + quote(sql);
     ASSERT_EQ(std::system(cmd.c_str()), 0) << sql;
   }
   std::string scalar(const std::string& sql) {
     const auto out = dir_ / ".scalar";
-    const auto cmd = "sqlite3 " + quote((dir_ / "state.db").string()) + " " + quote(sql) + " >" + quote(out.string());
+    const auto cmd = "sqlite3 " + quote((dir_ / kSimState).string()) + " " + quote(sql) + " >" + quote(out.string());
     EXPECT_EQ(std::system(cmd.c_str()), 0) << sql;
     auto s = read_file(out);
     while (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
   }
-  Result verify() { return run(dir_, {"history", "verify", "--config", config_}); }
+  Result verify() { return run(dir_, {"history", "verify", "--config", config_, "--state", sim_state(dir_)}); }
   // The history-integrity findings of a cycle at `now`.
   std::vector<nlohmann::json> integrity_findings(const std::string& now) {
     const auto doc = audit_json(dir_, now, 3);
@@ -146,13 +146,13 @@ TEST_F(HistoryChain, EveryReportStatesTheChainHead) {
   const auto seq = scalar("SELECT seq FROM history_chain");
   const auto hash = scalar("SELECT hash FROM history_chain");
   ASSERT_EQ(hash.size(), 64u);
-  auto j = run(dir_, {"report", "--config", config_, "--format", "json"});
+  auto j = run(dir_, {"report", "--config", config_, "--state", sim_state(dir_), "--format", "json"});
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto doc = nlohmann::json::parse(j.out);
   EXPECT_EQ(doc["history_chain"]["seq"].get<std::int64_t>(), std::stoll(seq));
   EXPECT_EQ(doc["history_chain"]["hash"], hash);
   for (const char* format : {"md", "html"}) {
-    auto r = run(dir_, {"report", "--config", config_, "--format", format});
+    auto r = run(dir_, {"report", "--config", config_, "--state", sim_state(dir_), "--format", format});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("History chain head: record " + seq), std::string::npos) << format;
     EXPECT_NE(r.out.find(hash), std::string::npos) << format;
@@ -160,7 +160,7 @@ TEST_F(HistoryChain, EveryReportStatesTheChainHead) {
 }
 
 TEST_F(HistoryChain, AnExportVerifiesWithTheDocumentedScriptAndAnEditedLineDoesNot) {
-  auto e = run(dir_, {"history", "export", "--config", config_, "--since", "2026-11-22T13:00:00Z"});
+  auto e = run(dir_, {"history", "export", "--config", config_, "--state", sim_state(dir_), "--since", "2026-11-22T13:00:00Z"});
   ASSERT_EQ(e.exit_code, 0) << e.err;
   const auto first_seq = scalar("SELECT min(chain_seq) FROM finding_events WHERE at >= " +
                                 std::to_string(to_unix(*parse_time("2026-11-22T13:00:00Z"))));
@@ -193,16 +193,16 @@ TEST_F(HistoryChain, AnExportVerifiesWithTheDocumentedScriptAndAnEditedLineDoesN
 }
 
 TEST_F(HistoryChain, TheMigrationChainsADatabaseFromBeforeTheChain) {
-  // Back to schema 7 as an older complyd left it: no chain columns.
+  // Back to schema 12 as an older complyd left it: no chain columns.
   sqlite("ALTER TABLE cycles DROP COLUMN chain_seq; ALTER TABLE cycles DROP COLUMN chain_hash; "
          "ALTER TABLE finding_events DROP COLUMN chain_seq; ALTER TABLE finding_events DROP COLUMN chain_hash; "
          "ALTER TABLE outbox DROP COLUMN chain_seq; ALTER TABLE outbox DROP COLUMN chain_hash; "
-         "DROP TABLE history_chain; PRAGMA user_version = 7;");
+         "DROP TABLE history_chain; PRAGMA user_version = 12;");
   auto r = verify();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto total = scalar("SELECT (SELECT count(*) FROM cycles) + (SELECT count(*) FROM finding_events)");
   EXPECT_NE(r.out.find("intact: " + total + " records"), std::string::npos) << r.out;
-  EXPECT_EQ(scalar("PRAGMA user_version"), "8");
+  EXPECT_EQ(scalar("PRAGMA user_version"), "13");
   // Cycles first, then the events, each in id order.
   EXPECT_EQ(scalar("SELECT chain_seq FROM cycles WHERE id = 1"), "1");
   EXPECT_TRUE(integrity_findings("2026-11-22T15:00:00Z").empty());
@@ -218,7 +218,7 @@ class HistoryChainDaemon : public ::testing::Test {
     auto r = load_config(dir_ / "complyd.toml");
     ASSERT_TRUE(r.ok());
     config_ = *r.config;
-    store_ = std::make_unique<StateStore>(config_.state_db);
+    store_ = std::make_unique<StateStore>(config_.state_db, StateUse::simulated);
   }
   std::size_t integrity_findings() {
     const auto o = complyd::run_cycle(config_, *store_, fixed_clock(kNow + std::chrono::hours(n_++)));
@@ -233,6 +233,12 @@ class HistoryChainDaemon : public ::testing::Test {
             "cycle_id = " + std::to_string(cycle) + ")");
   }
 
+  // A later cycle may change no finding (no events): its own row is chained too.
+  void edit_cycle(std::int64_t cycle) {
+    sql::Db db(config_.state_db, sql::OpenMode::read_write_create);
+    db.exec("UPDATE cycles SET opened = opened + 1 WHERE id = " + std::to_string(cycle));
+  }
+
   TempDir dir_;
   Config config_;
   std::unique_ptr<StateStore> store_;
@@ -243,7 +249,7 @@ TEST_F(HistoryChainDaemon, EachCycleVerifiesTheRecordsAddedSinceTheLast) {
   EXPECT_EQ(integrity_findings(), 0u);  // cycle 1: nothing to verify yet
   EXPECT_EQ(integrity_findings(), 0u);  // cycle 2: verifies cycle 1's records
   // A record cycle 2 wrote is not verified yet: the next cycle finds it.
-  edit_event_of_cycle(2);
+  edit_cycle(2);
   EXPECT_EQ(integrity_findings(), 1u);
   EXPECT_EQ(integrity_findings(), 1u) << "the break stays reported";
 }
@@ -254,7 +260,7 @@ TEST_F(HistoryChainDaemon, RecordsAlreadyVerifiedAreNotReadAgainUntilTheNextStar
   edit_event_of_cycle(1);
   EXPECT_EQ(integrity_findings(), 0u) << "incremental: only records after the last verified one are read";
   // A new process (the daemon restarted) verifies everything again.
-  store_ = std::make_unique<StateStore>(config_.state_db);
+  store_ = std::make_unique<StateStore>(config_.state_db, StateUse::simulated);
   EXPECT_EQ(integrity_findings(), 1u);
 }
 

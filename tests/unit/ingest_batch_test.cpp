@@ -148,7 +148,7 @@ ConfigResult parse_ingest_config(const std::string& text) {
   return parse_config("[inventory]\npath = \"inventory.db\"\n[state]\npath = \"/var/lib/complyd/state.db\"\n" + text,
                       "/etc/complyd/complyd.toml");
 }
-std::string all(const ConfigResult& r) {
+std::string ib_all(const ConfigResult& r) {
   std::string out;
   for (const auto& p : r.problems) out += p.to_string() + "\n";
   return out;
@@ -159,7 +159,7 @@ TEST(IngestConfig, DefaultsAndReceivers) {
   auto r = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nreceivers = [ { name = \"worker-eu\", "
                  "token_sha256 = \"" + kHashA + "\" }, { name = \"worker-us\", token_sha256 = \"" +
                  sha256_hex("token-b") + "\" } ]\n");
-  ASSERT_TRUE(r.ok()) << all(r);
+  ASSERT_TRUE(r.ok()) << ib_all(r);
   ASSERT_EQ(r.config->sources.size(), 1u);
   const auto& sc = r.config->sources[0];
   const auto& s = sc.as<IngestSettings>();
@@ -178,7 +178,7 @@ TEST(IngestConfig, AllKeysAndTableSyntax) {
   auto r = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\npath = \"push/ingest.db\"\nwindow = \"12h\"\n"
                  "retention = \"3d\"\nstale_after = \"5m\"\nmax_batch_bytes = 65536\nmax_rows_per_batch = 500\n"
                  "[[sources.receivers]]\nname = \"w1\"\ntoken_sha256 = \"" + kHashA + "\"\n");
-  ASSERT_TRUE(r.ok()) << all(r);
+  ASSERT_TRUE(r.ok()) << ib_all(r);
   const auto& sc = r.config->sources[0];
   const auto& s = sc.as<IngestSettings>();
   EXPECT_EQ(s.path, fs::path("/etc/complyd/push/ingest.db"));
@@ -200,7 +200,7 @@ TEST(IngestConfig, ProblemsCarryPositionsAndNeverTheToken) {
                  "  { name = \"w4\", token_sha256 = \"" + kHashB + "\", token = \"CANARY-inline\" },\n"
                  "]\n");
   EXPECT_FALSE(r.ok());
-  const std::string m = all(r);
+  const std::string m = ib_all(r);
   EXPECT_NE(m.find("complyd.toml:9:13: sources[1]: retention (2d) must be at least window (3d)"), std::string::npos) << m;
   EXPECT_NE(m.find("complyd.toml:11:33: sources[1].receivers[1].token_sha256: must be the SHA-256"), std::string::npos)
       << m;
@@ -216,10 +216,10 @@ TEST(IngestConfig, ProblemsCarryPositionsAndNeverTheToken) {
   EXPECT_EQ(m.find("CANARY"), std::string::npos) << m;
 
   auto none = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\n");
-  EXPECT_NE(all(none).find("sources[1].receivers: at least one receiver is required"), std::string::npos) << all(none);
+  EXPECT_NE(ib_all(none).find("sources[1].receivers: at least one receiver is required"), std::string::npos) << ib_all(none);
   auto empty = parse_ingest_config("[[sources]]\nname = \"receivers\"\ntype = \"ingest\"\nreceivers = []\n");
-  EXPECT_NE(all(empty).find("complyd.toml:8:13: sources[1].receivers: at least one receiver"), std::string::npos)
-      << all(empty);
+  EXPECT_NE(ib_all(empty).find("complyd.toml:8:13: sources[1].receivers: at least one receiver"), std::string::npos)
+      << ib_all(empty);
 }
 
 // ---- ingest.db ---------------------------------------------------------------

@@ -11,7 +11,7 @@ ConfigResult parse(const std::string& text) {
   return parse_config("[inventory]\npath = \"inventory.db\"\n" + text, "/etc/complyd/complyd.toml");
 }
 
-std::string all(const ConfigResult& r) {
+std::string nc_all(const ConfigResult& r) {
   std::string out;
   for (const auto& p : r.problems) out += p.to_string() + "\n";
   return out;
@@ -38,7 +38,7 @@ due = false
 per_recipient_cap = 2
 max_per_cycle = 100
 )");
-  ASSERT_TRUE(r.ok()) << all(r);
+  ASSERT_TRUE(r.ok()) << nc_all(r);
   const auto& c = *r.config;
   EXPECT_EQ(c.smtp.tls, "starttls");
   EXPECT_EQ(c.smtp.retry_initial, Duration{30});
@@ -63,16 +63,16 @@ max_per_cycle = 100
 
 TEST(NotifyConfig, PlainSmtpOnlyToLoopback) {
   auto ok = parse("[smtp]\nurl = \"smtp://127.0.0.1:1025\"\nfrom = \"a@b.org\"\ntls = \"none\"\n");
-  EXPECT_TRUE(ok.ok()) << all(ok);
+  EXPECT_TRUE(ok.ok()) << nc_all(ok);
   EXPECT_TRUE(parse("[smtp]\nurl = \"smtp://localhost:25\"\nfrom = \"a@b.org\"\ntls = \"none\"\n").ok());
   auto bad = parse("[smtp]\nurl = \"smtp://mail.example.com:25\"\nfrom = \"a@b.org\"\ntls = \"none\"\n");
-  EXPECT_NE(all(bad).find("complyd.toml:6:7: smtp.tls = \"none\" is refused for 'mail.example.com'"),
+  EXPECT_NE(nc_all(bad).find("complyd.toml:6:7: smtp.tls = \"none\" is refused for 'mail.example.com'"),
             std::string::npos)
-      << all(bad);
+      << nc_all(bad);
   auto mismatch = parse("[smtp]\nurl = \"smtp://mail.example.com:25\"\nfrom = \"a@b.org\"\ntls = \"tls\"\n");
-  EXPECT_NE(all(mismatch).find("needs an smtps:// url"), std::string::npos) << all(mismatch);
+  EXPECT_NE(nc_all(mismatch).find("needs an smtps:// url"), std::string::npos) << nc_all(mismatch);
   auto mismatch2 = parse("[smtp]\nurl = \"smtps://mail.example.com:465\"\nfrom = \"a@b.org\"\n");
-  EXPECT_NE(all(mismatch2).find("needs smtp.tls = \"tls\""), std::string::npos) << all(mismatch2);
+  EXPECT_NE(nc_all(mismatch2).find("needs smtp.tls = \"tls\""), std::string::npos) << nc_all(mismatch2);
 }
 
 TEST(NotifyConfig, EveryProblemIsLocated) {
@@ -85,7 +85,7 @@ per_recipient_cap = 0
 escalate = "yes"
 colour = "red"
 )");
-  const auto text = all(r);
+  const auto text = nc_all(r);
   EXPECT_NE(text.find(":4:16: alerts.recipients.urgent: not a severity"), std::string::npos) << text;
   EXPECT_NE(text.find("alerts.recipients.low: 'not an address' is not an e-mail address"), std::string::npos) << text;
   EXPECT_NE(text.find(":5:1: unknown key 'alerts.repeat' in [alerts]"), std::string::npos) << text;
@@ -97,18 +97,18 @@ colour = "red"
 
 TEST(NotifyConfig, SentRetentionDefaultsTo30DaysAndIsValidatedWithItsPosition) {
   auto ok = parse("[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"c@example.com\"\ntls = \"none\"\n");
-  ASSERT_TRUE(ok.ok()) << all(ok);
+  ASSERT_TRUE(ok.ok()) << nc_all(ok);
   EXPECT_EQ(ok.config->smtp.sent_retention, days(30));
   auto bad = parse("[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"c@example.com\"\ntls = \"none\"\n"
                    "sent_retention = \"1s\"\n");
-  EXPECT_NE(all(bad).find("complyd.toml:7:18: smtp.sent_retention: 1s is out of range"), std::string::npos)
-      << all(bad);
+  EXPECT_NE(nc_all(bad).find("complyd.toml:7:18: smtp.sent_retention: 1s is out of range"), std::string::npos)
+      << nc_all(bad);
 }
 
 TEST(NotifyConfig, InlinePasswordIsRefusedAndTemplatesDirMustExist) {
   auto r = parse("[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b.org\"\ntls = \"none\"\npassword = \"hunter2hunter2\"\n"
                  "templates_dir = \"/nonexistent/templates\"\n");
-  const auto text = all(r);
+  const auto text = nc_all(r);
   EXPECT_NE(text.find("secrets are not accepted inline"), std::string::npos) << text;
   EXPECT_EQ(text.find("hunter2hunter2"), std::string::npos);
   EXPECT_NE(text.find("smtp.templates_dir: '/nonexistent/templates' is not a directory"), std::string::npos) << text;

@@ -215,7 +215,7 @@ TEST(StateStore, MuteAndUnmuteRecordHistory) {
 
 TEST(StateStore, AckResolvesIncidentsOnlyAndJoinsTheHistory) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   CycleRecord c;
   c.started_at = kNow;
   c.status = "ok";
@@ -236,18 +236,18 @@ TEST(StateStore, AckResolvesIncidentsOnlyAndJoinsTheHistory) {
 
   // A state resolves when fixed: acknowledging one is refused, saying so.
   try {
-    s.ack(state.changed[0].id, "rotated", "alice", kNow);
+    s.ack(state.changed[0].id, "rotated", Actor::os_user("alice"), kNow);
     ADD_FAILURE() << "a state-kind finding was acknowledged";
   } catch (const StateError& e) {
     EXPECT_NE(std::string(e.what()).find("not an incident"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(s.ack(o.id, "", "alice", kNow), StateError);  // a reason is required
-  EXPECT_THROW(s.ack("Fnope", "why", "alice", kNow), StateError);
-  auto a = s.ack(o.id, "receiver fixed; forged gift reversed", "alice", kNow + days(2));
+  EXPECT_THROW(s.ack(o.id, "", Actor::os_user("alice"), kNow), StateError);  // a reason is required
+  EXPECT_THROW(s.ack("Fnope", "why", Actor::os_user("alice"), kNow), StateError);
+  auto a = s.ack(o.id, "receiver fixed; forged gift reversed", Actor::os_user("alice"), kNow + days(2));
   EXPECT_EQ(a.status, FindingStatus::resolved);
   EXPECT_EQ(s.get(o.id)->status, FindingStatus::resolved);
   EXPECT_EQ(s.get(o.id)->resolved_at, kNow + days(2));
-  EXPECT_THROW(s.ack(o.id, "again", "alice", kNow + days(2)), StateError);
+  EXPECT_THROW(s.ack(o.id, "again", Actor::os_user("alice"), kNow + days(2)), StateError);
   auto h = s.history(o.id);
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[1].event, "acknowledged");
@@ -259,7 +259,7 @@ TEST(StateStore, AckResolvesIncidentsOnlyAndJoinsTheHistory) {
 
 TEST(StateStore, JudgedThroughMovesOnlyForwardAndOnlyOnCommit) {
   TempDir t;
-  StateStore s((t.path / "state.db"));
+  StateStore s(t.path / "state.db", StateUse::simulated);
   EXPECT_TRUE(s.load_judged_through().empty());
   {
     StateStore::CycleWrite w(s, kNow);
