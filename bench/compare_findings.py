@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # usage: compare_findings.py BEFORE.json AFTER.json  (complyd audit --format json, or complyd report --format json)
 # Compare two findings documents / reports finding by finding, masking the
 # values that differ by construction (the demo's random fingerprint key).

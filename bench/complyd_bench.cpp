@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whole-cycle benchmark: generates inventories of 1k..100k customers, then
 // times (a) the sqlite3 shell scanning the same tables once and (b) the real
 // `complyd audit` binary running one full cycle (all checks, findings

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // E-mail delivery throughput (docs/benchmarks.md): N rendered reminders in
 // the outbox, delivered by the real notifier over one SMTP connection per
 // batch to a local aiosmtpd (Maildir). Built, never run by ctest.
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
       k.storage_path = "raise/production/" + c.id + "/api_token";
       k.rotated_at = now - days(85);
       const auto st = rotation_status(k, {{"api_token", days(90)}}, days(10), now);
-      const auto r = templates.render("reminder", notify::reminder_context(c, k, st, "warning", now));
+      const auto r = templates.render("reminder", notify::reminder_context(c, k, st, "warning", now, RemindersConfig{}, "raise"));
       const std::string key = fmt::format("reminder:{}:{}:1:warning", c.id, k.storage_path);
       notify::MimeMessage m{config.smtp.from, {c.admin_email}, r.subject, r.text, r.html, now,
                             notify::make_message_id(key, config.smtp.from)};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // attestation-freshness: the checklist items no collector can observe (IAM/RBAC
 // design, PCI scope decision, DPAs, incident runbook, access review, encryption
 // at rest) are attested by a person; each must exist and be renewed in time.

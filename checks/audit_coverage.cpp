@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // audit-coverage: credential lifecycle events (creation, rotation, customer
 // offboarding) without an audit event, and credential reads by an actor that
 // is not an allowed reader.

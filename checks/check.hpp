@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The check framework: what a check is, what it receives, what it returns.
 // Deliberately free of I/O headers: a check is a pure function of a facts
 // snapshot, the evaluation time and its typed parameters.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // credential-age: a current credential older than its kind's rotation limit,
 // or one whose age cannot be established.
 #include <fmt/format.h>

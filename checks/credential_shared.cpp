@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // credential-shared: one credential value (same keyed fingerprint) held by two
 // customers, by one customer in two environments, or used by one customer for
 // two credential kinds (a webhook secret equal to the API token).

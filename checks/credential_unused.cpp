@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // credential-unused: a current credential nobody has used for a long time is
 // most likely orphaned (a customer who left without being offboarded, a
 // feature turned off) and is exposure without benefit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // history-integrity: the state database's history (cycles, finding events,
 // sent e-mails) is a hash chain. The cycle verifies it at the edge (new
 // records each cycle, all of them at start-up) and hands the result on as a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The leak detector behind leak-scan: pure functions over text, RE2
 // patterns, no I/O. The files source reads the bytes and calls scan_text; the
 // check only turns the resulting hits into findings.

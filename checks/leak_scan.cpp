@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // leak-scan: secrets, card numbers and donor e-mail addresses found in the
 // configured files and log directories. The files source runs the detector
 // (checks/leak_patterns.cpp) on the bytes it reads; this check turns its hits

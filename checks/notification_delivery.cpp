@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // notification-delivery: e-mails the notifier gave up on. The cycle exposes
 // the outbox's dead messages as facts; this check turns them into findings,
 // one per message, so a broken mail path is never silent.

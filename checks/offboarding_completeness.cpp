@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // offboarding-completeness: an offboarded customer must leave nothing behind:
 // no stored credential, no active webhook subscription, no sync activity after
 // offboarding, no undeleted data past the deletion window, and an audit record.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every check's parameter struct, defaults in the member initialisers. The
 // TOML names, descriptions and bounds are bound to the members once, in the
 // check's own file (its make_check); a check without parameters has none here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The explicit list of checks. Adding a check: one file in checks/ that
 // defines `const CheckDef& <name>_check()`, and one line in registry.cpp. A
 // check with parameters also declares its struct in checks/params.hpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // retention-window: stored data kept longer than its data class allows, and
 // audit logs kept shorter than required.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rotation due dates and reminder stages per credential. Shared by the
 // credential-age check and (later) the reminder notifier, so both agree.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rotation-leftover: what a rotation leaves behind. A previous credential kept
 // past its grace window, a pending credential never activated, and a revoked
 // credential that is still stored ("deleted, not just marked inactive").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // signature-failures: per customer, webhook signature verification health from
 // the per-minute counters: a sustained failure rate, a failure spike against
 // the customer's own baseline, silence (no successful verification while

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // source-unavailable: a source that failed this cycle. The audit fails closed:
 // a blind cycle is a finding, never an "all clear".
 #include <fmt/format.h>

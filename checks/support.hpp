@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small pure helpers shared by checks: lookups over facts.
 #pragma once
 

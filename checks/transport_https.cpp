@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // transport-https: an active webhook subscription whose notification URL, or a
 // configured API base URL, is not https:// (or is empty or malformed).
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // webhook-secret-strength: a stored webhook secret (current, previous or
 // pending) with less entropy than the reference pages require, or whose
 // entropy was never measured.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Embeds text files as C++ string constants: cmake -DOUT=file.cpp -DINPUTS="a|b" -DNAMES="x|y" -P embed.cmake
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
 string(REPLACE "|" ";" NAMES "${NAMES}")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # complyd's layers: one static library per stage of the pipeline.
 #
 #   complyd_layer(NAME DIRS folder... [DEPS layer...] [LINK target...] [SOURCES file...]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installation layout and the Debian package (cpack -G DEB).
 #
 #   cmake --install build                  binary, units, sysusers/tmpfiles, man pages, bash

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // complyd: the command line. Each command group lives in daemon/cli/; this
 // file only wires them and owns process-wide setup (curl, logging).
 #include "daemon/util/prelude.hpp"

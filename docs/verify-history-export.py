@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Verify a `complyd history export` (JSON lines) without complyd.
 
 Each line is {"hash", "prev_hash", "record", "seq", "table"}. A record's hash

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Who did what the history records: an operator at the command line (their
 // OS account), an HTTP client (the configured name of its token), or complyd
 // itself (a cycle). Never a name a caller chose: the CLI takes the OS's,

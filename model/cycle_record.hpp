@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What complyd records about each cycle and each event in a finding's
 // history. Plain data; the store keeps it, the outputs read it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The facts snapshot every check reads. Plain data: no I/O, no secrets
 // (credentials carry metadata and keyed fingerprints only). Checks only read
 // it; the cycle frees each kind once its last reader is done (release_facts).

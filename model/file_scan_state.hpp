@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-file incremental scan state of the files source (leak-scan), persisted
 // in the state database (schema/state/0002_file_scan.sql) and written in the
 // same transaction as the cycle's findings. Plain data, no file content.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What complyd records about a violation: a check's finding, its stored
 // state and lifecycle, and the transitions between states. Plain data.
 #pragma once

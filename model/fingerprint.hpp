@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A credential's fingerprint (a keyed hash of its value, computed by the
 // source; never the value itself), held in 32 bytes instead of a 64-digit hex
 // string: checks only compare fingerprints and show the first few characters.

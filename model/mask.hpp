@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Credentials inside URLs and DSNs, masked wherever complyd shows one: the
 // userinfo's password (or a userinfo without one, e.g. a token as the user
 // name) and the values of query parameters named like a secret. Pure; the

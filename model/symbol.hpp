@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Symbol: an immutable string kept once per process, for fact fields with few
 // distinct values over many rows (an audit log's actors, actions and customer
 // ids: 650k events at 100k customers, each field otherwise its own string).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time as data: the types, parsing, formatting and the injectable clock.
 // Every stage measures time in whole seconds of UTC.
 #pragma once

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd inventory schema (version 1): the embedded default source.
 -- Metadata only: no column ever holds a secret value. Times are RFC 3339 UTC
 -- text ('2026-11-22T10:00:00Z') or integer unix seconds; both are accepted.

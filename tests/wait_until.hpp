@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Waiting on a condition in tests (unit and integration): tests wait for
 // what they need to see, never for a fixed time that hopes it happened.
 #pragma once

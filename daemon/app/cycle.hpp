@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One audit cycle over the state database, with every stage that rides along
 // (the report history, the outbox): the wiring the daemon, `complyd audit`
 // and the tests share.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd run`: the Boost.Asio service loop. Cycles run on a worker thread
 // (never two at once); the loop handles the schedule and signals.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's HTTP hooks, kept out of daemon/app/daemon.cpp.
 #include <algorithm>
 #include <boost/asio/post.hpp>

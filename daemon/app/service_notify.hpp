@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // systemd service integration (sd_notify): READY=1, STATUS=, RELOADING=1,
 // STOPPING=1 and the watchdog. Everything is a no-op when NOTIFY_SOCKET is
 // not set, so `complyd run` behaves the same under any other supervisor.

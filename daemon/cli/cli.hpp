@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command line, one file per command group. Each group registers its
 // subcommands on the app and sets `exit_code` from its callback. Adding a
 // group: one file in daemon/cli/ and one line in daemon/main.cpp.

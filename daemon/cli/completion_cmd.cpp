@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd completion bash`: a bash completion script generated from this
 // command line itself, so it cannot drift from it. The build runs it and the
 // package ships the output as /usr/share/bash-completion/completions/complyd.

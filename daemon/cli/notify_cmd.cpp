@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd notify`: preview a template, list the outbox, requeue a message,
 // deliver due messages now.
 #include <fmt/format.h>

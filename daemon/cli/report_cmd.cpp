@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd report`: the audit report as of a time, rebuilt from the stored
 // history (the same bytes for the same --as-of, apart from the generation
 // time), in HTML, Markdown, JSON or CSV.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/app/daemon.hpp"
 #include "daemon/cli/cli.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // complyd sources list|test: what each configured source is, and what it
 // would collect right now (counts, never values).
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The typed configuration. Loaded from TOML, validated in full (every problem
 // reported as file:line:column), then read-only for the rest of the process.
 #pragma once

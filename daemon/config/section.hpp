@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A TOML table being validated: every key read is remembered, finish()
 // reports the rest, and every problem carries file:line:column. Shared by the
 // config loader and the per-type [[sources]] parsers (daemon/sources/).

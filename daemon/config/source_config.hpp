@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[sources]]: the configured fact sources beside the embedded inventory.
 // The settings every source shares live here; each type's own settings are
 // parsed and owned by its file in daemon/sources/ (see registry.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd demo`: a ready-to-run configuration and a realistic inventory that
 // violates every implemented check several times and passes most customers.
 // Also the generator behind the benchmark (large --customers counts).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One audit cycle: collect facts -> evaluate checks -> apply the lifecycle ->
 // hand the results to the state and the participants (cycle_sink.hpp), which
 // commit them atomically. daemon/app/cycle.cpp wires it for the scheduler and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a cycle hands to the stages after it. The engine knows only these
 // interfaces: the store implements CycleState, and the report history and the
 // outbox are CycleParticipants. The application wires them together

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding lifecycle, as a pure function: given what is stored, what this
 // cycle observed and which checks ran on complete facts, compute the new
 // state and the transitions to record. No I/O.

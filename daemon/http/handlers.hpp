@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP API as plain functions: request + immutable snapshot + settings in,
 // response out (the Beast examples' handle_request style). No I/O, no
 // database; errors never echo anything from the request.

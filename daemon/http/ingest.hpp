@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // POST /v1/verifications: receivers push per-minute signature verification
 // counters for the ingest source. parse_batch() is pure (body + limits in,
 // rows or the first problem out); Ingest routes a bearer token to its

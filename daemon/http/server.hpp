@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP endpoint on the daemon's Asio loop (Boost.Beast): /healthz,
 // /metrics, /v1/findings, /v1/report, and POST /v1/verifications when an
 // ingest source is configured. Sessions read one request at a time

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the HTTP handlers read: an immutable snapshot built on the worker
 // thread (which owns the state database) after each cycle and swapped in
 // atomically. Handlers never touch the database.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Log levels, apart from the logger: the configuration names one, and
 // Boost.Log's headers stay out of everything that includes the configuration.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Logging: Boost.Log to stderr, one line per record, redacted. Under journald
 // (JOURNAL_STREAM set) lines carry <N> priority prefixes and no timestamp.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The redaction layer every log line, error message and stored text passes:
 // registered secret values (read from *_file paths) and secret-shaped patterns
 // are replaced before anything leaves the process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A complete RFC 5322 / MIME message (multipart/alternative: text and HTML),
 // built as a pure function. Dot-stuffing is left to libcurl.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Delivers due outbox messages: one SMTP connection per batch, each message
 // claimed (leased) before it is sent and marked sent in its own transaction
 // right after the server's 250. A crash between that 250 and the commit

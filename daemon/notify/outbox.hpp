@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The outbox in the state database: messages are enqueued inside the
 // cycle's IMMEDIATE transaction (OutboxParticipant), delivered by the
 // notifier, and listed or requeued by `complyd notify`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which e-mails a cycle causes, as a pure function of the cycle's
 // transitions, the findings, the customers' credentials, the ledgers and the
 // configuration. No I/O, no clock: the outbox module feeds it and stores the

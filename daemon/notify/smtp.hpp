@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SMTP delivery with libcurl: one easy handle (so one connection) per batch.
 // STARTTLS is required for smtp:// unless tls = "none" (loopback only, checked
 // by the config loader); certificates are always verified.

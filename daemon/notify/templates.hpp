@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // E-mail templates: mustache (kainjow), compiled-in defaults from
 // daemon/notify/templates/, overridable per file from smtp.templates_dir.
 // Rendering is pure; only load() reads files.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JSON findings document (docs/findings-format.md) and the text summary.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a cycle records for `complyd report --as-of` (schema/state/0004):
 // a pure summary of the facts, computed while the cycle still holds them.
 // Metadata, ages and counts only; never a secret value or fingerprint.

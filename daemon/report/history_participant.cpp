@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/report/history_participant.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report history's part in every cycle (schema/state/0004): the
 // per-customer states are built beside the checks and written batch by batch
 // into the cycle's transaction; the cycle's tail (which checks ran, the

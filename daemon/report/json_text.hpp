@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writing JSON text directly, byte for byte as nlohmann's dump() writes the
 // same values, for the per-finding and per-customer documents that are
 // written 100,000 times a cycle (no tree, no allocation per value).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The audit report (`complyd report`, GET /v1/report): a model built by pure
 // code from the stored history as of a time, then rendered per format.
 // Everything in the model is a function of the history at or before `as_of`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Renderers of the report model: JSON (docs/report-format.md), Markdown,
 // self-contained HTML (inline CSS and SVG, no scripts, no external
 // requests) and CSV (RFC 4180, one row per finding). Pure functions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/report/report_store.hpp"
 #include "model/time.hpp"
 

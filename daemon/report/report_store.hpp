@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report's history in the state database (schema/state/0004): written
 // with each cycle, read back as of a time for `complyd report --as-of`.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/sources/aws_secrets_manager_source.hpp"
 
 #include <fmt/format.h>

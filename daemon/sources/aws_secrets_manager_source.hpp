@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // aws-secrets-manager: secret metadata from AWS Secrets Manager's ListSecrets
 // (AWS JSON 1.1, SigV4-signed by libcurl), every page. Never reads values
 // (no GetSecretValue). Provides credentials.

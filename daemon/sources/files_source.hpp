@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The files source: walks the [files] paths and runs the leak detector
 // (checks/leak_patterns.hpp) on the bytes not scanned yet. Provides
 // FactKind::file_scans (Facts::leak_hits) for leak-scan.

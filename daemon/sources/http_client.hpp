@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP edge every remote source shares (vault, aws-secrets-manager,
 // platform, prometheus): libcurl with TLS verification always on (an extra
 // CA bundle allowed), connect and per-request timeouts, retries with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[sources]] type = "ingest": per-minute webhook signature verification
 // counters that receivers push to the daemon's POST /v1/verifications
 // (daemon/http/ingest.cpp), stored in ingest.db (daemon/store/ingest_store.hpp)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ingest.db: the per-minute verification counters receivers push to
 // POST /v1/verifications (schema/ingest/). A separate file from the state
 // database so each file keeps one writer: the HTTP ingest handler writes

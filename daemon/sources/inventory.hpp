@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The embedded default source: an SQLite inventory database whose schema is
 // schema/inventory.sql (documented in docs/inventory.md). Opened read-only.
 #pragma once

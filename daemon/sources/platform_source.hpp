@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The platform source: each customer's webhook subscriptions, read from the
 // platform's REST API with that customer's own token, as WebhookSubscription
 // facts (transport-https, offboarding-completeness), plus the configured API

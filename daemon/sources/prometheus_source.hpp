@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The prometheus source: per-customer per-minute webhook signature
 // verification counters (VerificationSeries) for signature-failures, from the
 // Prometheus HTTP API (GET /api/v1/query_range, step 60s) over the lookback

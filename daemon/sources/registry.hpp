@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The source types [[sources]] can name. Each type lives in one file under
 // daemon/sources/ with its settings, its parser and its factory, and is
 // listed once in registry.cpp (explicit, like checks/registry.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Secret names to credential facts, shared by the secrets-manager sources
 // (vault, aws-secrets-manager): a name template such as
 // "{prefix}/{environment}/{customer_id}/{name}" and the mapping of the {name}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A source reads facts from where they live. Sources are the edge: they do
 // I/O, normalise rows into facts, and report failure as data (SourceStatus),
 // never by crashing the cycle.

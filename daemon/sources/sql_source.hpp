@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[sources]] type = "sql": the integration's own database (SQLite or
 // PostgreSQL), read with operator-written queries that return named columns:
 //   data_sets_query      -> DataSet          (retention-window, offboarding-completeness)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vault: HashiCorp Vault / OpenBao KV v2 secret metadata (never values unless
 // `fingerprint = true`, and then only to hash and measure them). Provides
 // credentials and, with check_audit_devices, secret_stores (sys/audit).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tamper-evident history: every evidence row (a committed cycle, a
 // finding event, an e-mail marked sent) carries its place in one hash chain
 // (chain_seq) and the SHA-256 of the previous record's hash followed by its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/store/history_verifier.hpp"
 
 #include "daemon/log/log.hpp"

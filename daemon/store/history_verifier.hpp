@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The history chain's part in every cycle: the chain is verified beside
 // collection, on a connection of its own, from where the last verification
 // of this process ended (all of it the first time: at start-up), and the

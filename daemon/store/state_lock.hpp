@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's claim on its state database: an flock on `<state_db>.lock`,
 // held while `complyd run` lives, so that `complyd audit --now --state FILE`
 // can tell a database a daemon writes from one of its own.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // complyd's own state database: findings, their transitions, cycles.
 // One writer connection, WAL, versioned migrations from schema/state/.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hashes for finding ids, keyed fingerprints and token comparison (OpenSSL).
 #pragma once
 

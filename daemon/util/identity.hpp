@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The operator running this process, as the OS knows them.
 #pragma once
 

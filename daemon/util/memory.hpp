@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The process's allocator and giving freed memory back to the system.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs independent tasks on a few threads for the span of one call: the
 // checks and the report summary all read the same snapshot and none writes
 // it, so a cycle can use every core without locks.

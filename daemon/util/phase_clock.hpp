@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Wall time per phase of a long operation, for one debug log line: where a
 // slow cycle spends its time, without a profiler.
 #pragma once

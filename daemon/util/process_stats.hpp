@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The process_* metrics Prometheus users expect from every exporter (the
 // names and units of client_golang's process collector), read from /proc.
 #pragma once

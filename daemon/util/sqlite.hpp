@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A thin RAII layer over the SQLite C API: connections, prepared statements,
 // IMMEDIATE transactions. Errors throw SqliteError with the statement context.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A queue of jobs for one writer thread, fed by several producers: the
 // cycle's threads that evaluate hand their results to the thread that owns
 // the state database connection (daemon/engine/cycle.cpp).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- ingest.db: per-minute webhook signature verification counters pushed by
 -- receivers to POST /v1/verifications. Its one writer is the daemon's HTTP
 -- ingest handler; the ingest source reads it read-only. Times are unix seconds.

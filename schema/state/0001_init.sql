@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 1: findings, their history, cycles.
 -- Times are integer unix seconds (UTC).
 

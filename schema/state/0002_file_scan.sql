@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 2: incremental file scanning (leak-scan).
 -- One row per file the files source scans. Never any file content: identity,
 -- how far the file has been read, and the hits found in the bytes read so far

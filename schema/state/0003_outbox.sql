@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 3: the e-mail outbox and the alert ledger.
 -- A message is enqueued in the same transaction as the cycle that caused it,
 -- with an idempotency key (UNIQUE: a key is enqueued at most once, ever), and

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 4: what `complyd report --as-of` needs
 -- beyond findings and finding_events, written in the same transaction as the
 -- cycle. Never a secret value: metadata, ages and counts only.

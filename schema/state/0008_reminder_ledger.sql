@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 8: the reminder ledger. One row per
 -- credential version a customer was reminded about, written in the cycle's
 -- transaction: when the first reminder was enqueued (an escalation waits

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 9: leak-scan across lines and in .gz logs.
 -- pending_key: a secret-looking key on the last line scanned whose value is on
 -- the next line (a Kubernetes `- name: X_TOKEN`, a YAML or JSON key alone on

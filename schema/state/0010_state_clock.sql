@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 10. Which clock the database's cycles ran
 -- on: 'live' (the wall clock: the daemon, `complyd audit`) or 'simulated'
 -- (`complyd audit --now T --state FILE`). Its first committed cycle sets it;

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 11. Per event stream (e.g.
 -- "verifications"), the last minute (unix seconds / 60) a committed cycle
 -- judged. Written in the cycle's transaction, only forward: the next cycle

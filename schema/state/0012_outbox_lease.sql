@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 12: delivery ownership and pruned bodies.
 -- A deliverer claims a message (lease_owner = host:pid:random, lease_until)
 -- in the IMMEDIATE transaction that selects it, so any number of concurrent

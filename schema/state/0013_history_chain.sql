@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- complyd state database, migration 13: the tamper-evident history
 -- (docs/history-chain.md). Every evidence row joins one hash chain: its
 -- sequence number and the SHA-256 of the previous record's hash followed by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real binary, a real demo inventory and a real state database in a temp
 // directory; time injected with --now.
 #include <gtest/gtest.h>

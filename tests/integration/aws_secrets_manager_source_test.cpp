@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The aws-secrets-manager source against a scripted endpoint answering AWS
 // JSON 1.1 shapes: {"SecretList":[...],"NextToken":"..."} pages, errors as
 // {"__type":"...","message":"..."} with HTTP 400/403 (throttling included).

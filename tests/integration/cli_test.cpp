@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // complyd's command line: config check, catalogue, usage errors, and the
 // canary test (secrets planted in config and inventory never leave).
 #include <gtest/gtest.h>

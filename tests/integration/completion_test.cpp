@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bash completion script from `complyd completion bash`, sourced in a
 // real bash: COMPREPLY for a few typed lines, and every subcommand that
 // `complyd --help` lists. Names come from the binary's help, not from a list

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd run` as a process: first cycle, SIGHUP with a broken config keeps
 // the old one, SIGTERM stops cleanly with a consistent database.
 #include <gtest/gtest.h>

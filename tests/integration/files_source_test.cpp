@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The files source against a real temp directory and a real state database:
 // incremental reads, partial lines, rotation and truncation, unreadable files,
 // persistence across restarts, the cycle's transaction, and canary values

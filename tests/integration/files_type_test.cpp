@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[sources]] type = "files": file-age retention (mtimes), several files
 // sources sharing the persisted scan state, overlap refused, and the
 // retention-window findings end to end through `complyd audit`.

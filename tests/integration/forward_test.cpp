@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The history only moves forward (issue 15): `complyd audit --now` never
 // writes to a live state database, a refused run writes nothing, and
 // --dry-run prints what a run would without writing anything.

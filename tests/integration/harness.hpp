@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Integration harness: temp directories and the real complyd binary.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tamper-evident history (docs/history-chain.md): rows edited, deleted
 // and inserted with the real sqlite3 shell on a real state file are caught
 // by `complyd history verify` and by the next cycle (history-integrity), and

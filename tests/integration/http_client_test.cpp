@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shared HTTP edge of the remote sources against a real loopback server:
 // retries, Retry-After, timeouts, truncation, malformed JSON, auth errors, and
 // messages that never echo bodies or tokens.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // POST /v1/verifications on `complyd run` over real loopback sockets: auth,
 // limits, validation, atomic and idempotent storage in ingest.db; then
 // `complyd audit` with the ingest source: pushed counters drive

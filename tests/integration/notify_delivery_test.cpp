@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // E-mail end to end against a real SMTP server (aiosmtpd): the demo audit's
 // digest and reminders, exactly-once across re-runs, server outages and
 // kill -9, the ladder reset by a rotation, STARTTLS with a private CA.

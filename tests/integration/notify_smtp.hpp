@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real SMTP server for the e-mail tests: Debian's aiosmtpd with its
 // Maildir handler, on a free loopback port, and a parser for what it stored
 // (Python's email package, so the MIME is checked by an independent parser).

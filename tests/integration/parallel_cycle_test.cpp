@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A cycle's evaluation on several threads, with each kind of fact released
 // once its readers are done, must find exactly what one thread finds with
 // the whole snapshot held; the counters read in key ranges must be exactly

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The platform source against a scripted stand-in of the platform's REST API
 // (Raise's field names, and a generic mapping), and end to end through
 // `complyd audit`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loopback ports for tests: a free one from the kernel (bind to port 0), so
 // no test depends on a fixed port another process may hold; and whether
 // something accepts on one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real PostgreSQL server for the sql source's tests: initdb into a temp
 // directory, started on a free 127.0.0.1 port with its socket in that
 // directory, stopped (pg_ctl stop -m fast) and removed in the destructor.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A complyd child process for tests that signal it (daemon, systemd notify):
 // stderr to a file, stdout discarded, environment inherited minus the
 // service-manager variables, plus `extra_env`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real Prometheus for tests: counter samples written as OpenMetrics,
 // backfilled with `promtool tsdb create-blocks-from openmetrics`, served by
 // `prometheus` on 127.0.0.1 (a free port) from that TSDB. Backfilled data is

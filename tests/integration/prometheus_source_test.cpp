@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The prometheus source: against a real Prometheus (promtool-backfilled
 // counters) end to end through `complyd audit`, and against a scripted stub
 // for the error paths and the chunking of long ranges.

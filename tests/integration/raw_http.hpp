@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Raw HTTP/1.1 over a loopback socket: the tests see exactly the bytes the
 // daemon's endpoint sends (status line, headers, limits), with no client
 // library smoothing anything over.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd report` in every format from the demo (HTML rendered in headless
 // Chromium), --as-of reproducibility, and the HTTP endpoint of `complyd run`
 // over real loopback sockets: auth, limits, a slow client, promtool.

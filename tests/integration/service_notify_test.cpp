@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `complyd run` under a stand-in for systemd: NOTIFY_SOCKET is a unix datagram
 // socket owned by the test, WATCHDOG_USEC asks for pings, JOURNAL_STREAM makes
 // it log as it would to journald. Asserts READY=1 after the database opens,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The systemd units and the installed tree: `systemd-analyze security
 // --offline=true` exposure <= 1.5 for every service, `systemd-analyze verify`
 // clean on the units as installed by `cmake --install` into a scratch root

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the source tests: one configured source built from TOML through
 // the real config loader and registry, and the message of what it threw.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sql source against a real SQLite file and a real PostgreSQL server
 // (postgres_fixture.hpp): column contracts, bad rows, timeouts, the
 // read-only guard, authentication, and end to end through `complyd audit`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tests/integration/stub_http.hpp"
 
 #include "daemon/util/prelude.hpp"

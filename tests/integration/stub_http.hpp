@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A scripted HTTP/1.1 server on 127.0.0.1, port 0, in a thread of the test:
 // the stand-in for SaaS APIs that cannot run here (Vault, AWS Secrets
 // Manager, the platforms). Each test gives a handler that answers from the

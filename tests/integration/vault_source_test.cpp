@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vault source against a scripted KV v2 server (StubHttpServer) that
 // answers the documented shapes: LIST metadata {"data":{"keys":[...]}} with
 // folders ending in '/', 404 for an empty folder, GET metadata with the

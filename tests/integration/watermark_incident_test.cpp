@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // No blind minutes (issue 15 §3): counters are judged from the last minute a
 // committed cycle judged, however long ago, and an incident stays open until a
 // person acknowledges it. The real binary on a demo inventory, time injected.

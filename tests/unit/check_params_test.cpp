@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Each check's catalogue parameters (ParamSpecs) are derived from its
 // parameter struct: the shown defaults must be the struct's, and every
 // spec must set a member of its own.

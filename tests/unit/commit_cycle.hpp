@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A whole cycle written at once, the way the engine writes one through the
 // store's CycleTransaction (and the report history's participant).
 #pragma once

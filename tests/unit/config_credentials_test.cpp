@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // "%d/NAME" in a secret's *_file key: the systemd credential NAME, read from
 // $CREDENTIALS_DIRECTORY (LoadCredential= in complyd.service), validated with
 // file:line:column and registered for redaction like any *_file value.

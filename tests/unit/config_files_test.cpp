@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The [files] table (leak-scan's files source) and how leak-scan's
 // parameters reach the files source.
 #include <gtest/gtest.h>

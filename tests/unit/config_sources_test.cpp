@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[sources]]: the keys every source shares, validated before a type's own.
 #include <gtest/gtest.h>
 

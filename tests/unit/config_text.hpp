@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Configuration text as the tests parse it: the file is always
 // /etc/complyd/complyd.toml, so problems read as an operator sees them.
 #pragma once

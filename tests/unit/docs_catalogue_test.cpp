@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // docs/checks.md must stay in step with the registered catalogue.
 #include <gtest/gtest.h>
 

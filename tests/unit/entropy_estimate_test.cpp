@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // estimate_entropy_bytes: what the vault source's fingerprint mode records as
 // entropy_bytes for webhook-secret-strength.
 #include <gtest/gtest.h>

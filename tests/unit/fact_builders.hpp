@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builders for hand-made facts in check tests. Times are absolute, from a
 // fixed "now", so every threshold edge is exact.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The compact value types facts use for repeated and hashed texts.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The history only moves forward: the store refuses a cycle before the last
 // committed one, a live cycle away from the wall clock, and a mix of live and
 // simulated cycles, before anything is written.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The history chain's canonical form is what an auditor's script rebuilds
 // with Python's json.dumps (docs/history-chain.md): byte for byte.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The folder-level include graph of model/, checks/ and daemon/ read from the
 // sources themselves, independently of the CMake layers that enforce it: it
 // has no cycle, the model includes only itself, the checks only the model.

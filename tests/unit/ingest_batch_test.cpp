@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // POST /v1/verifications: the batch parser/validator (pure), the [[sources]]
 // type = "ingest" settings, and ingest.db (writer, replay, prune, read).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The leak detector: each kind found, placeholders and look-alikes not, and
 // no excerpt ever holding the value (canary values, asserted absent).
 #include <gtest/gtest.h>

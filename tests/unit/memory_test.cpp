@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The allocator the binary runs on, and giving freed memory back between cycles.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /metrics as Prometheus users read it: the cycle duration from a monotonic
 // clock, a histogram of cycle durations, and the process_* metrics.
 #include <gtest/gtest.h>

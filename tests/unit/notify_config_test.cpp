@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [smtp] delivery keys, [alerts] and [reminders]: typed, validated, located.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MIME builder and the templates: pure functions.
 #include <gtest/gtest.h>
 

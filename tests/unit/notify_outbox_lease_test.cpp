@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The outbox's delivery ownership and pruning: a claimed message is not
 // claimed again while its lease lives, an expired lease is taken over, and
 // sent bodies are emptied after the retention while the rows stay.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure notification planner: which e-mails a cycle causes.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PackedMinutes: the counters' packed form must give back exactly what went
 // in, whatever went in (the check normalises order and duplicates itself).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report history a cycle writes: a state found unchanged is kept as its
 // digest only, is not written again, and is never written empty.
 #include <gtest/gtest.h>

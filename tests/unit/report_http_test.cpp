@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report model (replay of the history as of a time), the CSV quoting,
 // the bearer-token check and the [http] configuration.
 #include <gtest/gtest.h>

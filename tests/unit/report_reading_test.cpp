@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report as a person reads it: durations in words, references in
 // natural order, round chart ticks, and checklist rows that count only
 // their own findings.

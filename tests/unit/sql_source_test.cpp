@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sql source's pure parts (time text, column contracts, loopback hosts)
 // and how sync activity from a second source reaches offboarding-completeness.
 #include <gtest/gtest.h>

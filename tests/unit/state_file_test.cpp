@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The state database is never silently replaced: an emptied, missing or
 // foreign state file where one existed stops complyd (StateError: exit 2).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The queue between the cycle's evaluating threads and its writer.
 #include <gtest/gtest.h>
 
