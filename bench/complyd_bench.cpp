@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
       best_scan = std::min(best_scan, s.seconds);
       // The cycles run at fixed times, so into a simulated state database of
       // their own (audit --now never writes the configured one).
-      for (const char* f : {"simulated.db", "simulated.db-wal", "simulated.db-shm"}) fs::remove(d / f);
+      for (const char* f : {"simulated.db", "simulated.db-wal", "simulated.db-shm", "simulated.db.marker"}) fs::remove(d / f);
       const std::string state = (d / "simulated.db").string();
       auto c = spawn({COMPLYD_BINARY, "audit", "--config", cfg.string(), "--state", state, "--now", now, "--no-notify",
                       "--format", "json"},
