@@ -93,6 +93,22 @@ struct Reads {
   std::vector<std::string_view> resources;  // the first few distinct ones
 };
 
+// "once, on T" or "N times between T1 and T2".
+std::string when_read(const Reads& r) {
+  return r.count == 1 ? "once, on " + format_time(r.first)
+                      : fmt::format("{} times between {} and {}", r.count, format_time(r.first), format_time(r.last));
+}
+
+void add_read_evidence(Finding& f, const std::string& actor, const Reads& r) {
+  f.evidence.emplace_back("actor", actor);
+  f.evidence.emplace_back("reads", std::to_string(r.count));
+  f.evidence.emplace_back("first_read", format_time(r.first));
+  f.evidence.emplace_back("last_read", format_time(r.last));
+  std::string resources;
+  for (auto res : r.resources) resources += (resources.empty() ? "" : ", ") + std::string(res);
+  f.evidence.emplace_back("resources", resources);
+}
+
 std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams& params) {
   std::vector<Finding> out;
   const auto& create_actions = params.create_actions;
@@ -299,21 +315,13 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
                      fmt::format("{} read credentials{} {}, but only {} may read credentials; a human or "
                                  "unfamiliar service holding a customer's token is a potential compromise.",
                                  who, customer.empty() ? std::string() : " of customer " + std::string(customer),
-                                 r.count == 1 ? "once, on " + format_time(r.first)
-                                              : fmt::format("{} times between {} and {}", r.count, format_time(r.first),
-                                                            format_time(r.last)),
+                                 when_read(r),
                                  fmt::join(allowed_readers, ", ")),
                      "Find out why this actor read the credential; if it was not an approved break-glass access, "
                      "rotate the credential now and remove the actor's read permission (only the production sync "
                      "workers should be able to read tokens).");
     f.severity = ctx.severity;
-    f.evidence.emplace_back("actor", who);
-    f.evidence.emplace_back("reads", std::to_string(r.count));
-    f.evidence.emplace_back("first_read", format_time(r.first));
-    f.evidence.emplace_back("last_read", format_time(r.last));
-    std::string resources;
-    for (auto res : r.resources) resources += (resources.empty() ? "" : ", ") + std::string(res);
-    f.evidence.emplace_back("resources", resources);
+    add_read_evidence(f, who, r);
     out.push_back(std::move(f));
   }
 
@@ -328,21 +336,13 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
                      fmt::format("{} read credentials of customer {} {}, but it is scoped to {} only; the submitter "
                                  "for one customer must not read another customer's token.",
                                  actor, customer.empty() ? std::string("(none)") : std::string(customer),
-                                 r.count == 1 ? "once, on " + format_time(r.first)
-                                              : fmt::format("{} times between {} and {}", r.count, format_time(r.first),
-                                                            format_time(r.last)),
+                                 when_read(r),
                                  fmt::join(list, ", ")),
                      "Find out why this reader read another customer's credential; rotate that credential and "
                      "restrict the reader's policy to the customers it serves (or correct its scope in the "
                      "inventory's reader_scopes).");
     f.severity = ctx.severity;
-    f.evidence.emplace_back("actor", std::string(actor));
-    f.evidence.emplace_back("reads", std::to_string(r.count));
-    f.evidence.emplace_back("first_read", format_time(r.first));
-    f.evidence.emplace_back("last_read", format_time(r.last));
-    std::string resources;
-    for (auto res : r.resources) resources += (resources.empty() ? "" : ", ") + std::string(res);
-    f.evidence.emplace_back("resources", resources);
+    add_read_evidence(f, std::string(actor), r);
     out.push_back(std::move(f));
   }
   return out;
