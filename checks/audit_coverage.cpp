@@ -195,6 +195,14 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
     }
   };
   Time horizon = Time::max();  // the oldest event the audit log still holds
+  // Reads are incidents, judged once: those after the newest event a
+  // committed cycle judged (all of them on a first run).
+  const auto wm = ctx.facts.judged_through.find(kAuditEventsStream);
+  const std::optional<std::int64_t> judged_through =
+      wm != ctx.facts.judged_through.end() ? std::optional(wm->second) : std::nullopt;
+  auto unjudged = [&](Time t) {
+    return !judged_through || floor_div(t.time_since_epoch().count(), 60) > *judged_through;
+  };
   {
     // Sized exactly: grown by doubling, the indexes of 650k events would
     // briefly need up to three times their size.
@@ -218,6 +226,8 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
         auto [it, fresh] = index->try_emplace(key, e.at);
         if (!fresh) it->second = std::max(it->second, e.at);
       }
+      // Who read what happened once: judged in the first cycle that sees it.
+      if (!unjudged(e.at)) continue;
       if (auto s = scopes.find(e.actor); s != scopes.end() && !s->second.contains(e.customer_id)) {
         record(unscoped_reads[{e.customer_id, e.actor}], e);
       }
@@ -232,6 +242,24 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
   }
   created.sort();
   rotated.sort();
+  // The log no longer holds the newest event the last judging cycle saw:
+  // whatever was recorded after it and deleted before this cycle was never
+  // judged (the daemon was down longer than the log keeps events).
+  if (judged_through && horizon != Time::max() &&
+      floor_div(horizon.time_since_epoch().count(), 60) > *judged_through) {
+    const Time from = minute_start(*judged_through + 1);
+    auto f = finding("", "audit:unjudged:" + format_time(from), "audit events possibly deleted unjudged",
+                     fmt::format("The audit log's oldest event is from {}, but complyd last judged events up to {}: "
+                                 "reads of credentials by the wrong actor recorded in the {} between them, and "
+                                 "deleted before this cycle, went unseen.",
+                                 format_time(horizon), format_time(from), format_duration(horizon - from)),
+                     "Keep audit events longer than the longest time complyd may be down (retention-window's "
+                     "audit_log_min), and review that period in the audit log's archive by hand.");
+    f.severity = ctx.severity;
+    f.evidence.emplace_back("judged_through", format_time(from));
+    f.evidence.emplace_back("oldest_event", format_time(horizon));
+    out.push_back(std::move(f));
+  }
   // A lifecycle moment is judged only if its audit event would still be held.
   auto judged = [&](Time t) { return t - tol >= horizon && t <= ctx.now + kFutureSkew; };
 
@@ -371,6 +399,7 @@ const CheckDef& audit_coverage_check() {
                          {"PCI DSS v4.0", "10.2.1.5"},
                          {"GDPR", "Art. 32"}},
           .needs = {FactKind::customers, FactKind::credentials, FactKind::audit_events, FactKind::secret_stores},
+          .incident_prefixes = {"reader:", "reader-scope:", "audit:unjudged:"},
       },
       {{.name = "create_actions",
         .member = &AuditCoverageParams::create_actions,
@@ -393,6 +422,15 @@ const CheckDef& audit_coverage_check() {
         .min = 0}},
       evaluate);
   return def;
+}
+
+std::optional<std::int64_t> audit_events_judged_through(const std::vector<AuditEvent>& events, Time now) {
+  std::optional<Time> newest;
+  for (const auto& e : events) {
+    if (e.at <= now + kFutureSkew && (!newest || e.at > *newest)) newest = e.at;
+  }
+  if (!newest) return std::nullopt;
+  return floor_div(newest->time_since_epoch().count(), 60);
 }
 
 }  // namespace complyd

@@ -22,7 +22,12 @@ const char* to_string(ParamType t) {
 Params default_params(const CheckInfo& info) { return info.binding.defaults; }
 
 FindingKind finding_kind(const CheckInfo& info, std::string_view subject) {
-  if (info.kind == FindingKind::state) return FindingKind::state;
+  if (info.kind == FindingKind::state) {
+    const auto& ip = info.incident_prefixes;
+    return std::any_of(ip.begin(), ip.end(), [&](const std::string& p) { return subject.starts_with(p); })
+               ? FindingKind::incident
+               : FindingKind::state;
+  }
   const auto& st = info.state_subjects;
   return std::find(st.begin(), st.end(), subject) != st.end() ? FindingKind::state : FindingKind::incident;
 }

@@ -155,6 +155,9 @@ struct CheckInfo {
   FindingKind kind = FindingKind::state;
   // Subjects of an incident check that are states all the same.
   std::vector<std::string> state_subjects;
+  // Subject prefixes of a state check whose findings are incidents all the
+  // same (a read by the wrong reader happened, even after the log rotates).
+  std::vector<std::string> incident_prefixes;
   ParamBinding binding;  // set by make_check
 };
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,15 @@ std::int64_t first_minute_to_judge(const SignatureFailuresParams& p, const std::
 std::int64_t first_minute_to_read(const SignatureFailuresParams& p, const std::map<std::string, std::int64_t>& judged,
                                   Time now);
 const SignatureFailuresParams& signature_failures_params(const CheckConfigs& checks);
+
+// Audit events are judged by what the audit log still holds. The watermark
+// (Facts::judged_through["audit_events"]) is the minute of the newest event a
+// committed cycle judged; when the log's oldest event is newer than that, the
+// events recorded in between may have been deleted unjudged.
+inline constexpr const char* kAuditEventsStream = "audit_events";
+// The minute of the newest event at or before `now` (plus the usual clock
+// skew), or nothing without one: what this cycle judges through.
+std::optional<std::int64_t> audit_events_judged_through(const std::vector<AuditEvent>& events, Time now);
 
 struct OffboardingCompletenessParams {
   Duration deletion_window = std::chrono::days{30};

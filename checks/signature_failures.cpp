@@ -24,17 +24,9 @@
 namespace complyd {
 namespace {
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 std::uint32_t saturating_add(std::uint32_t a, std::uint32_t b) {
   return b > std::numeric_limits<std::uint32_t>::max() - a ? std::numeric_limits<std::uint32_t>::max() : a + b;
 }
-
-Time minute_start(std::int64_t minute) { return Time{Duration{minute * 60}}; }
 
 std::string percent(double rate) { return fmt::format("{:.2f}%", rate * 100.0); }
 

@@ -27,4 +27,12 @@ std::string credential_subject(const Credential& c);
 // Tolerance for clock skew before a timestamp counts as "in the future".
 inline constexpr Duration kFutureSkew{300};
 
+// Minutes of the event streams (Facts::judged_through): unix seconds / 60, rounded down.
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+inline Time minute_start(std::int64_t minute) { return Time{Duration{minute * 60}}; }
+
 }  // namespace complyd

@@ -54,7 +54,8 @@ nlohmann::json catalogue() {
                  {"frameworks", fw},
                  {"needs", needs},
                  {"kind", to_string(i.kind)},
-                 {"state_subjects", i.state_subjects}});
+                 {"state_subjects", i.state_subjects},
+                 {"incident_prefixes", i.incident_prefixes}});
   }
   return a;
 }

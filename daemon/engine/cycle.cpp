@@ -259,6 +259,9 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   const auto sources = make_sources(config_, scans, counters_from);
   Facts facts = collect_facts(sources, started);
   facts.judged_through = judged;
+  // What the audit events stream is judged through, taken before the checks
+  // free the events.
+  const std::optional<std::int64_t> audit_through = audit_events_judged_through(facts.audit_events, started);
   for (CycleParticipant* p : participants_) p->collected(facts, started);
   phases.lap("collect");
   if (keep_going && !keep_going()) {
@@ -378,22 +381,28 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   // The cycle's row, then what the participants record with it (the report
   // history's tail, e-mails with their cause), then the commit: all or nothing.
   tx->record(out.record, out.lifecycle, scans);
-  // The counters' watermark moves, with this commit, to the last complete
-  // minute (the current one may still grow and is judged again), and only
-  // when every enabled check that reads them judged them on complete facts.
+  // Each stream's watermark moves, with this commit, and only when every
+  // enabled check that reads the stream judged it on complete facts: the
+  // counters to the last complete minute (the current one may still grow and
+  // is judged again), the audit events to the newest one.
   {
-    bool judged_all = false;
-    for (const CheckDef* c : all_checks()) {
-      const auto& needs = c->info.needs;
-      if (std::find(needs.begin(), needs.end(), FactKind::verifications) == needs.end()) continue;
-      if (ev.disabled_checks.contains(c->info.id)) continue;
-      judged_all = ev.complete_checks.contains(c->info.id);
-      if (!judged_all) break;
+    auto judged_by_all = [&](FactKind kind) {
+      bool any = false;
+      for (const CheckDef* c : all_checks()) {
+        const auto& needs = c->info.needs;
+        if (std::find(needs.begin(), needs.end(), kind) == needs.end()) continue;
+        if (ev.disabled_checks.contains(c->info.id)) continue;
+        if (!ev.complete_checks.contains(c->info.id)) return false;
+        any = true;
+      }
+      return any;
+    };
+    std::map<std::string, std::int64_t> advance;
+    if (judged_by_all(FactKind::verifications)) {
+      advance[kVerificationsStream] = started.time_since_epoch().count() / 60 - 1;
     }
-    if (judged_all) {
-      const std::int64_t last_complete = started.time_since_epoch().count() / 60 - 1;
-      tx->advance_judged_through({{kVerificationsStream, last_complete}});
-    }
+    if (audit_through && judged_by_all(FactKind::audit_events)) advance[kAuditEventsStream] = *audit_through;
+    if (!advance.empty()) tx->advance_judged_through(advance);
   }
   phases.lap("cycle row");
   const CycleResults results{out.record.id, started, ev.complete_checks, ev.disabled_checks, out.lifecycle, stored};

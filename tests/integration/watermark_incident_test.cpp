@@ -145,5 +145,84 @@ TEST_F(BlindMinutes, AcknowledgingAStateIsRefused) {
   EXPECT_EQ(show(id)["status"], "open");
 }
 
+// Audit events (issue 15 §3, every event stream): a read by the wrong actor
+// is judged once and stays open after the log rotates the event away; a log
+// that dropped events before any cycle judged them says so.
+class AuditEventsWatermark : public BlindMinutes {
+ protected:
+  void sql_exec(const std::string& statement) {
+    sql::Db db(dir_ / "inventory.db", sql::OpenMode::read_write_create);
+    db.exec(statement);
+  }
+  static std::set<std::string> unjudged_subjects(const json& doc) {
+    std::set<std::string> out;
+    for (const auto& f : doc["findings"]) {
+      const std::string subject = f["subject"];
+      if (f["check_id"] == "audit-coverage" && subject.starts_with("audit:unjudged:")) out.insert(subject);
+    }
+    return out;
+  }
+};
+
+TEST_F(AuditEventsWatermark, ForeignReadStaysOpenAfterTheLogRotatesItAway) {
+  const json first = audit_json(dir_, kDemoNow, 3);
+  std::string id, customer;
+  for (const auto& f : first["findings"]) {
+    if (f["check_id"] == "audit-coverage" && f["subject"] == "reader:laptop:jsmith") {
+      id = f["id"];
+      customer = f["customer_id"];
+      break;
+    }
+  }
+  ASSERT_FALSE(id.empty()) << "the demo plants reads by laptop:jsmith";
+  // Judged once: the next cycle, with the read still in the log, keeps the
+  // finding as it is, and an acknowledgement is not undone by the old read.
+  const json next = audit_json(dir_, format_time(kNow + hours(1)), 3);
+  EXPECT_TRUE(unjudged_subjects(next).empty()) << "the newest judged event is still held";
+  auto f = show(id);
+  EXPECT_EQ(f["status"], "open") << f.dump(1);
+  EXPECT_EQ(f["kind"], "incident");
+  EXPECT_EQ(f["history"].size(), 1u);
+  auto ack = run(dir_, {"findings", "ack", id, "--reason", "break-glass access, ticket SEC-12", "--config", config_,
+                        "--state", sim_state(dir_)});
+  ASSERT_EQ(ack.exit_code, 0) << ack.err;
+  audit_json(dir_, format_time(kNow + hours(2)), 3);
+  EXPECT_EQ(show(id)["status"], "resolved");
+
+  // A new read by the same actor is a new incident: the finding reopens,
+  sql_exec("INSERT INTO audit_events(customer_id, actor, action, resource, at) VALUES ('" + customer +
+           "', 'laptop:jsmith', 'token_read', 'x', '" + format_time(kNow + hours(2) + minutes(30)) + "')");
+  sql_exec("INSERT INTO audit_events(customer_id, actor, action, resource, at) VALUES ('', 'sync-worker-prod-1', "
+           "'token_read', 'x', '" + format_time(kNow + hours(2) + minutes(45)) + "')");
+  audit_json(dir_, format_time(kNow + hours(3)), 3);
+  f = show(id);
+  EXPECT_EQ(f["status"], "open");
+  EXPECT_EQ(f["history"].back()["event"], "reopened");
+  // and stays open once the audit log rotates it away.
+  sql_exec("DELETE FROM audit_events WHERE at < '" + format_time(kNow + hours(2) + minutes(40)) + "'");
+  const json later = audit_json(dir_, format_time(kNow + hours(4)), 3);
+  f = show(id);
+  EXPECT_EQ(f["status"], "open") << f.dump(1);
+  EXPECT_EQ(f["history"].back()["event"], "reopened");
+  EXPECT_TRUE(unjudged_subjects(later).empty()) << later["findings"].dump(1);
+}
+
+TEST_F(AuditEventsWatermark, EventsDeletedBeforeAnyCycleJudgedThemAreReported) {
+  audit_json(dir_, kDemoNow, 3);
+  // The daemon is down for three days; the audit log keeps one day.
+  sql_exec("INSERT INTO audit_events(customer_id, actor, action, resource, at) VALUES ('', 'sync-worker-prod-1', "
+           "'token_read', 'x', '" + format_time(kNow + days(2) + hours(12)) + "')");
+  sql_exec("DELETE FROM audit_events WHERE at < '" + format_time(kNow + days(2)) + "'");
+  const json next = audit_json(dir_, format_time(kNow + days(3)), 3);
+  const auto gaps = unjudged_subjects(next);
+  ASSERT_EQ(gaps.size(), 1u) << next["findings"].dump(1);
+  // Reported once, and kept open (an incident) until acknowledged.
+  const json again = audit_json(dir_, format_time(kNow + days(3) + hours(1)), 3);
+  EXPECT_EQ(unjudged_subjects(again), gaps);
+  for (const auto& f : again["findings"]) {
+    if (f["subject"] == *gaps.begin()) EXPECT_EQ(show(f["id"])["history"].size(), 1u);
+  }
+}
+
 }  // namespace
 }  // namespace complyd::itest

@@ -355,5 +355,63 @@ TEST(AuditCoverageSecretStores, NeedsTheSecretStoresKind) {
   EXPECT_NE(std::find(needs.begin(), needs.end(), FactKind::secret_stores), needs.end());
 }
 
+// Audit events are judged from a watermark (issue 15 §3): reads are
+// incidents judged once, and a log that no longer holds the newest event the
+// last cycle judged may have lost events unjudged.
+std::int64_t ac_minute_of(Time t) { return t.time_since_epoch().count() / 60; }
+
+TEST(AuditCoverageWatermark, ReadsBeforeTheWatermarkAreNotJudgedAgain) {
+  Facts f = audited_population();
+  f.audit_events.push_back(event("c1", "laptop:jsmith", "token_read", kPath, ago(days(2))));
+  ASSERT_EQ(run_check("audit-coverage", f).size(), 1u);  // a first run judges every held event
+  f.judged_through[kAuditEventsStream] = ac_minute_of(ago(hours(1)));
+  EXPECT_TRUE(run_check("audit-coverage", f).empty());
+  // A new read after the watermark is judged, and only it is counted.
+  f.audit_events.push_back(event("c1", "laptop:jsmith", "token_read", kPath, ago(minutes(30))));
+  auto out = run_check("audit-coverage", f);
+  ASSERT_EQ(out.size(), 1u);
+  std::map<std::string, std::string> ev(out[0].evidence.begin(), out[0].evidence.end());
+  EXPECT_EQ(ev["reads"], "1");
+}
+
+TEST(AuditCoverageWatermark, ReadFindingsAreIncidentsLifecycleGapsAreStates) {
+  EXPECT_EQ(finding_kind("audit-coverage", "reader:laptop:jsmith"), FindingKind::incident);
+  EXPECT_EQ(finding_kind("audit-coverage", "reader-scope:sync-worker-a"), FindingKind::incident);
+  EXPECT_EQ(finding_kind("audit-coverage", "audit:unjudged:2026-11-19T12:00:00Z"), FindingKind::incident);
+  EXPECT_EQ(finding_kind("audit-coverage", kRotated), FindingKind::state);
+  EXPECT_EQ(finding_kind("audit-coverage", "audit:events"), FindingKind::state);
+}
+
+TEST(AuditCoverageWatermark, EventsDeletedBeforeTheyWereJudgedAreReported) {
+  Facts f = audited_population();
+  // The last cycle judged through an event 3 days ago; the log now starts 1 day ago.
+  f.judged_through[kAuditEventsStream] = ac_minute_of(ago(days(3)));
+  std::erase_if(f.audit_events, [](const AuditEvent& e) { return e.at < ago(days(1)); });
+  f.audit_events.push_back(event("c1", "sync-worker-prod-3", "token_read", kPath, ago(days(1))));
+  auto out = run_check("audit-coverage", f);
+  std::vector<Finding> gaps;
+  for (auto& x : out) {
+    if (x.subject.starts_with("audit:unjudged:")) gaps.push_back(x);
+  }
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].subject, "audit:unjudged:" + format_time(ago(days(3)) + minutes(1)));
+  EXPECT_EQ(gaps[0].severity, Severity::high);
+  EXPECT_TRUE(gaps[0].customer_id.empty());
+  std::map<std::string, std::string> ev(gaps[0].evidence.begin(), gaps[0].evidence.end());
+  EXPECT_EQ(ev["oldest_event"], format_time(ago(days(1))));
+  // The log still holding the watermark's event: nothing was lost.
+  f.audit_events.push_back(event("c1", "onboarding-service", "customer_onboarded", "c1", ago(days(3))));
+  for (const auto& x : run_check("audit-coverage", f)) EXPECT_FALSE(x.subject.starts_with("audit:unjudged:"));
+}
+
+TEST(AuditCoverageWatermark, JudgedThroughIsTheNewestEventNotInTheFuture) {
+  std::vector<AuditEvent> ev;
+  EXPECT_FALSE(audit_events_judged_through(ev, kNow));
+  ev.push_back(event("c1", "a", "token_read", kPath, ago(hours(2))));
+  ev.push_back(event("c1", "a", "token_read", kPath, ago(hours(1))));
+  ev.push_back(event("c1", "a", "token_read", kPath, kNow + days(1)));  // a clock far ahead
+  EXPECT_EQ(audit_events_judged_through(ev, kNow), ac_minute_of(ago(hours(1))));
+}
+
 }  // namespace
 }  // namespace complyd::testing
