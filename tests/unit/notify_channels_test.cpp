@@ -209,7 +209,9 @@ TEST(AlertmanagerPlan, AlertsThatLeftTheSetEndNowAndASeverityChangeEndsTheOldLab
   for (const auto& e : plan.ledger_upserts) {
     EXPECT_TRUE(e.recipient.starts_with("alertmanager:am:")) << e.recipient;
     (e.active ? active : inactive)++;
-    if (e.finding_id == "F4") EXPECT_EQ(e.first_alerted_at, kNow - days(1));
+    if (e.finding_id == "F4") {
+      EXPECT_EQ(e.first_alerted_at, kNow - days(1));
+    }
   }
   EXPECT_EQ(active, 2);
   EXPECT_EQ(inactive, 3);
