@@ -491,7 +491,8 @@ void OutboxParticipant::collected(Facts& facts, Time) {
 }
 
 std::vector<FactsReader> OutboxParticipant::readers(const Facts& facts, Time, const Writer&) {
-  return {{"reminder facts", {FactKind::customers, FactKind::credentials},
+  // Webhooks too: customer_platforms reads them (undeclared, they could be freed first).
+  return {{"reminder facts", {FactKind::customers, FactKind::credentials, FactKind::webhooks},
            [this, &facts] { reminders_ = reminder_facts(facts, config_); }}};
 }
 
