@@ -94,10 +94,11 @@ int audit(const State& st, const AuditOpts& o) {
     auto out = run_cycle(*config, store, clock_from(o.now));
     phases.lap("cycle");
     if (o.dry_run) CLOG(notice) << "dry run: the cycle above was evaluated on a copy; nothing was written";
-    if (!o.dry_run && !o.no_notify && !config->smtp.url.empty() && out.committed) {
+    if (!o.dry_run && !o.no_notify && (!config->smtp.url.empty() || config->notify.any()) && out.committed) {
       // Before exiting, deliver what this cycle enqueued (and anything due).
       const auto rep = notify::deliver_due(*config, store.db(), clock_from(o.now));
       if (!rep.error.empty()) CLOG(error) << "e-mail delivery stopped: " << rep.error << "; the messages stay queued";
+      for (const auto& e : rep.channel_errors) CLOG(error) << "delivery to " << e << "; the messages stay queued";
     }
     if (o.format == "json") {
       write_findings_document(std::cout, out.current, out.record,

@@ -20,6 +20,10 @@ void add_demo_commands(CLI::App& app, State& st) {
   auto* c = app.add_subcommand("demo", "Write a ready-to-run demo configuration and inventory into DIR");
   c->add_option("DIR", o->dir, "Directory to write complyd.toml and inventory.db into")->required();
   c->add_option("--smtp", o->demo.smtp_url, "SMTP URL for e-mails, e.g. smtp://127.0.0.1:1025 (a mail catcher)");
+  c->add_option("--alertmanager", o->demo.alertmanager_url,
+                "Alertmanager base URL for alerts, e.g. http://127.0.0.1:9093");
+  c->add_option("--webhook", o->demo.webhook_url,
+                "URL for signed JSON webhooks, e.g. http://127.0.0.1:8080/hook (the secret goes to DIR/webhook.secret)");
   c->add_option("--customers", o->demo.customers, "Number of customers")->check(CLI::Range(1, 10'000'000));
   c->add_option("--busy-customers", o->demo.busy_customers,
                 "Customers with per-minute verification counters (default customers/10, at least 16)");

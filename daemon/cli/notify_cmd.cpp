@@ -151,7 +151,7 @@ int retry(const State& st, const NotifyOpts& o) {
   if (!valid_time_option(o.now)) return kUsage;
   return with_store(st, [&](const Config& config, StateStore& store) {
     try {
-      auto row = notify::retry_message(store.db(), o.id, clock_from(o.now)(), config.smtp);
+      auto row = notify::retry_message(store.db(), o.id, clock_from(o.now)(), config);
       std::cout << fmt::format("message {} requeued ({}, to {})\n", row.id, row.kind, row.recipients);
       return kOk;
     } catch (const std::runtime_error& e) {
@@ -164,15 +164,16 @@ int retry(const State& st, const NotifyOpts& o) {
 int send(const State& st, const NotifyOpts& o) {
   if (!valid_time_option(o.now)) return kUsage;
   return with_store(st, [&](const Config& config, StateStore& store) {
-    if (config.smtp.url.empty()) {
-      std::cerr << "complyd: e-mail is off (no smtp.url)\n";
+    if (config.smtp.url.empty() && !config.notify.any()) {
+      std::cerr << "complyd: notifications are off (no smtp.url, no [[notify.*]] channel)\n";
       return kUsage;
     }
     const auto rep = notify::deliver_due(config, store.db(), clock_from(o.now));
     std::cout << fmt::format("{} sent, {} failed, {} expired, {} waiting\n", rep.sent, rep.failed, rep.expired,
                              rep.remaining);
     if (!rep.error.empty()) std::cerr << "complyd: delivery stopped: " << rep.error << '\n';
-    return rep.error.empty() ? kOk : kRuntime;
+    for (const auto& e : rep.channel_errors) std::cerr << "complyd: delivery to " << e << " (retried later)\n";
+    return rep.error.empty() && rep.channel_errors.empty() ? kOk : kRuntime;
   });
 }
 
@@ -180,7 +181,7 @@ int send(const State& st, const NotifyOpts& o) {
 
 void add_notify_commands(CLI::App& app, State& st) {
   auto o = std::make_shared<NotifyOpts>();
-  auto* n = app.add_subcommand("notify", "E-mail: preview templates, inspect and requeue the outbox");
+  auto* n = app.add_subcommand("notify", "Notifications: preview e-mail templates, inspect and requeue the outbox, deliver now");
   n->require_subcommand(1);
 
   auto* p = n->add_subcommand("preview", "Render an e-mail to stdout without sending it");

@@ -272,6 +272,114 @@ void load_reminders(Section& s, RemindersConfig& r) {
   s.finish();
 }
 
+// https://, or http:// only to a loopback host (a local Alertmanager, the
+// tests' receiver), as for SMTP without TLS. Empty when acceptable.
+std::string check_channel_url(const std::string& url) {
+  static const RE2 re(R"(^(https?)://(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]+)(?::[0-9]{1,5})?(?:[/?#].*)?$)");
+  std::string scheme, host;
+  if (!RE2::FullMatch(url, re, &scheme, &host)) return "is not an http(s) URL with a host";
+  if (url.find('@') != std::string::npos && url.find('@') < url.find('/', scheme.size() + 3)) {
+    return "must not carry credentials (use bearer_token_file or secret_file)";
+  }
+  const bool loopback = host == "localhost" || host == "[::1]" || host.starts_with("127.");
+  if (scheme == "http" && !loopback) return "must be https:// (plain http is accepted only for a loopback host)";
+  return "";
+}
+
+// The keys every HTTP channel shares; `base` resolves ca_file.
+void load_http_delivery(Section& s, HttpDeliveryConfig& d, const fs::path& base) {
+  if (auto p = s.path_value("ca_file", base)) d.ca_file = *p;
+  if (auto v = s.duration("connect_timeout", Duration{1}, Duration{300})) d.connect_timeout = *v;
+  if (auto v = s.duration("timeout", Duration{1}, Duration{3600})) d.timeout = *v;
+  if (auto v = s.duration("retry_initial", Duration{1}, days(1))) d.retry_initial = *v;
+  if (auto v = s.duration("retry_max", Duration{1}, days(7))) d.retry_max = *v;
+  if (auto v = s.duration("dead_after", Duration{60}, days(365))) d.dead_after = *v;
+}
+
+// name: unique among the channels, defaulting to the table's kind
+// (alertmanager, webhook) and its 1-based index after the first.
+std::string load_channel_name(Section& s, const std::string& kind, std::size_t index, std::set<std::string>& names) {
+  std::string name = index == 1 ? kind : fmt::format("{}-{}", kind, index);
+  if (auto v = s.string("name")) {
+    static const RE2 re("[a-z0-9][a-z0-9_.-]{0,62}");
+    if (!RE2::FullMatch(*v, re)) {
+      s.diagnostics().add(s.raw().get("name")->source(),
+                          fmt::format("{}: '{}' is not a channel name (lowercase letters, digits, '_', '.', '-')",
+                                      s.path("name"), *v));
+    }
+    name = *v;
+  }
+  if (!names.insert(name).second) {
+    s.diagnostics().add(s.raw().contains("name") ? s.raw().get("name")->source() : s.where(),
+                        fmt::format("{}: another notify channel is named '{}'; set a unique 'name'", s.name(), name));
+  }
+  return name;
+}
+
+void load_channel_url(Section& s, std::string& url) {
+  if (auto v = s.string("url")) {
+    if (auto why = check_channel_url(*v); !why.empty()) {
+      // The URL is not echoed: a webhook URL may embed its token.
+      s.diagnostics().add(s.raw().get("url")->source(), fmt::format("{}: {}", s.path("url"), why));
+    }
+    url = *v;
+  }
+}
+
+void load_notify(Section& s, NotifyConfig& n, const fs::path& base) {
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (auto& t : s.tables("alertmanager")) {
+    AlertmanagerConfig a;
+    a.name = load_channel_name(t, "alertmanager", ++i, names);
+    load_channel_url(t, a.url);
+    if (a.url.empty() && !t.raw().contains("url")) t.diagnostics().add(t.where(), t.name() + ": 'url' is required");
+    if (auto p = t.secret_file_value("bearer_token_file", base)) {
+      a.bearer_token_file = *p;
+      read_secret_file_for_redaction(t, "bearer_token_file", *p);
+    }
+    if (auto v = t.string("min_severity", kSeverities)) a.min_severity = *severity_from(*v);
+    if (auto v = t.string("console_url")) a.console_url = *v;
+    if (auto v = t.duration("ends_after", Duration{60}, days(30))) a.ends_after = *v;
+    if (auto v = t.integer("max_alerts", 1, 10000)) a.max_alerts = *v;
+    load_http_delivery(t, a.delivery, base);
+    t.finish();
+    n.alertmanager.push_back(std::move(a));
+  }
+  i = 0;
+  for (auto& t : s.tables("webhook")) {
+    WebhookConfig w;
+    w.name = load_channel_name(t, "webhook", ++i, names);
+    load_channel_url(t, w.url);
+    if (auto p = t.secret_file_value("url_file", base)) {
+      w.url_file = *p;
+      read_secret_file_for_redaction(t, "url_file", *p);
+    }
+    if (t.raw().contains("url") == t.raw().contains("url_file")) {
+      t.diagnostics().add(t.where(), t.name() + ": set exactly one of 'url' and 'url_file'");
+    }
+    if (auto p = t.secret_file_value("secret_file", base)) {
+      w.secret_file = *p;
+      read_secret_file_for_redaction(t, "secret_file", *p);
+    }
+    if (auto v = t.string("format", {"json", "slack"})) w.format = *v;
+    if (auto v = t.string("min_severity", kSeverities)) w.min_severity = *severity_from(*v);
+    if (auto v = t.string("console_url")) w.console_url = *v;
+    // Slack takes at most 50 blocks: a header, a context and one per finding.
+    const std::int64_t most = w.format == "slack" ? 45 : 1000;
+    if (auto v = t.integer("max_findings", 1, most)) w.max_findings = *v;
+    if (w.format == "slack") w.max_findings = std::min(w.max_findings, most);
+    load_http_delivery(t, w.delivery, base);
+    if (w.format == "json" && w.secret_file.empty() && !t.raw().contains("secret_file")) {
+      t.diagnostics().add(t.where(), t.name() + ": 'secret_file' is required for format \"json\" (requests are signed "
+                                                 "with HMAC-SHA256 so receivers can reject forgeries)");
+    }
+    t.finish();
+    n.webhook.push_back(std::move(w));
+  }
+  s.finish();
+}
+
 // [[sources]]: the common keys here, the type's own keys by its parser.
 void load_source(Section& s, const fs::path& base, const std::string& file, SourceSchemas types,
                  std::vector<SourceConfig>& out) {
@@ -391,6 +499,10 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
   }
   if (auto s = top.table("alerts")) load_alerts(*s, c.alerts);
   if (auto s = top.table("reminders")) load_reminders(*s, c.reminders);
+  if (auto s = top.table("notify")) load_notify(*s, c.notify, base);
+  for (auto& a : c.notify.alertmanager) {
+    if (a.ends_after == Duration{0}) a.ends_after = 4 * c.schedule.interval;
+  }
   if (auto s = top.table("files")) {
     FilesConfig fc;
     if (auto v = s->string_list("paths")) {

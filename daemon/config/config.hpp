@@ -104,6 +104,49 @@ struct HttpConfig {
   Duration read_timeout{10};           // the whole request, headers and body
 };
 
+// How an HTTP notification channel delivers (daemon/notify/http_post.cpp):
+// the same outbox rules as e-mail, per channel.
+struct HttpDeliveryConfig {
+  std::filesystem::path ca_file;  // extra CA bundle (PEM) for a private PKI
+  Duration connect_timeout{10};
+  Duration timeout{30};
+  Duration retry_initial{60};  // 5xx, 429 and transport errors back off from here (or Retry-After)
+  Duration retry_max{3600};
+  Duration dead_after = days(3);
+};
+
+// [[notify.alertmanager]]: the open findings as Alertmanager alerts, sent
+// every cycle (POST /api/v2/alerts) with endsAt ends_after ahead.
+struct AlertmanagerConfig {
+  std::string name;  // the outbox's recipient; unique among the channels
+  std::string url;   // the base URL, e.g. https://alertmanager.example.com:9093
+  std::filesystem::path bearer_token_file;
+  Severity min_severity = Severity::low;
+  std::string console_url;  // link base: console_url + finding id; "" = no link
+  Duration ends_after{0};   // 0: 4 × schedule.interval
+  std::int64_t max_alerts = 500;  // per request
+  HttpDeliveryConfig delivery;
+};
+
+// [[notify.webhook]]: a signed POST per batch of transitions.
+struct WebhookConfig {
+  std::string name;
+  std::string url;                    // or url_file (a Slack URL is itself a secret)
+  std::filesystem::path url_file;
+  std::filesystem::path secret_file;  // HMAC-SHA256 key; required for format json
+  std::string format = "json";        // json | slack
+  Severity min_severity = Severity::low;
+  std::string console_url;
+  std::int64_t max_findings = 50;  // per request
+  HttpDeliveryConfig delivery;
+};
+
+struct NotifyConfig {
+  std::vector<AlertmanagerConfig> alertmanager;
+  std::vector<WebhookConfig> webhook;
+  bool any() const { return !alertmanager.empty() || !webhook.empty(); }
+};
+
 struct Config {
   std::filesystem::path source_file;  // the TOML file this came from
   std::filesystem::path state_db = "/var/lib/complyd/state.db";
@@ -115,6 +158,7 @@ struct Config {
   SmtpConfig smtp;
   AlertsConfig alerts;
   RemindersConfig reminders;
+  NotifyConfig notify;  // [[notify.alertmanager]], [[notify.webhook]]
   std::optional<FilesConfig> files;
   HttpConfig http;
   std::vector<SourceConfig> sources;  // [[sources]], in file order

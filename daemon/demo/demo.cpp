@@ -154,6 +154,36 @@ void write_config(const DemoOptions& o) {
            "overdue_every = \"7d\"\n"
            "escalate_after = \"14d\"\n";
   }
+  if (!o.alertmanager_url.empty()) {
+    out << "\n[[notify.alertmanager]]\n"
+           "# Every open finding at or above min_severity is an alert, re-sent each cycle;\n"
+           "# a fixed one is resolved (endsAt). Production: https:// and bearer_token_file.\n"
+           "name = \"demo\"\n"
+           "url = \""
+        << o.alertmanager_url
+        << "\"\n"
+           "min_severity = \"medium\"\n";
+  }
+  if (!o.webhook_url.empty()) {
+    // The signing key: random, readable by its owner only.
+    {
+      std::ofstream key(o.dir / "webhook.secret", std::ios::trunc);
+      key << sha256_hex(random_bytes(32)) << '\n';  // 256 random bits as 64 hex digits
+    }
+    std::filesystem::permissions(o.dir / "webhook.secret", std::filesystem::perms::owner_read |
+                                                              std::filesystem::perms::owner_write);
+    out << "\n[[notify.webhook]]\n"
+           "# One POST per cycle's batch of transitions, signed with HMAC-SHA256 over\n"
+           "# \"<X-Complyd-Timestamp>.<body>\" (docs/notifications.md shows how to verify).\n"
+           "name = \"demo-hook\"\n"
+           "url = \""
+        << o.webhook_url
+        << "\"\n"
+           "secret_file = \"webhook.secret\"\n"
+           "format = \"json\"\n"
+           "min_severity = \"low\"\n"
+           "max_findings = 50\n";
+  }
   out << "\n[files]\n"
          "# Scanned for leaked secrets, card numbers and donor e-mail addresses (leak-scan).\n"
          "# Only bytes not scanned yet are read each cycle.\n"

@@ -15,6 +15,8 @@ namespace complyd {
 struct DemoOptions {
   std::filesystem::path dir;
   std::string smtp_url;          // empty: no [smtp] section
+  std::string alertmanager_url;  // empty: no [[notify.alertmanager]]
+  std::string webhook_url;       // empty: no [[notify.webhook]] (else also DIR/webhook.secret)
   std::int64_t customers = 60;
   std::int64_t busy_customers = -1;  // with per-minute verification counters; -1: customers / 10 (at least 10)
   std::uint64_t seed = 42;

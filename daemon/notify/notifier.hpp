@@ -23,6 +23,7 @@ namespace complyd::notify {
 struct DeliveryReport {
   int sent = 0, failed = 0, expired = 0, remaining = 0, pruned = 0;
   std::string error;  // the connection-level error that stopped the batch, redacted
+  std::vector<std::string> channel_errors;  // "kind/name: reply" of each HTTP channel that failed this run
 };
 
 // Claims and sends due messages one at a time on one connection, until none is due, the server fails, or keep_going() says stop;

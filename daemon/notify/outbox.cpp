@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 #include "checks/params.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/notify/channels.hpp"
 #include "daemon/notify/mime.hpp"
 #include "daemon/notify/planner.hpp"
 #include "daemon/notify/templates.hpp"
@@ -99,7 +101,10 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   in.alerts = config.alerts;
   in.reminders = config.reminders;
   {
-    sql::Stmt s(db, "SELECT finding_id, recipient, first_alerted_at, last_alerted_at, active FROM alert_ledger");
+    // The Alertmanager channels' entries (no '@') are theirs alone.
+    sql::Stmt s(db,
+                "SELECT finding_id, recipient, first_alerted_at, last_alerted_at, active FROM alert_ledger "
+                "WHERE recipient NOT LIKE 'alertmanager:%'");
     while (s.step()) {
       in.ledger.push_back({s.text(0), s.text(1), from_unix(s.i64(2)), from_unix(s.i64(3)), s.i64(4) != 0});
     }
@@ -173,6 +178,109 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   return n;
 }
 
+namespace {
+
+StoredFinding read_finding(const sql::Stmt& s) {
+  StoredFinding f;
+  f.id = s.text(0);
+  f.check_id = s.text(1);
+  f.severity = severity_from(s.text(2)).value_or(Severity::medium);
+  f.status = finding_status_from(s.text(3)).value_or(FindingStatus::open);
+  f.customer_id = s.text(4);
+  f.subject = s.text(5);
+  f.title = s.text(6);
+  f.detail = s.text(7);
+  f.remediation = s.text(8);
+  f.first_seen = from_unix(s.i64(9));
+  f.last_seen = from_unix(s.i64(10));
+  return f;
+}
+
+void insert_channel_messages(sql::Db& db, const std::vector<ChannelMessage>& messages, std::int64_t cycle_id,
+                             Time now, Duration dead_after, int& n) {
+  sql::Stmt ins(db,
+                "INSERT INTO outbox(idempotency_key, kind, cycle_id, customer_id, recipients, subject, message_id, "
+                "message, status, attempts, next_attempt_at, expires_at, created_at) "
+                "VALUES (?,?,?,'',?,?,?,?,'pending',0,?,?,?) ON CONFLICT(idempotency_key) DO NOTHING");
+  for (const auto& m : messages) {
+    ins.reset();
+    ins.bind(1, m.key)
+        .bind(2, m.kind)
+        .bind(3, cycle_id)
+        .bind(4, m.channel)
+        .bind(5, m.summary)
+        .bind(6, m.key)  // X-Complyd-Delivery: the receiver's deduplication key
+        .bind(7, m.body)
+        .bind(8, to_unix(now))
+        .bind(9, to_unix(now + dead_after))
+        .bind(10, to_unix(now));
+    ins.run();
+    n += db.changes();
+  }
+}
+
+}  // namespace
+
+int enqueue_channels(const Config& config, sql::Db& db, std::int64_t cycle_id, Time now,
+                     const std::vector<Transition>& transitions, const std::vector<StoredFinding>& changed,
+                     const std::unordered_map<std::string, StoredFinding>& stored) {
+  if (!config.notify.any()) return 0;
+  std::unordered_map<std::string, const StoredFinding*> merged;
+  for (const auto& [id, f] : stored) merged[id] = &f;
+  for (const auto& f : changed) merged[f.id] = &f;
+  int n = 0;
+  if (!config.notify.alertmanager.empty()) {
+    std::vector<AlertLedgerEntry> ledger;
+    {
+      sql::Stmt s(db,
+                  "SELECT finding_id, recipient, first_alerted_at, last_alerted_at, active FROM alert_ledger "
+                  "WHERE recipient LIKE 'alertmanager:%' AND active = 1");
+      while (s.step()) {
+        ledger.push_back({s.text(0), s.text(1), from_unix(s.i64(2)), from_unix(s.i64(3)), s.i64(4) != 0});
+      }
+    }
+    // An active alert whose finding this cycle did not touch (e.g. resolved
+    // by an operator since): its labels come from the findings table.
+    std::vector<StoredFinding> extra;
+    {
+      sql::Stmt s(db,
+                  "SELECT id, check_id, severity, status, customer_id, subject, title, detail, remediation, "
+                  "first_seen, last_seen FROM findings WHERE id = ?");
+      std::set<std::string> missing;
+      for (const auto& e : ledger) {
+        if (!merged.contains(e.finding_id)) missing.insert(e.finding_id);
+      }
+      for (const auto& id : missing) {
+        s.reset();
+        s.bind(1, id);
+        if (s.step()) extra.push_back(read_finding(s));
+      }
+    }
+    for (const auto& f : extra) merged[f.id] = &f;
+    sql::Stmt up(db,
+                 "INSERT INTO alert_ledger(finding_id, recipient, first_alerted_at, last_alerted_at, active) "
+                 "VALUES (?,?,?,?,?) ON CONFLICT(finding_id, recipient) DO UPDATE SET "
+                 "last_alerted_at=excluded.last_alerted_at, active=excluded.active");
+    for (const auto& am : config.notify.alertmanager) {
+      const ChannelPlan plan = plan_alertmanager(am, cycle_id, now, merged, ledger);
+      insert_channel_messages(db, plan.messages, cycle_id, now, am.delivery.dead_after, n);
+      for (const auto& e : plan.ledger_upserts) {
+        up.reset();
+        up.bind(1, e.finding_id).bind(2, e.recipient).bind(3, to_unix(e.first_alerted_at));
+        up.bind(4, to_unix(e.last_alerted_at)).bind(5, e.active ? 1 : 0);
+        up.run();
+      }
+    }
+    for (const auto& f : extra) merged.erase(f.id);
+  }
+  for (const auto& w : config.notify.webhook) {
+    const ChannelPlan plan = plan_webhook(w, cycle_id, now, transitions, merged);
+    insert_channel_messages(db, plan.messages, cycle_id, now, w.delivery.dead_after, n);
+  }
+  if (n > 0) CLOG(info) << fmt::format("cycle {}: {} notification request(s) enqueued", cycle_id, n);
+  return n;
+}
+
 bool enqueue_report(const Config& config, sql::Db& db, const std::string& key, const std::string& subject,
                     const std::string& text, const std::string& html, Time now) {
   std::vector<std::string> to;
@@ -221,6 +329,23 @@ std::vector<OutboxRow> list_outbox(sql::Db& db, const std::vector<std::string>& 
   return out;
 }
 
+OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const Config& config) {
+  Duration dead_after = config.smtp.dead_after;
+  {
+    sql::Stmt s(db, "SELECT kind, recipients FROM outbox WHERE id = ?");
+    s.bind(1, id);
+    if (s.step()) {
+      for (const auto& a : config.notify.alertmanager)
+        if (s.text(0) == kAlertmanagerKind && s.text(1) == a.name) dead_after = a.delivery.dead_after;
+      for (const auto& w : config.notify.webhook)
+        if (s.text(0) == kWebhookKind && s.text(1) == w.name) dead_after = w.delivery.dead_after;
+    }
+  }
+  SmtpConfig policy = config.smtp;
+  policy.dead_after = dead_after;
+  return retry_message(db, id, now, policy);
+}
+
 OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig& smtp) {
   sql::Transaction tx(db);
   sql::Stmt s(db, fmt::format("SELECT {} FROM outbox WHERE id = ?", kColumns));
@@ -265,14 +390,26 @@ Duration delivery_lease(const SmtpConfig& smtp) { return 2 * (smtp.connect_timeo
 
 std::optional<OutboxRow> claim_message(sql::Db& db, Time now, const std::string& owner, Time lease_now,
                                        Duration lease) {
+  return claim_message(db, now, owner, lease_now, lease, ClaimFilter{});
+}
+
+std::optional<OutboxRow> claim_message(sql::Db& db, Time now, const std::string& owner, Time lease_now,
+                                       Duration lease, const ClaimFilter& filter) {
+  // Per channel in order: a newer request of a channel waits for the older.
+  std::string where = fmt::format(
+      "status IN ('pending','failed') AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?2) AND "
+      "(kind NOT IN ('{0}','{1}') OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = outbox.kind AND "
+      "o.recipients = outbox.recipients AND o.status IN ('pending','failed') AND o.id < outbox.id))",
+      kAlertmanagerKind, kWebhookKind);
+  if (!filter.email) where += fmt::format(" AND kind IN ('{}','{}')", kAlertmanagerKind, kWebhookKind);
+  for (std::size_t i = 0; i < filter.skip.size(); ++i) where += fmt::format(" AND kind || '/' || recipients != ?{}", i + 3);
   sql::Transaction tx(db);
   std::optional<OutboxRow> out;
   {
-    sql::Stmt s(db, fmt::format("SELECT {}, message FROM outbox WHERE status IN ('pending','failed') AND "
-                                "next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
-                                "ORDER BY next_attempt_at, id LIMIT 1",
-                                kColumns));
+    sql::Stmt s(db, fmt::format("SELECT {}, message FROM outbox WHERE {} ORDER BY next_attempt_at, id LIMIT 1",
+                                kColumns, where));
     s.bind(1, to_unix(now)).bind(2, to_unix(lease_now));
+    for (std::size_t i = 0; i < filter.skip.size(); ++i) s.bind(static_cast<int>(i + 3), filter.skip[i]);
     if (s.step()) {
       out = read_row(s);
       out->message = s.text(14);
@@ -284,6 +421,14 @@ std::optional<OutboxRow> claim_message(sql::Db& db, Time now, const std::string&
   }
   tx.commit();
   return out;
+}
+
+Duration delivery_lease(const Config& config) {
+  Duration d = delivery_lease(config.smtp);
+  auto of = [&](const HttpDeliveryConfig& h) { d = std::max(d, 2 * (h.connect_timeout + h.timeout) + Duration{60}); };
+  for (const auto& a : config.notify.alertmanager) of(a.delivery);
+  for (const auto& w : config.notify.webhook) of(w.delivery);
+  return d;
 }
 
 int prune_sent(sql::Db& db, Time now, Duration retention) {
@@ -308,6 +453,20 @@ void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply)
 }
 
 void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, const SmtpConfig& smtp) {
+  mark_failed(db, id, now, reply, smtp.retry_initial, smtp.retry_max);
+}
+
+void mark_dead(sql::Db& db, std::int64_t id, const std::string& reply) {
+  sql::Transaction tx(db);
+  sql::Stmt s(db,
+              "UPDATE outbox SET status='dead', attempts=attempts+1, last_reply=?, lease_owner=NULL, lease_until=NULL "
+              "WHERE id=?");
+  s.bind(1, redact(reply)).bind(2, id).run();
+  tx.commit();
+}
+
+void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, Duration retry_initial,
+                 Duration retry_max, std::optional<Duration> at_least) {
   sql::Transaction tx(db);
   std::int64_t attempts = 0;
   {
@@ -316,9 +475,10 @@ void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& repl
     if (s.step()) attempts = s.i64(0);
   }
   // Exponential backoff: retry_initial, doubling, at most retry_max.
-  auto delay = smtp.retry_initial;
-  for (std::int64_t i = 0; i < attempts && delay < smtp.retry_max; ++i) delay *= 2;
-  delay = std::min(delay, smtp.retry_max);
+  auto delay = retry_initial;
+  for (std::int64_t i = 0; i < attempts && delay < retry_max; ++i) delay *= 2;
+  delay = std::min(delay, retry_max);
+  if (at_least) delay = std::max(delay, *at_least);
   sql::Stmt s(db,
               "UPDATE outbox SET status='failed', attempts=attempts+1, next_attempt_at=?, last_reply=?, "
               "lease_owner=NULL, lease_until=NULL WHERE id=?");
@@ -327,17 +487,19 @@ void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& repl
 }
 
 void OutboxParticipant::collected(Facts& facts, Time) {
-  if (!config_.smtp.url.empty()) facts.outbox = outbox_health(db_);
+  if (!config_.smtp.url.empty() || config_.notify.any()) facts.outbox = outbox_health(db_);
 }
 
 std::vector<FactsReader> OutboxParticipant::readers(const Facts& facts, Time, const Writer&) {
-  return {{"reminder facts", {FactKind::customers, FactKind::credentials},
+  // Webhooks too: customer_platforms reads them (undeclared, they could be freed first).
+  return {{"reminder facts", {FactKind::customers, FactKind::credentials, FactKind::webhooks},
            [this, &facts] { reminders_ = reminder_facts(facts, config_); }}};
 }
 
 void OutboxParticipant::in_transaction(const CycleResults& r) {
   enqueue_cycle(config_, db_, r.cycle_id, r.at, r.lifecycle.transitions, r.lifecycle.changed, r.untouched,
                 reminders_);
+  enqueue_channels(config_, db_, r.cycle_id, r.at, r.lifecycle.transitions, r.lifecycle.changed, r.untouched);
 }
 
 }  // namespace complyd::notify

@@ -36,6 +36,12 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
                   const std::vector<Transition>& transitions, const std::vector<StoredFinding>& changed,
                   const std::unordered_map<std::string, StoredFinding>& stored, const ReminderFacts& facts);
 
+// The cycle's Alertmanager alerts and webhook batches ([notify]), in the
+// cycle's transaction, with the alert ledger's changes. Returns messages enqueued.
+int enqueue_channels(const Config& config, sql::Db& db, std::int64_t cycle_id, Time now,
+                     const std::vector<Transition>& transitions, const std::vector<StoredFinding>& changed,
+                     const std::unordered_map<std::string, StoredFinding>& stored);
+
 // Enqueues the report to every [alerts] recipient, once per key (e.g. one per
 // report date), in its own IMMEDIATE transaction. Returns false when the key
 // was already enqueued; throws std::runtime_error without recipients.
@@ -54,6 +60,7 @@ struct OutboxRow {
 std::vector<OutboxRow> list_outbox(sql::Db& db, const std::vector<std::string>& statuses, std::int64_t limit);
 // Requeues a dead or failed message; throws std::runtime_error with a message for the CLI.
 OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const SmtpConfig& smtp);
+OutboxRow retry_message(sql::Db& db, std::int64_t id, Time now, const Config& config);
 
 // Marks messages past their expiry dead; returns how many.
 int expire_messages(sql::Db& db, Time now);
@@ -64,12 +71,29 @@ std::vector<OutboxRow> due_messages(sql::Db& db, Time now, std::int64_t limit);
 // deliverer with an injected clock cannot shorten another's lease.
 std::optional<OutboxRow> claim_message(sql::Db& db, Time now, const std::string& owner, Time lease_now,
                                        Duration lease);
+// Which messages a deliverer may claim. The HTTP channels' messages go out in
+// order per channel: one waits while an older one of its channel is
+// undelivered (an old alert batch must not overwrite a newer one).
+struct ClaimFilter {
+  bool email = true;                // e-mail kinds (digest, reminder, escalation, report)
+  std::vector<std::string> skip;    // HTTP channels as "kind/name": down for this run
+};
+std::optional<OutboxRow> claim_message(sql::Db& db, Time now, const std::string& owner, Time lease_now,
+                                       Duration lease, const ClaimFilter& filter);
 // How long a claim holds: one send (connect plus the whole transfer) twice
 // over, plus a minute for the commit that marks it.
 Duration delivery_lease(const SmtpConfig& smtp);
+// The longest of e-mail's and every HTTP channel's.
+Duration delivery_lease(const Config& config);
 // The one path that marks a message sent (and releases its lease).
 void mark_sent(sql::Db& db, std::int64_t id, Time now, const std::string& reply);
 void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, const SmtpConfig& smtp);
+// Backoff from retry_initial doubling to retry_max, and at least `at_least`
+// (a Retry-After).
+void mark_failed(sql::Db& db, std::int64_t id, Time now, const std::string& reply, Duration retry_initial,
+                 Duration retry_max, std::optional<Duration> at_least = {});
+// Dead at once: the receiver refused the request itself (a 4xx other than 429).
+void mark_dead(sql::Db& db, std::int64_t id, const std::string& reply);
 // Empties the bodies of messages sent at least `retention` before now and
 // stamps pruned_at; the rows stay. Returns how many.
 int prune_sent(sql::Db& db, Time now, Duration retention);
