@@ -152,17 +152,18 @@ struct FileLocation {
 };
 std::optional<FileLocation> file_location(const StoredFinding& f) {
   if (f.check_id != "leak-scan") return std::nullopt;
-  static const RE2 with_line(R"((/.+):([0-9]+) \([a-z_]+\))");
-  static const RE2 without_line(R"((/.+) \([a-z_]+\))");
+  static const RE2 with_line(R"((.+):([0-9]+) \([a-z_]+\))");
+  static const RE2 without_line(R"((.+) \([a-z_]+\))");
   FileLocation loc;
   if (RE2::FullMatch(f.subject, with_line, &loc.file, &loc.line)) return loc;
   if (RE2::FullMatch(f.subject, without_line, &loc.file)) return loc;
   return std::nullopt;
 }
 
-// An absolute path as a file: URI, percent-encoding what a URI may not hold.
+// An absolute path as a file: URI, a relative one (a relative [files] path)
+// as a relative reference; percent-encoding what a URI may not hold.
 std::string file_uri(const std::string& path) {
-  std::string out = "file://";
+  std::string out = path.starts_with('/') ? "file://" : "";
   for (const unsigned char c : path) {
     if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(static_cast<char>(c));
