@@ -187,8 +187,9 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
       apply_mutelist(s, mutelist, now, r.transitions);
       r.changed.push_back(std::move(s));
       r.only_last_seen.push_back(0);
-    } else {
+    } else if (!mutelist.empty() || mutelist_rule_id(s0.muted_by.value_or(""))) {
       // Blind for this check: the rules are a matter of the file alone.
+      // (Without rules and rule mutes nothing can change: no copy.)
       StoredFinding s = s0;
       if (apply_mutelist(s, mutelist, now, r.transitions)) {
         r.changed.push_back(std::move(s));
