@@ -63,11 +63,12 @@ struct StoredFinding {
 
 struct Transition {
   std::string finding_id;
-  std::string event;  // opened, resolved, reopened, mute_expired, escalated, deescalated (acknowledged, muted, unmuted: by an operator)
+  std::string event;  // opened, resolved, reopened, mute_expired, escalated, deescalated (acknowledged, muted, unmuted: by an operator or a mutelist rule)
   std::optional<FindingStatus> from;
   FindingStatus to = FindingStatus::open;
   Severity severity = Severity::medium;
   std::string reason;
+  std::string actor;  // who caused it: empty for complyd, "mutelist:<rule id>" for a mutelist rule
 };
 
 struct Observed {

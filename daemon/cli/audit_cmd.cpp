@@ -10,6 +10,7 @@
 #include "daemon/app/cycle.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/report/exports.hpp"
 #include "daemon/report/findings_doc.hpp"
 #include "daemon/store/state_lock.hpp"
 #include "daemon/util/phase_clock.hpp"
@@ -103,6 +104,9 @@ int audit(const State& st, const AuditOpts& o) {
     if (o.format == "json") {
       write_findings_document(std::cout, out.current, out.record,
                               out.record.finished_at.value_or(out.record.started_at));
+    } else if (o.format == "ocsf") {
+      // The cycle's findings as evaluated at its start, the time they carry.
+      write_ocsf_lines(std::cout, out.current, out.record.started_at);
     } else {
       std::cout << cycle_summary_text(out.record, out.current, config->fail_on);
     }
@@ -127,7 +131,8 @@ void add_audit_commands(CLI::App& app, State& st) {
   auto* c = app.add_subcommand("audit", "Run one full audit cycle and print the result");
   add_config_option(c, st);
   add_state_option(c, st);
-  c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  c->add_option("--format", o->format, "text, json or ocsf (OCSF Compliance Finding events, JSON Lines)")
+      ->check(CLI::IsMember({"text", "json", "ocsf"}));
   c->add_option("--now", o->now,
                 "Evaluate as of this time (RFC 3339); only with --dry-run, or with --state FILE: a new or "
                 "simulated database that is not the configured state_db and no daemon uses");

@@ -26,6 +26,7 @@ std::string known_check(const std::string& id) {
 void add_findings_commands(CLI::App& app, State& st) {
   struct Opts {
     std::string status = "open", customer, check, format = "text", id, reason, until;
+    bool muted = false;
   };
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("findings", "List, inspect, mute and acknowledge findings");
@@ -34,20 +35,26 @@ void add_findings_commands(CLI::App& app, State& st) {
   auto* list = c->add_subcommand("list", "List findings");
   add_config_option(list, st);
   add_state_option(list, st);
-  list->add_option("--status", o->status, "open, resolved, muted or all")
-      ->check(CLI::IsMember({"open", "resolved", "muted", "all"}));
+  auto* status = list->add_option("--status", o->status, "open, resolved, muted or all")
+                     ->check(CLI::IsMember({"open", "resolved", "muted", "all"}));
   list->add_option("--customer", o->customer, "Only this customer id");
   list->add_option("--check", o->check, "Only this check id (complyd checks list)")->check(known_check);
   list->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  list->add_flag("--muted", o->muted,
+                 "Only muted findings, each with the person or the mutelist rule (and its owner) behind the mute")
+      ->excludes(status);
   list->callback([o, &st] {
-    st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
+    st.exit_code = with_store(st, [&](const Config& config, StateStore& store) {
       FindingFilter f;
+      if (o->muted) o->status = "muted";
       if (o->status != "all") f.status = finding_status_from(o->status);
       f.customer_id = o->customer;
       f.check_id = o->check;
       auto rows = store.list(f);
       if (o->format == "json") {
         write_findings_document(std::cout, rows, store.last_cycle(), system_clock()());
+      } else if (o->muted) {
+        std::cout << muted_findings_text(rows, config.mutelist);
       } else {
         std::cout << findings_text(rows);
       }

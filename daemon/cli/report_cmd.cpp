@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `complyd report`: the audit report as of a time, rebuilt from the stored
 // history (the same bytes for the same --as-of, apart from the generation
-// time), in HTML, Markdown, JSON or CSV.
+// time), in HTML, Markdown, JSON or CSV; its findings as OCSF or SARIF.
 #include <fmt/format.h>
 
 #include <fstream>
@@ -107,7 +107,10 @@ void add_report_commands(CLI::App& app, State& st) {
   auto* c = app.add_subcommand("report", "Write the audit report (checklist, findings, trends, customers, frameworks)");
   add_config_option(c, st);
   add_state_option(c, st);
-  c->add_option("--format", o->format, "html, md, json or csv")->check(CLI::IsMember({"html", "md", "json", "csv"}));
+  c->add_option("--format", o->format,
+                "html, md, json, csv, ocsf (OCSF Compliance Finding events, JSON Lines) or sarif (SARIF 2.1.0: "
+                "findings with a file location)")
+      ->check(CLI::IsMember({"html", "md", "json", "csv", "ocsf", "sarif"}));
   c->add_option("--customer", o->customer, "Only this customer");
   c->add_option("--as-of", o->as_of, "Rebuild the state at this time or date (end of day) from the stored history");
   c->add_option("--period", o->period, "Length of the period ending at --as-of (trends, resolved findings)");

@@ -531,6 +531,24 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
     s->finish();
     c.files = std::move(fc);
   }
+  if (auto s = top.table("mutelist")) {
+    if (auto p = s->path_value("path", base)) {
+      c.mutelist_path = *p;
+      std::ifstream in(*p, std::ios::binary);
+      if (!in) {
+        d.add(s->raw().get("path")->source(), fmt::format("mutelist.path: cannot open {}", p->string()));
+      } else {
+        std::stringstream text;
+        text << in.rdbuf();
+        std::vector<ConfigDiagnostic> problems;
+        c.mutelist = parse_mutelist(text.str(), *p, problems);
+        for (auto& problem : problems) d.add(std::move(problem));
+      }
+    } else if (!s->raw().contains("path")) {
+      d.add(s->where(), "mutelist.path is required (the rules file)");
+    }
+    s->finish();
+  }
   if (auto s = top.table("http")) load_http(*s, c.http);
   for (auto& s : top.tables("sources")) load_source(s, base, file.string(), types, c.sources);
   if (auto s = top.table("checks")) {

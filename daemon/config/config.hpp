@@ -13,6 +13,7 @@
 #include "daemon/config/source_config.hpp"
 #include "daemon/log/level.hpp"
 #include "daemon/util/parallel.hpp"
+#include "model/mutelist.hpp"
 
 namespace complyd {
 
@@ -162,6 +163,8 @@ struct Config {
   std::optional<FilesConfig> files;
   HttpConfig http;
   std::vector<SourceConfig> sources;  // [[sources]], in file order
+  std::filesystem::path mutelist_path;  // [mutelist] path; empty: no mutelist
+  Mutelist mutelist;                    // its rules, in file order
   std::map<std::string, CheckConfig> checks;  // every registered check, defaults filled in
 };
 
@@ -178,6 +181,12 @@ struct ConfigResult {
   std::vector<ConfigDiagnostic> problems;
   bool ok() const { return config.has_value() && problems.empty(); }
 };
+
+// The rules of a mutelist file (docs/mutelist.md); every problem goes to
+// `problems` as file:line:column. A missing id, check, reason, owner or
+// expiry is an error.
+Mutelist parse_mutelist(std::string_view toml_text, const std::filesystem::path& file,
+                        std::vector<ConfigDiagnostic>& problems);
 
 // `types`: the [[sources]] types the configuration may name. They live in
 // daemon/sources/, above this layer; its registry.hpp has the forms that

@@ -32,6 +32,8 @@ class Diagnostics {
   void add(const toml::source_region& where, std::string message) {
     items_.push_back({file_, where.begin.line, where.begin.column, std::move(message)});
   }
+  // A problem in another file (the mutelist), already placed.
+  void add(ConfigDiagnostic item) { items_.push_back(std::move(item)); }
   std::vector<ConfigDiagnostic> take() { return std::move(items_); }
   bool empty() const { return items_.empty(); }
 

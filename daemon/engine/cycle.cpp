@@ -283,7 +283,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   const auto on_check_done = [&](const std::string& id, std::vector<Observed> observed) {
     queue.push([&, id, observed = std::make_shared<std::vector<Observed>>(std::move(observed))] {
       const auto mine = tx->findings_of(id);
-      auto r = apply_lifecycle(mine, std::move(*observed), {id}, {}, started);
+      auto r = apply_lifecycle(mine, std::move(*observed), {id}, {}, started, config_.mutelist);
       observed->clear();
       tx->write(r);
       by_check.emplace(id, std::move(r));
@@ -343,7 +343,7 @@ CycleOutcome CycleRunner::run(const std::function<bool()>& keep_going) {
   for (const auto& id : tx->checks_with_findings()) {
     if (by_check.contains(id)) continue;
     auto mine = tx->findings_of(id);
-    auto r = apply_lifecycle(mine, {}, ev.complete_checks, ev.disabled_checks, started);
+    auto r = apply_lifecycle(mine, {}, ev.complete_checks, ev.disabled_checks, started, config_.mutelist);
     tx->write(r);
     by_check.emplace(id, std::move(r));
     stored.merge(mine);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/engine/lifecycle.hpp"
 
+#include <fmt/format.h>
+
 #include <unordered_set>
 
 #include "checks/registry.hpp"
@@ -37,11 +39,56 @@ void clear_mute(StoredFinding& f) {
   f.muted_until.reset();
 }
 
+// A rule's mute ends in the rule's name, so the history says which rule it was.
+std::string expiry_actor(const StoredFinding& f) {
+  return mutelist_rule_id(f.muted_by.value_or("")) ? *f.muted_by : std::string();
+}
+
+// As the report replays a mute event: "<reason> (until <time>)".
+std::string rule_mute_reason(const MuteRule& r) {
+  return fmt::format("{} (rule {}, owner {}) (until {})", r.reason, r.id, r.owner, format_time(r.expires));
+}
+
 }  // namespace
+
+bool apply_mutelist(StoredFinding& f, const Mutelist& mutelist, Time now, std::vector<Transition>& out) {
+  bool changed = false;
+  if (f.status == FindingStatus::muted) {
+    const auto rule_id = mutelist_rule_id(f.muted_by.value_or(""));
+    if (!rule_id) return false;  // a person's mute
+    const MuteRule* r = find_rule(mutelist, *rule_id);
+    if (r != nullptr && now < r->expires && rule_matches(*r, f.check_id, f.customer_id, f.subject)) {
+      if (f.mute_reason == r->reason && f.muted_until == r->expires) return false;
+      // The rule's terms changed (reason, a later or earlier expiry): recorded again.
+      out.push_back({f.id, "muted", FindingStatus::muted, FindingStatus::muted, f.severity, rule_mute_reason(*r),
+                     mutelist_actor(*r)});
+      f.mute_reason = r->reason;
+      f.muted_until = r->expires;
+      return true;
+    }
+    out.push_back({f.id, "unmuted", FindingStatus::muted, FindingStatus::open, f.severity,
+                   fmt::format("mutelist rule {} no longer covers this finding", *rule_id),
+                   std::string(kMutelistActorPrefix) + *rule_id});
+    f.status = FindingStatus::open;
+    clear_mute(f);
+    changed = true;
+  }
+  if (f.status != FindingStatus::open) return changed;
+  const MuteRule* r = matching_rule(mutelist, f.check_id, f.customer_id, f.subject, now);
+  if (r == nullptr) return changed;
+  out.push_back({f.id, "muted", FindingStatus::open, FindingStatus::muted, f.severity, rule_mute_reason(*r),
+                 mutelist_actor(*r)});
+  f.status = FindingStatus::muted;
+  f.mute_reason = r->reason;
+  f.muted_by = mutelist_actor(*r);
+  f.muted_until = r->expires;
+  return true;
+}
 
 LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFinding>& stored,
                                 std::vector<Observed> observed, const std::set<std::string>& complete_checks,
-                                const std::set<std::string>& disabled_checks, Time now) {
+                                const std::set<std::string>& disabled_checks, Time now,
+                                const Mutelist& mutelist) {
   LifecycleResult r;
   std::unordered_set<std::string_view> seen;
   seen.reserve(observed.size());
@@ -80,7 +127,7 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
         ++r.reopened;
       } else if (mute_expired(s, now)) {
         r.transitions.push_back({o.id, "mute_expired", FindingStatus::muted, FindingStatus::open, f.severity,
-                                 s.mute_reason.value_or("")});
+                                 s.mute_reason.value_or(""), expiry_actor(s)});
         s.status = FindingStatus::open;
         clear_mute(s);
         ++r.mute_expired;
@@ -100,6 +147,7 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
     s.remediation = std::move(f.remediation);
     s.evidence_json = std::move(o.evidence_json);
     s.last_seen = now;
+    apply_mutelist(s, mutelist, now, r.transitions);
     const bool same = it != stored.end() && same_but_last_seen(s, it->second);
     r.changed.push_back(std::move(s));
     r.only_last_seen.push_back(same ? 1 : 0);
@@ -124,18 +172,29 @@ LifecycleResult apply_lifecycle(const std::unordered_map<std::string, StoredFind
     } else if (!expires && complete_checks.contains(s0.check_id) && !mute_expired(s0, now)) {
       // An incident kept as it is: listed so the cycle's current findings
       // hold it (a check that ran hands on only its changed rows).
-      r.changed.push_back(s0);
-      r.only_last_seen.push_back(1);
+      StoredFinding s = s0;
+      const bool muted_now = apply_mutelist(s, mutelist, now, r.transitions);
+      r.changed.push_back(std::move(s));
+      r.only_last_seen.push_back(muted_now ? 0 : 1);
     } else if (mute_expired(s0, now)) {
       // Blind for this check, but a mute's end is a matter of time alone.
       StoredFinding s = s0;
       r.transitions.push_back({id, "mute_expired", FindingStatus::muted, FindingStatus::open, s.severity,
-                               s.mute_reason.value_or("")});
+                               s.mute_reason.value_or(""), expiry_actor(s)});
       s.status = FindingStatus::open;
       clear_mute(s);
       ++r.mute_expired;
+      apply_mutelist(s, mutelist, now, r.transitions);
       r.changed.push_back(std::move(s));
       r.only_last_seen.push_back(0);
+    } else if (!mutelist.empty() || mutelist_rule_id(s0.muted_by.value_or(""))) {
+      // Blind for this check: the rules are a matter of the file alone.
+      // (Without rules and rule mutes nothing can change: no copy.)
+      StoredFinding s = s0;
+      if (apply_mutelist(s, mutelist, now, r.transitions)) {
+        r.changed.push_back(std::move(s));
+        r.only_last_seen.push_back(0);
+      }
     }
   }
   return r;

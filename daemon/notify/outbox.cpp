@@ -100,6 +100,7 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
   in.rotation_limits = credential_age_params(config.checks).max_age;
   in.alerts = config.alerts;
   in.reminders = config.reminders;
+  in.mutelist = config.mutelist;
   {
     // The Alertmanager channels' entries (no '@') are theirs alone.
     sql::Stmt s(db,
@@ -110,7 +111,7 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
     }
   }
   {
-    sql::Stmt s(db, "SELECT idempotency_key FROM outbox WHERE kind IN ('reminder','escalation')");
+    sql::Stmt s(db, "SELECT idempotency_key FROM outbox WHERE kind IN ('reminder','escalation','mutelist')");
     while (s.step()) in.existing_keys.insert(s.text(0));
   }
   {

@@ -391,10 +391,61 @@ std::string reminder_stage(const RotationStatus& st, const RemindersConfig& r, T
   return n == 0 ? "due" : fmt::format("overdue:{}", n);
 }
 
+std::string mutelist_expiry_key(const MuteRule& rule) {
+  return fmt::format("mutelist:{}:{}", rule.id, format_time(rule.expires));
+}
+
+namespace {
+
+// An expired rule's owner learns it once: which findings it let go (they
+// reopened this cycle and reach the digests as "mute ended") and that the
+// rule can go from the file or be renewed with a new date.
+void plan_mutelist_expiries(const PlanInput& in, Plan& plan) {
+  std::unordered_map<std::string, const StoredFinding*> by_id;
+  for (const auto& f : in.findings) by_id[f.id] = &f;
+  for (const auto& rule : in.mutelist) {
+    if (in.now < rule.expires) continue;
+    const auto key = mutelist_expiry_key(rule);
+    if (in.existing_keys.contains(key)) continue;
+    const std::string actor = mutelist_actor(rule);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& t : in.transitions) {
+      if (t.event != "mute_expired" || t.actor != actor) continue;
+      const auto it = by_id.find(t.finding_id);
+      if (it == by_id.end()) continue;
+      const StoredFinding& f = *it->second;
+      items.push_back({{"id", f.id},
+                       {"check_id", f.check_id},
+                       {"severity", to_string(f.severity)},
+                       {"customer", f.customer_id.empty() ? "(integration-wide)" : f.customer_id},
+                       {"subject", f.subject},
+                       {"title", f.title}});
+    }
+    PlannedMessage m;
+    m.key = key;
+    m.kind = "mutelist";
+    m.template_name = "mutelist";
+    m.to = {rule.owner};
+    m.context = {{"rule_id", rule.id},
+                 {"reason", rule.reason},
+                 {"check", rule.check},
+                 {"customer", rule.customer},
+                 {"subject", rule.subject},
+                 {"expired_at", format_time(rule.expires)},
+                 {"count", items.size()},
+                 {"any", !items.empty()},
+                 {"findings", items}};
+    plan.messages.push_back(std::move(m));
+  }
+}
+
+}  // namespace
+
 Plan plan_notifications(const PlanInput& in) {
   Plan plan;
   if (!in.alerts.recipients.empty()) plan_digests(in, plan);
   plan_reminders(in, plan);
+  plan_mutelist_expiries(in, plan);
   return plan;
 }
 

@@ -53,14 +53,15 @@ struct PlanInput {
   std::map<std::string, std::string> platforms;          // customer id -> platform (raise, virtuous, ...)
   AlertsConfig alerts;
   RemindersConfig reminders;
+  Mutelist mutelist;  // the rules now: an expired one tells its owner once
 };
 
 struct PlannedMessage {
   std::string key;       // idempotency key
-  std::string kind;      // digest | reminder | escalation
+  std::string kind;      // digest | reminder | escalation | mutelist
   std::string customer_id;
   std::vector<std::string> to;
-  std::string template_name;  // digest | reminder | escalation
+  std::string template_name;  // digest | reminder | escalation | mutelist
   nlohmann::json context;
 };
 
@@ -79,6 +80,10 @@ Plan plan_notifications(const PlanInput& in);
 // The reminder stage of a credential now: "warning", "due", "overdue:<n>",
 // or empty when no reminder applies. Built on rotation_status().
 std::string reminder_stage(const RotationStatus& st, const RemindersConfig& r, Time now);
+
+// The idempotency key of a mutelist rule's expiry notice: one per rule and
+// expiry (a rule extended and expiring again is told again).
+std::string mutelist_expiry_key(const MuteRule& rule);
 
 // The rotation steps the reminders quote (the platform guide's rotation flow).
 const std::vector<std::string>& rotation_steps(const std::string& kind);

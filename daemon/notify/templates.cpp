@@ -12,6 +12,7 @@ namespace complyd::embedded {
 extern const std::string_view template_digest_subject, template_digest_txt, template_digest_html;
 extern const std::string_view template_reminder_subject, template_reminder_txt, template_reminder_html;
 extern const std::string_view template_escalation_subject, template_escalation_txt, template_escalation_html;
+extern const std::string_view template_mutelist_subject, template_mutelist_txt, template_mutelist_html;
 }  // namespace complyd::embedded
 
 namespace complyd::notify {
@@ -69,7 +70,10 @@ Templates Templates::load(const std::filesystem::path& dir, std::vector<std::str
               {"reminder.html", std::string(template_reminder_html)},
               {"escalation.subject", std::string(template_escalation_subject)},
               {"escalation.txt", std::string(template_escalation_txt)},
-              {"escalation.html", std::string(template_escalation_html)}};
+              {"escalation.html", std::string(template_escalation_html)},
+              {"mutelist.subject", std::string(template_mutelist_subject)},
+              {"mutelist.txt", std::string(template_mutelist_txt)},
+              {"mutelist.html", std::string(template_mutelist_html)}};
   if (dir.empty()) return t;
   for (auto& [part, src] : t.parts_) {
     const auto file = dir / (part + ".mustache");

@@ -196,6 +196,26 @@ std::string findings_text(const std::vector<StoredFinding>& findings) {
   return out;
 }
 
+std::string muted_findings_text(const std::vector<StoredFinding>& findings, const Mutelist& mutelist) {
+  if (findings.empty()) return "no muted findings match\n";
+  std::string out = fmt::format("{:<17} {:<26} {:<14} {:<20} {}\n", "ID", "CHECK", "CUSTOMER", "UNTIL", "SUBJECT");
+  for (const auto& f : findings) {
+    if (f.status != FindingStatus::muted) continue;
+    out += fmt::format("{:<17} {:<26} {:<14} {:<20} {}\n", f.id, f.check_id, f.customer_id.empty() ? "-" : f.customer_id,
+                       f.muted_until ? format_time(*f.muted_until) : "-", f.subject);
+    std::string by;
+    if (const auto rule_id = mutelist_rule_id(f.muted_by.value_or(""))) {
+      const MuteRule* r = find_rule(mutelist, *rule_id);
+      by = r != nullptr ? fmt::format("mutelist rule {} (owner {})", *rule_id, r->owner)
+                        : fmt::format("mutelist rule {} (no longer in the mutelist; the next cycle unmutes it)", *rule_id);
+    } else {
+      by = f.muted_by.value_or("?");
+    }
+    out += fmt::format("    muted by {}: {}\n", by, f.mute_reason.value_or(""));
+  }
+  return out;
+}
+
 std::string cycle_summary_text(const CycleRecord& c, const std::vector<StoredFinding>& current, Severity fail_on) {
   std::string out;
   out += fmt::format("complyd audit, cycle {} ({}) at {}\n", c.id, c.status, format_time(c.started_at));

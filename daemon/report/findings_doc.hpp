@@ -23,6 +23,9 @@ nlohmann::json findings_document(const std::vector<StoredFinding>& findings, con
 void write_findings_document(std::ostream& out, const std::vector<StoredFinding>& findings,
                              const std::optional<CycleRecord>& cycle, Time generated_at);
 std::string findings_text(const std::vector<StoredFinding>& findings);
+// Muted findings with who is behind each mute: a person, or a mutelist rule
+// and its owner (looked up in `mutelist`, the rules as configured now).
+std::string muted_findings_text(const std::vector<StoredFinding>& findings, const Mutelist& mutelist);
 std::string cycle_summary_text(const CycleRecord& cycle, const std::vector<StoredFinding>& current,
                                Severity fail_on);
 

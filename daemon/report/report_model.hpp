@@ -193,7 +193,11 @@ std::string render_json(const ReportModel& m);
 std::string render_markdown(const ReportModel& m);
 std::string render_html(const ReportModel& m);
 std::string render_csv(const ReportModel& m);
-// format: html | md | json | csv; nullopt for an unknown format.
+// The report's findings (open, muted, resolved in the period) as OCSF events
+// (JSON Lines) and as a SARIF log (those with a file location): exports.hpp.
+std::string render_ocsf(const ReportModel& m);
+std::string render_sarif(const ReportModel& m);
+// format: html | md | json | csv | ocsf | sarif; nullopt for an unknown format.
 std::optional<std::string> render(const ReportModel& m, std::string_view format);
 const char* content_type(std::string_view format);
 

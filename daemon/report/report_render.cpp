@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "checks/registry.hpp"
+#include "daemon/report/exports.hpp"
 #include "daemon/report/report_model.hpp"
 #include "model/time.hpp"
 
@@ -547,7 +548,50 @@ std::string render_html(const ReportModel& m) {
   return o.str();
 }
 
+namespace {
+
+// A report finding as the exporters read a stored one. The report keeps no
+// detail or evidence (the history does not replay them): the title stands in.
+std::vector<StoredFinding> export_view(const ReportModel& m) {
+  std::vector<StoredFinding> out;
+  for (const auto* list : {&m.open, &m.muted, &m.resolved}) {
+    for (const auto& r : *list) {
+      StoredFinding f;
+      f.id = r.id;
+      f.check_id = r.check_id;
+      f.severity = r.severity;
+      f.status = r.status;
+      f.customer_id = r.customer_id;
+      f.subject = r.subject;
+      f.title = r.title;
+      f.remediation = r.remediation;
+      f.first_seen = r.first_seen;
+      f.last_seen = r.resolved_at.value_or(m.as_of);
+      f.resolved_at = r.resolved_at;
+      if (r.status == FindingStatus::muted) {
+        f.mute_reason = r.mute_reason;
+        f.muted_by = r.muted_by;
+        f.muted_until = r.muted_until;
+      }
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_ocsf(const ReportModel& m) {
+  std::ostringstream out;
+  write_ocsf_lines(out, export_view(m), m.as_of);
+  return out.str();
+}
+
+std::string render_sarif(const ReportModel& m) { return sarif_log(export_view(m)).dump(2) + "\n"; }
+
 std::optional<std::string> render(const ReportModel& m, std::string_view format) {
+  if (format == "ocsf") return render_ocsf(m);
+  if (format == "sarif") return render_sarif(m);
   if (format == "html") return render_html(m);
   if (format == "md") return render_markdown(m);
   if (format == "json") return render_json(m);
@@ -559,6 +603,8 @@ const char* content_type(std::string_view format) {
   if (format == "html") return "text/html; charset=utf-8";
   if (format == "md") return "text/markdown; charset=utf-8";
   if (format == "csv") return "text/csv; charset=utf-8";
+  if (format == "ocsf") return "application/x-ndjson";
+  if (format == "sarif") return "application/sarif+json";
   return "application/json";
 }
 

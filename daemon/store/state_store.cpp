@@ -579,7 +579,7 @@ StateStore::CycleWrite::CycleWrite(StateStore& store, Time at)
       seen_(db_, "UPDATE findings SET last_seen = ? WHERE id = ?"),
       event_(db_,
              "INSERT INTO finding_events(id, finding_id, cycle_id, at, event, from_status, to_status, severity, "
-             "actor, reason, chain_seq, chain_hash) VALUES (?,?,?,?,?,?,?,?,'complyd',?,?,?)"),
+             "actor, reason, chain_seq, chain_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
       chain_(db_) {
   // Under the write lock, before anything is written: another writer may
   // have committed since admit(). A cycle admit() did not check is checked
@@ -626,12 +626,14 @@ void StateStore::CycleWrite::write(const LifecycleResult& lr) {
     const std::optional<std::string_view> from =
         t.from ? std::optional<std::string_view>(to_string(*t.from)) : std::nullopt;
     const std::string_view to = to_string(t.to), severity = to_string(t.severity);
-    const auto link = chain::append_event(chain_, {id, t.finding_id, id_, at, t.event, from, to, severity,
-                                                   std::string_view("complyd"), std::string_view(t.reason)});
+    // A cycle's events are complyd's, or a mutelist rule's (its mutes and their end).
+    const std::string_view actor = t.actor.empty() ? std::string_view("complyd") : std::string_view(t.actor);
+    const auto link = chain::append_event(chain_, {id, t.finding_id, id_, at, t.event, from, to, severity, actor,
+                                                   std::string_view(t.reason)});
     event_.reset();
     event_.bind(1, id).bind(2, t.finding_id).bind(3, id_).bind(4, at).bind(5, t.event);
     if (from) event_.bind(6, *from); else event_.bind_null(6);
-    event_.bind(7, to).bind(8, severity).bind(9, t.reason).bind(10, link.seq).bind(11, link.hash);
+    event_.bind(7, to).bind(8, severity).bind(9, actor).bind(10, t.reason).bind(11, link.seq).bind(12, link.hash);
     event_.run();
   }
   write_back_wal();
