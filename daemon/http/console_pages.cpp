@@ -60,8 +60,10 @@ const std::vector<std::string>& severities_desc() {
   return s;
 }
 
+// Verbatim the expression of the findings_severity_rank index (migration 14),
+// so that ORDER BY it reads the index instead of sorting every finding.
 constexpr const char* kSeverityRank =
-    "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+    "(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)";
 
 // One read transaction per page: every query of it sees the same state.
 struct ReadTx {
@@ -188,14 +190,29 @@ std::string message_page(const std::string& title, const std::string& message, c
 std::string overview_page(sql::Db& db, const Viewer& v, Time now) {
   ReadTx tx(db);
   mus::data d;
-  // Open (not muted) findings by severity and by check.
-  std::map<std::string, std::int64_t> by_severity;
+  // One pass over the current findings for every count of the page: by
+  // severity, by check, and the checklist's groups (by subject where the
+  // subject decides which line a finding fails).
+  std::map<std::string, std::int64_t> by_severity, by_check;
   std::int64_t muted_total = 0;
+  struct Group {
+    std::int64_t open = 0, muted = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Group> groups;
   {
-    sql::Stmt s(db, "SELECT severity, status, count(*) FROM findings WHERE status != 'resolved' GROUP BY 1, 2");
+    sql::Stmt s(db, "SELECT check_id, severity, status, subject FROM findings WHERE status != 'resolved'");
     while (s.step()) {
-      if (s.text(1) == "muted") muted_total += s.i64(2);
-      else by_severity[s.text(0)] += s.i64(2);
+      const bool muted = s.text_view(2) == "muted";
+      auto check = s.text(0);
+      if (muted) {
+        ++muted_total;
+      } else {
+        ++by_severity[s.text(1)];
+        ++by_check[check];
+      }
+      auto subject = report::subject_matters_for_checklist(check) ? s.text(3) : std::string();
+      auto& g = groups[{std::move(check), std::move(subject)}];
+      ++(muted ? g.muted : g.open);
     }
   }
   mus::data sev = list();
@@ -211,18 +228,17 @@ std::string overview_page(sql::Db& db, const Viewer& v, Time now) {
   d.set("by_severity", sev);
   d.set("open_total", std::to_string(open_total));
   d.set("muted_total", std::to_string(muted_total));
+  std::vector<std::pair<std::string, std::int64_t>> ranked(by_check.begin(), by_check.end());
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   mus::data checks = list();
-  {
-    sql::Stmt s(db, "SELECT check_id, count(*) FROM findings WHERE status = 'open' GROUP BY 1 ORDER BY 2 DESC, 1");
-    while (s.step()) {
-      mus::data r;
-      r.set("check", s.text(0));
-      const CheckDef* def = find_check(s.text(0));
-      r.set("title", def != nullptr ? def->info.title : std::string("(no longer in the catalogue)"));
-      r.set("count", std::to_string(s.i64(1)));
-      r.set("href", "/findings?muted=no&check=" + url_encode(s.text(0)));
-      checks.push_back(r);
-    }
+  for (const auto& [id, n] : ranked) {
+    mus::data r;
+    r.set("check", id);
+    const CheckDef* def = find_check(id);
+    r.set("title", def != nullptr ? def->info.title : std::string("(no longer in the catalogue)"));
+    r.set("count", std::to_string(n));
+    r.set("href", "/findings?muted=no&check=" + url_encode(id));
+    checks.push_back(r);
   }
   d.set("by_check", checks);
   d.set("no_open", open_total == 0);
@@ -270,20 +286,7 @@ std::string overview_page(sql::Db& db, const Viewer& v, Time now) {
     }
   }
 
-  // Checklist: the report's rule (report::finding_counts_against) over
-  // counts grouped by check, and by subject where the subject decides.
-  struct Group {
-    std::string check, subject;
-    std::int64_t open = 0, muted = 0;
-  };
-  std::vector<Group> groups;
-  {
-    sql::Stmt s(db,
-                "SELECT check_id, CASE WHEN check_id IN ('leak-scan', 'attestation-freshness') THEN subject ELSE '' "
-                "END AS subj, sum(status = 'open'), sum(status = 'muted') FROM findings WHERE status != 'resolved' "
-                "GROUP BY 1, 2");
-    while (s.step()) groups.push_back({s.text(0), s.text(1), s.i64(2), s.i64(3)});
-  }
+  // Checklist: the report's rule (report::finding_counts_against) over the groups.
   const auto evaluated = [&](const std::string& id) { return complete.contains(id) && !disabled.contains(id); };
   mus::data lines = list();
   std::map<std::string, int> tally;
@@ -300,10 +303,10 @@ std::string overview_page(sql::Db& db, const Viewer& v, Time now) {
       if (def->info.id == report::kAttestationCheckId) attested = true;
     }
     std::int64_t open = 0, muted = 0;
-    for (const auto& g : groups) {
-      if (std::find(ids.begin(), ids.end(), g.check) == ids.end() || !evaluated(g.check)) continue;
-      if (report::subject_matters_for_checklist(g.check) &&
-          !report::finding_counts_against(g.check, g.subject, line.item)) {
+    for (const auto& [key, g] : groups) {
+      const auto& [check, subject] = key;
+      if (std::find(ids.begin(), ids.end(), check) == ids.end() || !evaluated(check)) continue;
+      if (report::subject_matters_for_checklist(check) && !report::finding_counts_against(check, subject, line.item)) {
         continue;
       }
       open += g.open;
@@ -438,8 +441,11 @@ std::string findings_page(sql::Db& db, const FindingsQuery& q, const Viewer& v) 
   else if (q.sort == "customer") order = "customer_id";
   else order = q.sort;  // first_seen, last_seen, id: column names from the fixed set
   const std::string dir = q.dir == "asc" ? "ASC" : "DESC";
-  const std::string order_by = fmt::format(" ORDER BY {} {}{}", order, dir,
-                                           q.sort == "severity" ? ", last_seen DESC, id" : ", id");
+  // Muted findings are few: read them by the findings_muted index and sort
+  // them ("+" keeps the planner from walking the ordering index instead).
+  if (q.muted == "yes") order = "+" + order;
+  // Ties by id in the same direction: the index on (rank, id) serves it either way.
+  const std::string order_by = fmt::format(" ORDER BY {} {}, id {}", order, dir, dir);
 
   ReadTx tx(db);
   std::int64_t total = 0;
