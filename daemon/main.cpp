@@ -33,6 +33,7 @@ int main_impl(int argc, char** argv) {
   cli::add_report_commands(app, st);
   cli::add_sources_commands(app, st);
   cli::add_history_commands(app, st);
+  cli::add_console_commands(app, st);
   auto* version = app.add_subcommand("version", "Print the version");
   version->callback([&st] {
     std::cout << "complyd " << kVersion << '\n';

@@ -56,6 +56,7 @@ class Daemon {
   void start_http();                    // daemon/http/daemon_http.cpp
   void reload_http();                   // loop thread: [http] and the ingest routes
   std::shared_ptr<http::Ingest> ingest_;  // POST /v1/verifications (ingest sources)
+  std::shared_ptr<http::Console> console_;  // the web console ([http] console = true)
   void publish_snapshot(std::int64_t report_max_customers);  // worker thread only
   http::CycleDurations durations_;                           // worker thread only
   std::atomic<bool> stopping_{false};

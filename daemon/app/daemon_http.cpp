@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "daemon/app/daemon.hpp"
+#include "daemon/http/console.hpp"
 #include "daemon/http/ingest.hpp"
 #include "daemon/log/log.hpp"
 
@@ -62,6 +63,19 @@ void Daemon::reload_http() {
   }
   http_->set_ingest(ingest);
   ingest_ = std::move(ingest);
+  // The console: its users and limits follow the reload; turned off, it is
+  // no longer served (its sessions end with it).
+  if (config_->http.console) {
+    if (!console_) {
+      console_ = std::make_shared<http::Console>(http::Console::Options{config_->state_db, clock_, {}},
+                                                 config_->http);
+      CLOG(info) << "http: the web console is served at / for " << config_->http.users.size() << " user(s)";
+    }
+    console_->set_config(config_->http);
+  } else if (console_) {
+    console_.reset();
+  }
+  http_->set_console(console_);
 }
 
 }  // namespace complyd

@@ -54,6 +54,7 @@ void add_notify_commands(CLI::App& app, State& st);
 void add_report_commands(CLI::App& app, State& st);
 void add_sources_commands(CLI::App& app, State& st);
 void add_history_commands(CLI::App& app, State& st);
+void add_console_commands(CLI::App& app, State& st);
 // Last: it walks every command registered before it.
 void add_completion_commands(CLI::App& app, State& st);
 

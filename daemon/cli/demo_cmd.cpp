@@ -29,6 +29,9 @@ void add_demo_commands(CLI::App& app, State& st) {
                 "Customers with per-minute verification counters (default customers/10, at least 16)");
   c->add_option("--seed", o->demo.seed, "Random seed (the population is deterministic per seed)");
   c->add_flag("--compliant", o->compliant, "Write a fully compliant population (no violations)");
+  c->add_option("--console", o->demo.console_port,
+                "Serve the web console on 127.0.0.1:PORT, with a demo operator and viewer (token files in DIR)")
+      ->check(CLI::Range(1, 65535));
   c->add_option("--now", o->now, "Reference time of the population (RFC 3339; default: now)");
   c->callback([o, &st] {
     if (!valid_time_option(o->now)) {
@@ -45,6 +48,14 @@ void add_demo_commands(CLI::App& app, State& st) {
           "{} data sets, {} audit events, {} attestations\nnext: complyd audit --config {}\n",
           o->dir, s.customers, s.credentials, s.webhooks, s.verification_rows, s.data_sets, s.audit_events,
           s.attestations, (std::filesystem::path(o->dir) / "complyd.toml").string());
+      if (o->demo.console_port > 0) {
+        std::cout << fmt::format("console: complyd run --config {}, then open http://127.0.0.1:{}/ and sign in as\n",
+                                 (std::filesystem::path(o->dir) / "complyd.toml").string(), o->demo.console_port);
+        for (const auto& [user, role] : kDemoConsoleUsers) {
+          std::cout << fmt::format("  {} ({}) with the token in {}\n", user, role,
+                                   demo_token_file(o->dir, user).string());
+        }
+      }
       st.exit_code = kOk;
     } catch (const std::exception& e) {
       CLOG(error) << "demo failed: " << e.what();

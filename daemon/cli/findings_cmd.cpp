@@ -8,6 +8,7 @@
 #include "checks/registry.hpp"
 #include "daemon/cli/cli.hpp"
 #include "daemon/report/findings_doc.hpp"
+#include "daemon/store/operator_action.hpp"
 #include "daemon/util/identity.hpp"
 
 namespace complyd::cli {
@@ -101,7 +102,8 @@ void add_findings_commands(CLI::App& app, State& st) {
       return;
     }
     st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
-      auto f = store.mute(o->id, o->reason, os_actor(), *parse_time(o->until), system_clock()());
+      auto f = apply_operator_action(store, {FindingAction::mute, o->id, o->reason, o->until}, os_actor(),
+                                     system_clock()());
       std::cout << fmt::format("muted {} until {} ({})\n", f.id, format_time(*f.muted_until), o->reason);
       return kOk;
     });
@@ -114,7 +116,7 @@ void add_findings_commands(CLI::App& app, State& st) {
   ack->add_option("--reason", o->reason, "What was done about it (recorded in the history)")->required();
   ack->callback([o, &st] {
     st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
-      auto f = store.ack(o->id, o->reason, os_actor(), system_clock()());
+      auto f = apply_operator_action(store, {FindingAction::ack, o->id, o->reason, {}}, os_actor(), system_clock()());
       std::cout << fmt::format("acknowledged {} ({})\n", f.id, o->reason);
       return kOk;
     });
@@ -126,7 +128,7 @@ void add_findings_commands(CLI::App& app, State& st) {
   unmute->add_option("ID", o->id, "Finding id")->required();
   unmute->callback([o, &st] {
     st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
-      auto f = store.unmute(o->id, os_actor(), system_clock()());
+      auto f = apply_operator_action(store, {FindingAction::unmute, o->id, {}, {}}, os_actor(), system_clock()());
       std::cout << fmt::format("unmuted {}\n", f.id);
       return kOk;
     });

@@ -16,6 +16,7 @@
 #include "checks/registry.hpp"
 #include "daemon/config/section.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/util/crypto.hpp"
 #include "model/time.hpp"
 
 namespace complyd {
@@ -34,7 +35,71 @@ using cfg::Section;
 
 
 // [http]: listen = "host:port" (IPv6 as "[::1]:port"; "" disables).
-void load_http(Section& s, HttpConfig& h) {
+// First line of a *_file, without its line break (what `echo TOKEN >file` writes).
+std::optional<std::string> first_line_of(Section& s, std::string_view key, const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    s.diagnostics().add(s.raw().get(key)->source(), fmt::format("{}: cannot read '{}'", s.path(key), p.string()));
+    return std::nullopt;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// [[http.users]]: the console's users.
+void load_http_users(Section& s, HttpConfig& h, const fs::path& base) {
+  static const RE2 name_re("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  for (auto& t : s.tables("users")) {
+    HttpUser u;
+    if (auto v = t.string("name")) {
+      if (!RE2::FullMatch(*v, name_re)) {
+        t.diagnostics().add(t.raw().get("name")->source(),
+                            t.path("name") + ": letters, digits, '.', '_' and '-' (at most 64), e.g. \"alice\"");
+      } else if (std::any_of(h.users.begin(), h.users.end(), [&](const HttpUser& o) { return o.name == *v; })) {
+        t.diagnostics().add(t.raw().get("name")->source(), t.path("name") + ": another user has the name '" + *v + "'");
+      }
+      u.name = *v;
+    } else if (!t.raw().contains("name")) {
+      t.diagnostics().add(t.where(), t.name() + ": 'name' is required (the history records it with every action)");
+    }
+    if (auto v = t.string("role", {"viewer", "operator"})) u.role = *v;
+    else if (!t.raw().contains("role")) t.diagnostics().add(t.where(), t.name() + ": 'role' is required (viewer or operator)");
+    if (auto p = t.secret_file_value("token_file", base)) {
+      u.token_file = *p;
+      if (auto tok = first_line_of(t, "token_file", *p)) {
+        if (tok->size() < 16) {
+          t.diagnostics().add(t.raw().get("token_file")->source(),
+                              t.path("token_file") + ": the token must be at least 16 characters (e.g. openssl rand -hex 32)");
+        } else {
+          register_secret(*tok);
+          u.token_sha256 = sha256_hex(*tok);
+        }
+      }
+    }
+    if (auto p = t.secret_file_value("password_hash_file", base)) {
+      u.password_hash_file = *p;
+      if (auto ph = first_line_of(t, "password_hash_file", *p)) {
+        if (!valid_password_hash(*ph)) {
+          t.diagnostics().add(t.raw().get("password_hash_file")->source(),
+                              t.path("password_hash_file") +
+                                  ": not a password hash; write one with 'complyd console hash-password'");
+        } else {
+          u.password_hash = *ph;
+        }
+      }
+    }
+    const bool token = t.raw().contains("token_file"), password = t.raw().contains("password_hash_file");
+    if (token == password) {
+      t.diagnostics().add(t.where(), t.name() + ": exactly one of 'token_file' or 'password_hash_file' is required");
+    }
+    // An inline token or password is refused by finish() (looks_like_inline_secret).
+    t.finish();
+    h.users.push_back(std::move(u));
+  }
+}
+
+void load_http(Section& s, HttpConfig& h, const fs::path& base) {
   if (auto v = s.string("listen")) {
     h.listen = *v;
     if (!v->empty()) {
@@ -107,6 +172,14 @@ void load_http(Section& s, HttpConfig& h) {
   if (auto v = s.integer("max_header_bytes", 1024, 65536)) h.max_header_bytes = *v;
   if (auto v = s.integer("max_body_bytes", 0, 1 << 20)) h.max_body_bytes = *v;
   if (auto v = s.duration("read_timeout", Duration{1}, Duration{300})) h.read_timeout = *v;
+  if (auto v = s.boolean("console")) h.console = *v;
+  if (auto v = s.duration("session_timeout", Duration{60}, days(7))) h.session_timeout = *v;
+  if (auto v = s.integer("login_attempts_per_minute", 1, 1000)) h.login_attempts_per_minute = *v;
+  load_http_users(s, h, base);
+  if (h.console && h.users.empty() && !s.raw().contains("users")) {
+    s.diagnostics().add(s.raw().get("console")->source(),
+                        "http.console: no [[http.users]]: nobody could log in (docs/console.md)");
+  }
   s.finish();
 }
 
@@ -549,7 +622,7 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
     }
     s->finish();
   }
-  if (auto s = top.table("http")) load_http(*s, c.http);
+  if (auto s = top.table("http")) load_http(*s, c.http, base);
   for (auto& s : top.tables("sources")) load_source(s, base, file.string(), types, c.sources);
   if (auto s = top.table("checks")) {
     for (auto&& [k, v] : s->raw()) {

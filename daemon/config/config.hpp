@@ -87,6 +87,17 @@ struct HttpToken {
   std::string sha256;  // lowercase hex
 };
 
+// A web console user ([[http.users]]): a token or a password hash, each
+// read from a file at load (never inline), and a role.
+struct HttpUser {
+  std::string name;
+  std::string role;  // viewer | operator
+  std::filesystem::path token_file, password_hash_file;
+  std::string token_sha256;   // SHA-256 (hex) of the token file's first line
+  std::string password_hash;  // "pbkdf2-sha256$..." from password_hash_file (complyd console hash-password)
+  bool can_act() const { return role == "operator"; }
+};
+
 // [http]: the endpoint (daemon/http/). Loopback by default; /v1/ needs a
 // bearer token whose SHA-256 (hex) is listed; the config never holds a token.
 struct HttpConfig {
@@ -103,6 +114,11 @@ struct HttpConfig {
   std::int64_t max_header_bytes = 8192;
   std::int64_t max_body_bytes = 1024;  // GET only: anything larger is refused
   Duration read_timeout{10};           // the whole request, headers and body
+  // The web console at / (daemon/http/console.hpp): off unless enabled.
+  bool console = false;
+  std::vector<HttpUser> users;
+  Duration session_timeout{8 * 3600};  // server-side; a session idle this long ends
+  std::int64_t login_attempts_per_minute = 5;  // failed logins per client address and per user name
 };
 
 // How an HTTP notification channel delivers (daemon/notify/http_post.cpp):

@@ -119,6 +119,18 @@ void add_attestation(Writer& w, const std::string& control, const std::string& c
   ++w.sum.attestations;
 }
 
+// A random token per demo console user, readable by its owner only.
+void write_console_tokens(const DemoOptions& o) {
+  for (const auto& [user, role] : kDemoConsoleUsers) {
+    const auto path = demo_token_file(o.dir, user);
+    std::string token;
+    for (unsigned char c : random_bytes(24)) token += fmt::format("{:02x}", c);
+    std::filesystem::remove(path);
+    std::ofstream(path) << token << '\n';
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+}
+
 void write_config(const DemoOptions& o) {
   std::ofstream out(o.dir / "complyd.toml");
   out << "# complyd demo configuration, written by `complyd demo`.\n"
@@ -183,6 +195,19 @@ void write_config(const DemoOptions& o) {
            "format = \"json\"\n"
            "min_severity = \"low\"\n"
            "max_findings = 50\n";
+  }
+  if (o.console_port > 0) {
+    out << fmt::format(
+        "\n[http]\n"
+        "# The web console at http://127.0.0.1:{0}/ (docs/console.md); sign in with a user's\n"
+        "# name and the token in its file.\n"
+        "listen = \"127.0.0.1:{0}\"\n"
+        "console = true\n",
+        o.console_port);
+    for (const auto& [user, role] : kDemoConsoleUsers) {
+      out << fmt::format("\n[[http.users]]\nname = \"{}\"\nrole = \"{}\"\ntoken_file = \"{}\"\n", user, role,
+                         demo_token_file("", user).string());
+    }
   }
   out << "\n[files]\n"
          "# Scanned for leaked secrets, card numbers and donor e-mail addresses (leak-scan).\n"
@@ -498,9 +523,14 @@ DemoSummary write_demo(const DemoOptions& o) {
   tx.commit();
   if (o.write_config) {
     write_leak_files(o);
+    if (o.console_port > 0) write_console_tokens(o);
     write_config(o);
   }
   return w.sum;
+}
+
+std::filesystem::path demo_token_file(const std::filesystem::path& dir, std::string_view user) {
+  return dir / fmt::format("{}.token", user);
 }
 
 }  // namespace complyd

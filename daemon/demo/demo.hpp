@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
+#include <utility>
 #include <string>
 
 #include "model/facts.hpp"
@@ -23,7 +25,15 @@ struct DemoOptions {
   Time now{};
   bool write_config = true;
   bool violations = true;  // false: a fully compliant population (tests, docs)
+  // > 0: [http] serves the web console on 127.0.0.1:console_port, with a
+  // demo operator and a demo viewer whose tokens are in kConsoleTokenFiles.
+  int console_port = 0;
 };
+
+// The demo console users and their token files (in DIR, mode 0600).
+inline constexpr std::pair<const char*, const char*> kDemoConsoleUsers[] = {{"demo-operator", "operator"},
+                                                                           {"demo-viewer", "viewer"}};
+std::filesystem::path demo_token_file(const std::filesystem::path& dir, std::string_view user);
 
 struct DemoSummary {
   std::int64_t customers = 0, credentials = 0, webhooks = 0, verification_rows = 0, data_sets = 0,

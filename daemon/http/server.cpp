@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "daemon/http/console.hpp"
 #include "daemon/http/handlers.hpp"
 #include "daemon/http/ingest.hpp"
 #include "daemon/log/log.hpp"
@@ -25,6 +26,7 @@ struct Shared {
   std::shared_ptr<const HttpConfig> config;  // loop thread only
   int active = 0;                            // loop thread only
   std::shared_ptr<Ingest> ingest;            // loop thread only; null: no ingest source
+  std::shared_ptr<Console> console;          // loop thread only; null: no console
 };
 
 namespace {
@@ -46,6 +48,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     ingest_ = shared_->ingest;
     if (ingest_ && ingest_->empty()) ingest_.reset();
+    console_ = shared_->console;
     parser_->header_limit(static_cast<std::uint32_t>(config_->max_header_bytes));
     // Until the headers name the path, the largest body any path accepts;
     // each path's own limit is applied once they do (on_header).
@@ -64,11 +67,15 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     const std::string_view target(req.target().data(), req.target().size());
     if (ingest_ && target.substr(0, target.find('?')) == kIngestPath) return on_ingest_header();
+    // A console form (a mute's reason) may be larger than a GET's body.
+    const bool form = console_ && req.method() == bhttp::verb::post && Console::serves(target.substr(0, target.find('?')));
+    const auto max_body = std::max<std::uint64_t>(static_cast<std::uint64_t>(config_->max_body_bytes),
+                                                  form ? kConsoleMaxFormBytes : 0);
     const auto length = parser_->content_length();
-    if (length && *length > static_cast<std::uint64_t>(config_->max_body_bytes)) {
+    if (length && *length > max_body) {
       return send(error_response(bhttp::status::payload_too_large, req.version(), "request body too large"), true);
     }
-    parser_->body_limit(static_cast<std::uint64_t>(config_->max_body_bytes));
+    parser_->body_limit(max_body);
     read_body(&Session::on_read);
   }
 
@@ -99,6 +106,16 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return on_read_error(ec);
     const auto& req = parser_->get();
     const bool keep_alive = req.keep_alive();
+    const std::string_view target(req.target().data(), req.target().size());
+    if (console_ && Console::serves(target.substr(0, target.find('?')))) {
+      beast::error_code ec2;
+      const auto peer = stream_.socket().remote_endpoint(ec2);
+      auto request = parser_->release();
+      return console_->handle(std::move(request), ec2 ? std::string("?") : peer.address().to_string(),
+                              stream_.get_executor(), [self = shared_from_this(), keep_alive](Response res) {
+                                self->send(std::move(res), !keep_alive);
+                              });
+    }
     const auto snap = shared_->snapshot.load();
     auto res = handle_request(req, snap.get(), *config_);
     if (req.target().starts_with("/v1/")) {
@@ -209,6 +226,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<const HttpConfig> config_;  // the settings this connection started with
   std::shared_ptr<Ingest> ingest_;            // the ingest routes of the current request
+  std::shared_ptr<Console> console_;          // the console, if served, for the current request
   std::optional<Ingest::Match> match_;        // its receiver, once authenticated
 };
 
@@ -245,11 +263,14 @@ void Server::stop() {
   if (acceptor_.is_open()) acceptor_.close(ignored);
   // Finish the batch being written; later ones are dropped unanswered (the receiver retries).
   if (shared_->ingest) shared_->ingest->stop();
+  if (shared_->console) shared_->console->stop();
 }
 
 void Server::set_ingest(std::shared_ptr<Ingest> ingest) {
   shared_->ingest = std::move(ingest);
 }
+
+void Server::set_console(std::shared_ptr<Console> console) { shared_->console = std::move(console); }
 
 void Server::publish(std::shared_ptr<const Snapshot> snap) { shared_->snapshot.store(std::move(snap)); }
 

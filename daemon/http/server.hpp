@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The HTTP endpoint on the daemon's Asio loop (Boost.Beast): /healthz,
 // /metrics, /v1/findings, /v1/report, and POST /v1/verifications when an
-// ingest source is configured. Sessions read one request at a time
+// ingest source is configured, and the web console at / when enabled. Sessions read one request at a time
 // (one outstanding read and write per stream) under explicit limits; the
 // handlers read the latest immutable snapshot, so a slow client never
 // touches the database or blocks a cycle.
@@ -21,6 +21,7 @@ namespace complyd::http {
 
 struct Shared;
 class Ingest;
+class Console;
 
 class Server {
  public:
@@ -36,6 +37,9 @@ class Server {
   // Loop thread: POST /v1/verifications (daemon/http/ingest.hpp); null or
   // empty: no ingest source, the path is not served.
   void set_ingest(std::shared_ptr<Ingest> ingest);
+  // Loop thread: the web console (daemon/http/console.hpp) at every path
+  // but /healthz, /metrics and /v1/; null: not served.
+  void set_console(std::shared_ptr<Console> console);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
  private:

@@ -97,12 +97,8 @@ bool leak_counts_against(const std::string& subject, std::string_view item) {
   }
 }
 
-// Does a finding of `check` count against `item`?
 bool counts_against(const ReportFinding& f, const std::string& item) {
-  if (f.check_id == kLeakScanCheck) return leak_counts_against(f.subject, item);
-  if (f.check_id != kAttestationCheck) return true;
-  auto it = attested_lines().find(attestation_control(f.subject));
-  return it == attested_lines().end() || it->second == item;
+  return finding_counts_against(f.check_id, f.subject, item);
 }
 
 struct Replay {
@@ -157,6 +153,17 @@ std::string rotation_stage(const nlohmann::json& c, Time as_of, std::optional<Ti
 }
 
 }  // namespace
+
+bool finding_counts_against(const std::string& check_id, const std::string& subject, const std::string& item) {
+  if (check_id == kLeakScanCheck) return leak_counts_against(subject, item);
+  if (check_id != kAttestationCheck) return true;
+  auto it = attested_lines().find(attestation_control(subject));
+  return it == attested_lines().end() || it->second == item;
+}
+
+bool subject_matters_for_checklist(std::string_view check_id) {
+  return check_id == kLeakScanCheck || check_id == kAttestationCheck;
+}
 
 const std::vector<ChecklistLine>& checklist_lines() {
   static const std::vector<ChecklistLine> lines = [] {

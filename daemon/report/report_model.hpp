@@ -174,6 +174,13 @@ struct ChecklistLine {
   std::string page, item;
 };
 const std::vector<ChecklistLine>& checklist_lines();
+// Does a finding of `check_id` on `subject` count against the checklist line
+// `item`? (attestation-freshness and leak-scan fail only some of their lines.)
+bool finding_counts_against(const std::string& check_id, const std::string& subject, const std::string& item);
+// Whether the answer above depends on the subject (else only on the check).
+bool subject_matters_for_checklist(std::string_view check_id);
+// The check whose evaluation makes a clean line "attested" rather than "pass".
+inline constexpr std::string_view kAttestationCheckId = "attestation-freshness";
 
 ReportModel build_report(const History& h, const ReportOptions& opt);
 

@@ -36,6 +36,7 @@ extern const std::string_view state_0010_state_clock;
 extern const std::string_view state_0011_judged_through;
 extern const std::string_view state_0012_outbox_lease;
 extern const std::string_view state_0013_history_chain;
+extern const std::string_view state_0014_findings_by_severity;
 }
 
 namespace {
@@ -57,7 +58,8 @@ const std::vector<Migration>& migrations() {
                                         {10, embedded::state_0010_state_clock},
                                         {11, embedded::state_0011_judged_through},
                                         {12, embedded::state_0012_outbox_lease},
-                                        {13, embedded::state_0013_history_chain}};
+                                        {13, embedded::state_0013_history_chain},
+                                        {14, embedded::state_0014_findings_by_severity}};
   return m;
 }
 

@@ -50,7 +50,7 @@ struct FindingFilter {
 
 class StateStore : public CycleState {
  public:
-  static constexpr int kSchemaVersion = 13;
+  static constexpr int kSchemaVersion = 14;
   // How far from the wall clock a live cycle's time may be.
   static constexpr Duration kClockTolerance{5 * 60};
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 namespace complyd {
@@ -54,6 +55,78 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+namespace {
+
+struct PasswordHash {
+  int iterations = 0;
+  std::string salt, hash;  // raw bytes
+};
+
+std::optional<std::string> unhex(std::string_view h) {
+  if (h.empty() || h.size() % 2 != 0) return std::nullopt;
+  std::string out(h.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int v = 0;
+    for (char c : h.substr(2 * i, 2)) {
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= c - '0';
+      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+      else return std::nullopt;
+    }
+    out[i] = static_cast<char>(v);
+  }
+  return out;
+}
+
+std::optional<PasswordHash> parse_password_hash(std::string_view s) {
+  constexpr std::string_view scheme = "pbkdf2-sha256$";
+  if (!s.starts_with(scheme)) return std::nullopt;
+  s.remove_prefix(scheme.size());
+  const auto a = s.find('$');
+  if (a == std::string_view::npos) return std::nullopt;
+  const auto b = s.find('$', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  PasswordHash h;
+  for (char c : s.substr(0, a)) {
+    if (c < '0' || c > '9' || h.iterations > 100'000'000) return std::nullopt;
+    h.iterations = h.iterations * 10 + (c - '0');
+  }
+  auto salt = unhex(s.substr(a + 1, b - a - 1));
+  auto hash = unhex(s.substr(b + 1));
+  if (h.iterations < 1000 || !salt || salt->size() < 8 || !hash || hash->size() != 32) return std::nullopt;
+  h.salt = std::move(*salt);
+  h.hash = std::move(*hash);
+  return h;
+}
+
+std::string pbkdf2(std::string_view password, std::string_view salt, int iterations) {
+  unsigned char out[32];
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
+                        iterations, EVP_sha256(), sizeof out, out) != 1) {
+    throw std::runtime_error("pbkdf2 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
+}  // namespace
+
+std::string hash_password(std::string_view password, int iterations) {
+  const auto salt = random_bytes(16);
+  const auto h = pbkdf2(password, salt, iterations);
+  return "pbkdf2-sha256$" + std::to_string(iterations) + "$" +
+         hex(reinterpret_cast<const unsigned char*>(salt.data()), salt.size()) + "$" +
+         hex(reinterpret_cast<const unsigned char*>(h.data()), h.size());
+}
+
+bool valid_password_hash(std::string_view stored) { return parse_password_hash(stored).has_value(); }
+
+bool verify_password(std::string_view stored, std::string_view password) {
+  const auto h = parse_password_hash(stored);
+  if (!h) return false;
+  return constant_time_equal(pbkdf2(password, h->salt, h->iterations), h->hash);
 }
 
 std::string random_bytes(std::size_t n) {

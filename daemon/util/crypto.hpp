@@ -19,4 +19,13 @@ std::string random_bytes(std::size_t n);
 // randomness: it catches short and patterned secrets.
 double estimate_entropy_bytes(std::string_view value);
 
+// Console passwords (PBKDF2-HMAC-SHA256 through EVP), stored as
+// "pbkdf2-sha256$ITERATIONS$SALT_HEX$HASH_HEX" in a password_hash_file.
+inline constexpr int kPasswordIterations = 600000;  // OWASP's figure for PBKDF2-SHA256
+std::string hash_password(std::string_view password, int iterations = kPasswordIterations);
+// Whether `stored` has the form above (the loader's check; no password needed).
+bool valid_password_hash(std::string_view stored);
+// Recomputes with the stored salt and iterations and compares in constant time.
+bool verify_password(std::string_view stored, std::string_view password);
+
 }  // namespace complyd

@@ -203,7 +203,7 @@ TEST_F(HistoryChain, TheMigrationChainsADatabaseFromBeforeTheChain) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto total = scalar("SELECT (SELECT count(*) FROM cycles) + (SELECT count(*) FROM finding_events)");
   EXPECT_NE(r.out.find("intact: " + total + " records"), std::string::npos) << r.out;
-  EXPECT_EQ(scalar("PRAGMA user_version"), "13");
+  EXPECT_EQ(scalar("PRAGMA user_version"), std::to_string(StateStore::kSchemaVersion));
   // Cycles first, then the events, each in id order.
   EXPECT_EQ(scalar("SELECT chain_seq FROM cycles WHERE id = 1"), "1");
   EXPECT_TRUE(integrity_findings("2026-11-22T15:00:00Z").empty());
