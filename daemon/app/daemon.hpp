@@ -57,6 +57,10 @@ class Daemon {
   void reload_http();                   // loop thread: [http] and the ingest routes
   std::shared_ptr<http::Ingest> ingest_;  // POST /v1/verifications (ingest sources)
   std::shared_ptr<http::Console> console_;  // the web console ([http] console = true)
+  // The mutelist's rules as the console lists them: replaced on the loop
+  // thread at each reload, read on the console's.
+  struct ConsoleMutelist;
+  std::shared_ptr<ConsoleMutelist> console_mutelist_;
   void publish_snapshot(std::int64_t report_max_customers);  // worker thread only
   http::CycleDurations durations_;                           // worker thread only
   std::atomic<bool> stopping_{false};

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The daemon's HTTP hooks, kept out of daemon/app/daemon.cpp.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <mutex>
+#include <optional>
 
 #include "daemon/app/daemon.hpp"
 #include "daemon/http/console.hpp"
@@ -53,6 +57,11 @@ void Daemon::publish_snapshot(std::int64_t report_max_customers) {
 
 namespace complyd {
 
+struct Daemon::ConsoleMutelist {
+  std::mutex mutex;
+  std::optional<std::vector<http::MutelistRule>> rules;
+};
+
 // Loop thread: limits, tokens and the ingest routes (stores kept per path).
 void Daemon::reload_http() {
   if (!http_) return;
@@ -66,8 +75,25 @@ void Daemon::reload_http() {
   // The console: its users and limits follow the reload; turned off, it is
   // no longer served (its sessions end with it).
   if (config_->http.console) {
+    {
+      std::optional<std::vector<http::MutelistRule>> rules;
+      if (!config_->mutelist_path.empty()) {
+        rules.emplace();
+        for (const auto& r : config_->mutelist) {
+          rules->push_back({fmt::format("check {}, customer {}, subject {}", r.check, r.customer, r.subject), r.owner,
+                            r.reason, r.expires, fmt::format("{}: rule {}", config_->mutelist_path.string(), r.id)});
+        }
+      }
+      if (!console_mutelist_) console_mutelist_ = std::make_shared<ConsoleMutelist>();
+      std::lock_guard lock(console_mutelist_->mutex);
+      console_mutelist_->rules = std::move(rules);
+    }
     if (!console_) {
-      console_ = std::make_shared<http::Console>(http::Console::Options{config_->state_db, clock_, {}},
+      auto mutelist = [view = console_mutelist_]() {
+        std::lock_guard lock(view->mutex);
+        return view->rules;
+      };
+      console_ = std::make_shared<http::Console>(http::Console::Options{config_->state_db, clock_, mutelist},
                                                  config_->http);
       CLOG(info) << "http: the web console is served at / for " << config_->http.users.size() << " user(s)";
     }

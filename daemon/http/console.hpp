@@ -41,8 +41,9 @@ class Console {
   struct Options {
     std::filesystem::path state_db;
     Clock clock = system_clock();  // actions are stamped with it
-    // Null: no mutelist is configured (the Mutes page says so).
-    std::function<std::vector<MutelistRule>()> mutelist;
+    // Null, or nothing returned: no mutelist is configured (the Mutes page
+    // says so). Called on the console's thread.
+    std::function<std::optional<std::vector<MutelistRule>>()> mutelist;
   };
   Console(Options opts, const HttpConfig& cfg);
   ~Console();

@@ -258,7 +258,9 @@ def main():
         d.get(BASE + "/mutes")
         check(fid in d.find_element(By.ID, "mutes").text, "mutes page lists the mute")
         check("console:demo-operator" in d.find_element(By.ID, "mutes").text, "mutes page: who muted it")
-        check(d.find_elements(By.ID, "no-mutelist"), "mutes page: says no mutelist is configured")
+        rules = d.find_element(By.ID, "mutelist").text if d.find_elements(By.ID, "mutelist") else ""
+        check("vendor-freeze" in rules and "lead@partner.example.com" in rules, "mutes page lists the mutelist rule")
+        check(not d.find_elements(By.ID, "no-mutelist"), "mutes page: the mutelist is configured")
         accessibility(d, "mutes")
         shot(d, "console-mutes")
         d.get(BASE + "/")

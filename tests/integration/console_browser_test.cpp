@@ -6,6 +6,8 @@
 // requests, labels and keyboard reach. Screenshots go to
 // build/tests/artifacts/console/.
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <signal.h>
 #include <unistd.h>
 
@@ -45,6 +47,14 @@ TEST(ConsoleBrowser, ViewerAndOperatorInChromium) {
   const auto demo = run(d, {"demo", d.path().string(), "--console", std::to_string(port)});
   ASSERT_EQ(demo.exit_code, 0) << demo.err;
   EXPECT_NE(demo.out.find("demo-operator (operator) with the token in"), std::string::npos) << demo.out;
+  // A mutelist whose one rule mutes nothing the browser acts on: the Mutes
+  // page lists it with its owner, reason and expiry.
+  {
+    std::ofstream(d / "mutelist.toml") << "[[rule]]\nid = \"vendor-freeze\"\ncheck = \"*\"\n"
+                                           "customer = \"acme-legacy-*\"\nreason = \"frozen until the vendor migrates\"\n"
+                                           "owner = \"lead@partner.example.com\"\nexpires = 2099-01-31\n";
+    std::ofstream(d / "complyd.toml", std::ios::app) << "\n[mutelist]\npath = \"mutelist.toml\"\n";
+  }
   const auto err = d / "daemon.err";
   Process daemon({"run", "--config", (d / "complyd.toml").string()}, err);
   ASSERT_GT(daemon.pid(), 0);
