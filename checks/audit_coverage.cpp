@@ -198,10 +198,10 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
   // Reads are incidents, judged once: those after the newest event a
   // committed cycle judged (all of them on a first run).
   const auto wm = ctx.facts.judged_through.find(kAuditEventsStream);
-  const std::optional<std::int64_t> judged_through =
-      wm != ctx.facts.judged_through.end() ? std::optional(wm->second) : std::nullopt;
+  const bool has_watermark = wm != ctx.facts.judged_through.end();
+  const std::int64_t judged_through = has_watermark ? wm->second : 0;
   auto unjudged = [&](Time t) {
-    return !judged_through || floor_div(t.time_since_epoch().count(), 60) > *judged_through;
+    return !has_watermark || floor_div(t.time_since_epoch().count(), 60) > judged_through;
   };
   {
     // Sized exactly: grown by doubling, the indexes of 650k events would
@@ -245,9 +245,9 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
   // The log no longer holds the newest event the last judging cycle saw:
   // whatever was recorded after it and deleted before this cycle was never
   // judged (the daemon was down longer than the log keeps events).
-  if (judged_through && horizon != Time::max() &&
-      floor_div(horizon.time_since_epoch().count(), 60) > *judged_through) {
-    const Time from = minute_start(*judged_through + 1);
+  if (has_watermark && horizon != Time::max() &&
+      floor_div(horizon.time_since_epoch().count(), 60) > judged_through) {
+    const Time from = minute_start(judged_through + 1);
     auto f = finding("", "audit:unjudged:" + format_time(from), "audit events possibly deleted unjudged",
                      fmt::format("The audit log's oldest event is from {}, but complyd last judged events up to {}: "
                                  "reads of credentials by the wrong actor recorded in the {} between them, and "
