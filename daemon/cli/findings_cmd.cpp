@@ -22,6 +22,38 @@ std::string known_check(const std::string& id) {
   return fmt::format("unknown check id '{}'; the check ids are: {}", id, ids);
 }
 
+// `findings show`'s default: what a person reads first (title, state,
+// where), then why, the evidence, what to do, and the whole history.
+std::string finding_text(const StoredFinding& f, std::string_view kind, const std::vector<FindingEventRecord>& history) {
+  std::string out = fmt::format("{}\n{}  {}  {} ({})\n\n", f.title, f.id, to_string(f.severity), to_string(f.status), kind);
+  auto row = [&](std::string_view k, std::string_view v) { out += fmt::format("  {:<11} {}\n", k, v); };
+  row("check", f.check_id);
+  row("customer", f.customer_id.empty() ? "(integration-wide)" : f.customer_id);
+  row("subject", f.subject);
+  row("first seen", format_time(f.first_seen));
+  row("last seen", format_time(f.last_seen));
+  if (f.resolved_at) row("resolved", format_time(*f.resolved_at));
+  if (f.muted_until) {
+    row("muted", fmt::format("until {} by {}: {}", format_time(*f.muted_until), f.muted_by.value_or("?"),
+                             f.mute_reason.value_or("")));
+  }
+  out += "\n" + f.detail + "\n";
+  const auto evidence = finding_to_json(f)["evidence"];
+  if (!evidence.empty()) {
+    out += "\nEvidence\n";
+    for (const auto& [k, v] : evidence.items()) row(k, v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  out += "\nRemediation\n  " + f.remediation + "\n\nHistory\n";
+  for (const auto& e : history) {
+    std::string line = fmt::format("  {}  {:<13}", format_time(e.at), e.event);
+    if (!e.actor.empty()) line += " by " + e.actor;
+    if (e.cycle_id) line += fmt::format(" (cycle {})", *e.cycle_id);
+    if (!e.reason.empty()) line += ": " + e.reason;
+    out += line + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 void add_findings_commands(CLI::App& app, State& st) {
@@ -67,21 +99,30 @@ void add_findings_commands(CLI::App& app, State& st) {
   add_config_option(show, st);
   add_state_option(show, st);
   show->add_option("ID", o->id, "Finding id")->required();
+  show->add_option("--format", o->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   show->callback([o, &st] {
     st.exit_code = with_store(st, [&](const Config&, StateStore& store) {
       auto f = store.get(o->id);
       if (!f) throw StateError("no finding with id " + o->id);
+      const auto history = store.history(o->id);
+      if (o->format == "text") {
+        std::cout << finding_text(*f, to_string(finding_kind(f->check_id, f->subject)), history);
+        return kOk;
+      }
       auto j = finding_to_json(*f);
+      // What is missing is null here, never "" (integration-wide: no customer).
+      auto or_null = [](const std::string& v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); };
+      j["customer_id"] = or_null(f->customer_id);
       j["kind"] = to_string(finding_kind(f->check_id, f->subject));
       nlohmann::json h = nlohmann::json::array();
-      for (const auto& e : store.history(o->id)) {
+      for (const auto& e : history) {
         h.push_back({{"at", format_time(e.at)},
                      {"event", e.event},
-                     {"from", e.from_status},
-                     {"to", e.to_status},
-                     {"severity", e.severity},
-                     {"actor", e.actor},
-                     {"reason", e.reason},
+                     {"from", or_null(e.from_status)},
+                     {"to", or_null(e.to_status)},
+                     {"severity", or_null(e.severity)},
+                     {"actor", or_null(e.actor)},
+                     {"reason", or_null(e.reason)},
                      {"cycle_id", e.cycle_id ? nlohmann::json(*e.cycle_id) : nlohmann::json(nullptr)}});
       }
       j["history"] = h;

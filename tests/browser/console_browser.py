@@ -249,7 +249,7 @@ def main():
               "the history shows the mute, by console:demo-operator, with its reason")
         shot(d, "console-finding")
 
-        shown = cli("findings", "show", fid)
+        shown = cli("findings", "show", fid, "--format", "json")
         doc = json.loads(shown.stdout) if shown.returncode == 0 else {}
         check(doc.get("status") == "muted", "complyd findings show: muted")
         check(any(e["event"] == "muted" and e["actor"] == "console:demo-operator" for e in doc.get("history", [])),

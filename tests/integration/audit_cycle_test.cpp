@@ -109,6 +109,45 @@ TEST_F(AuditCycle, DemoAuditFindsBothFoundationChecks) {
   EXPECT_EQ(doc["summary"]["open"].get<int>(), static_cast<int>(doc["findings"].size()));
 }
 
+// `findings show` reads as text by default; its JSON says null for what is
+// missing (an integration-wide finding's customer, an event without actor).
+TEST_F(AuditCycle, FindingsShowIsTextByDefaultWithNullsInJson) {
+  auto doc = audit();
+  std::string wide, id;
+  for (const auto& f : doc["findings"]) {
+    if (f["customer_id"] == "" && wide.empty()) wide = f["id"];
+    if (f["check_id"] == "credential-age" && id.empty()) id = f["id"];
+  }
+  ASSERT_FALSE(wide.empty());
+  ASSERT_FALSE(id.empty());
+  auto mute = run(dir_, {"findings", "mute", id, "--reason", "moving to the vault (CHG-7)", "--until",
+                         "2026-12-31T00:00:00Z", "--state", sim_state(dir_), "--config", config_});
+  ASSERT_EQ(mute.exit_code, 0) << mute.err;
+
+  auto text = run(dir_, {"findings", "show", id, "--state", sim_state(dir_), "--config", config_});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_FALSE(json::accept(text.out)) << "text, not JSON, by default";
+  for (const std::string& part : std::vector<std::string>{id, "muted (state)", "check       credential-age", "Evidence", "Remediation",
+                                 "History", "opened", "muted", "moving to the vault (CHG-7)",
+                                 "until 2026-12-31T00:00:00Z by "}) {
+    EXPECT_NE(text.out.find(part), std::string::npos) << part << "\n" << text.out;
+  }
+  auto wide_text = run(dir_, {"findings", "show", wide, "--state", sim_state(dir_), "--config", config_});
+  EXPECT_NE(wide_text.out.find("customer    (integration-wide)"), std::string::npos) << wide_text.out;
+
+  auto j = json::parse(
+      run(dir_, {"findings", "show", wide, "--format", "json", "--state", sim_state(dir_), "--config", config_}).out);
+  EXPECT_TRUE(j["customer_id"].is_null()) << j.dump(1);
+  ASSERT_FALSE(j["history"].empty());
+  const auto& opened = j["history"][0];
+  EXPECT_EQ(opened["event"], "opened");
+  EXPECT_TRUE(opened["from"].is_null()) << opened.dump();
+  EXPECT_TRUE(opened["reason"].is_null()) << opened.dump();
+  for (const auto& e : j["history"]) {
+    for (const auto& [k, v] : e.items()) EXPECT_NE(v, "") << k << " is \"\" in " << e.dump();
+  }
+}
+
 TEST_F(AuditCycle, SecondAuditCreatesNoDuplicates) {
   auto first = audit();
   auto second = audit(3, "2026-11-22T13:00:00Z");
@@ -129,7 +168,9 @@ TEST_F(AuditCycle, SecondAuditCreatesNoDuplicates) {
     const bool judged_once = (f["check_id"] == "signature-failures" && subject != "webhooks:silence") ||
                              (f["check_id"] == "audit-coverage" &&
                               (subject.starts_with("reader:") || subject.starts_with("reader-scope:")));
-    if (!judged_once) EXPECT_EQ(f["last_seen"], "2026-11-22T13:00:00Z") << f["subject"];
+    if (!judged_once) {
+      EXPECT_EQ(f["last_seen"], "2026-11-22T13:00:00Z") << f["subject"];
+    }
     EXPECT_EQ(f["status"], "open");
   }
   EXPECT_EQ(ids.size(), all["findings"].size());
@@ -175,7 +216,7 @@ TEST_F(AuditCycle, FixingOneViolationResolvesExactlyThatFinding) {
                  "' AND role = 'current'");
   auto again = audit(3, "2026-11-22T14:00:00Z");
   EXPECT_EQ(again["cycle"]["reopened"], 1);
-  auto show = run(dir_, {"findings", "show", "--state", sim_state(dir_), "--config", config_, id});
+  auto show = run(dir_, {"findings", "show", "--format", "json", "--state", sim_state(dir_), "--config", config_, id});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   auto j = json::parse(show.out);
   EXPECT_EQ(j["first_seen"], kDemoNow);
@@ -227,7 +268,7 @@ TEST_F(AuditCycle, DisabledChecksResolveAndExpiredMutesReopenBesideChecksThatRan
     if (f["id"] == muted_id) { EXPECT_EQ(f["status"], "open") << "its mute ended at 12:30"; }
   }
   EXPECT_TRUE(ids.contains(muted_id));
-  auto show = run(dir_, {"findings", "show", "--state", sim_state(dir_), "--config", config_, muted_id});
+  auto show = run(dir_, {"findings", "show", "--format", "json", "--state", sim_state(dir_), "--config", config_, muted_id});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   const auto shown = json::parse(show.out);
   std::vector<std::string> events;
@@ -419,7 +460,9 @@ TEST_F(AuditCycle, AScopedReaderReadingAnotherCustomersTokenIsAFinding) {
   new_state();
   doc = audit();
   for (const auto& f : doc["findings"]) {
-    if (f["status"] == "open") EXPECT_NE(f["subject"].get<std::string>().rfind("reader-scope:", 0), 0u) << f.dump();
+    if (f["status"] == "open") {
+      EXPECT_NE(f["subject"].get<std::string>().rfind("reader-scope:", 0), 0u) << f.dump();
+    }
   }
 
   // A broken scope row: reported as rejected, and its reader's reads are findings.

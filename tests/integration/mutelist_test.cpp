@@ -95,7 +95,9 @@ TEST_F(MutelistCli, RuleMutesEachCycleExpiresReopensAndTellsItsOwnerOnce) {
   // gets one e-mail, not one per cycle.
   doc = audit("2026-11-23T12:00:00Z");
   for (const auto& f : doc["findings"]) {
-    if (f["check_id"] == "credential-age") EXPECT_EQ(f["status"], "open") << f.dump();
+    if (f["check_id"] == "credential-age") {
+      EXPECT_EQ(f["status"], "open") << f.dump();
+    }
   }
   EXPECT_EQ(mutelist_mail(),
             std::vector<std::string>{"mutelist:q1-vault-move:2026-11-23T00:00:00Z owner@example.org"});
@@ -103,7 +105,7 @@ TEST_F(MutelistCli, RuleMutesEachCycleExpiresReopensAndTellsItsOwnerOnce) {
   EXPECT_EQ(mutelist_mail().size(), 1u);
 
   // The history says which rule muted and which let go; the chain still verifies.
-  auto show = cli({"findings", "show", id});
+  auto show = cli({"findings", "show", id, "--format", "json"});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   std::vector<std::string> by_rule;
   const auto shown = nlohmann::json::parse(show.out);

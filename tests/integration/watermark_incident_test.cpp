@@ -47,7 +47,7 @@ class BlindMinutes : public ::testing::Test {
   }
 
   json show(const std::string& id) {
-    auto r = run(dir_, {"findings", "show", id, "--config", config_, "--state", sim_state(dir_)});
+    auto r = run(dir_, {"findings", "show", id, "--format", "json", "--config", config_, "--state", sim_state(dir_)});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out);
   }
@@ -220,7 +220,9 @@ TEST_F(AuditEventsWatermark, EventsDeletedBeforeAnyCycleJudgedThemAreReported) {
   const json again = audit_json(dir_, format_time(kNow + days(3) + hours(1)), 3);
   EXPECT_EQ(unjudged_subjects(again), gaps);
   for (const auto& f : again["findings"]) {
-    if (f["subject"] == *gaps.begin()) EXPECT_EQ(show(f["id"])["history"].size(), 1u);
+    if (f["subject"] == *gaps.begin()) {
+      EXPECT_EQ(show(f["id"])["history"].size(), 1u);
+    }
   }
 }
 
