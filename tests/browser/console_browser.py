@@ -23,7 +23,8 @@ from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--base", required=True)
@@ -85,18 +86,27 @@ def shot(d, name, width=1280):
     d.set_window_size(1280, 1000)
 
 
+def navigates(d, act):
+    """Runs `act` (a click or key that submits a form) and waits for the next
+    page: reading right after the click could read the old one."""
+    old = d.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(d, 20).until(EC.staleness_of(old))
+    WebDriverWait(d, 20).until(lambda drv: drv.execute_script("return document.readyState") == "complete")
+
+
 def login(d, user):
     d.get(BASE + "/")
     check(d.current_url.endswith("/login"), f"{user}: a page without a session redirects to /login")
     d.find_element(By.ID, "name").send_keys(user)
     d.find_element(By.ID, "secret").send_keys(token(user))
-    d.find_element(By.ID, "sign-in").click()
+    navigates(d, d.find_element(By.ID, "sign-in").click)
     check(d.find_element(By.TAG_NAME, "h1").text == "Overview", f"{user}: signed in, the overview is shown")
     check(user in d.find_element(By.ID, "user").text, f"{user}: the header names the user")
 
 
 def logout(d):
-    d.find_element(By.CSS_SELECTOR, ".whoami button").click()
+    navigates(d, d.find_element(By.CSS_SELECTOR, ".whoami button").click)
     check(d.current_url.endswith("/login"), "sign out returns to /login")
 
 
@@ -179,11 +189,11 @@ def main():
 
         d.get(BASE + "/findings")
         Select(d.find_element(By.ID, "f-check")).select_by_visible_text(check_id)
-        d.find_element(By.ID, "apply").click()
+        navigates(d, d.find_element(By.ID, "apply").click)
         total = int(d.find_element(By.ID, "total").text)
         check(total == want_check, f"filter by check {check_id}: {total} shown, {want_check} expected")
         d.find_element(By.ID, "f-customer").send_keys(customer)
-        d.find_element(By.ID, "apply").click()
+        navigates(d, d.find_element(By.ID, "apply").click)
         total = int(d.find_element(By.ID, "total").text)
         rows = d.find_elements(By.CSS_SELECTOR, "#findings tbody tr a.fid")
         check(total == want_both and len(rows) == want_both,
@@ -241,7 +251,7 @@ def main():
             d.switch_to.active_element.send_keys(Keys.TAB)
         active = d.switch_to.active_element
         check(active.get_attribute("id") == "mute", "Tab from the date reaches the Mute button")
-        active.send_keys(Keys.ENTER)
+        navigates(d, lambda: active.send_keys(Keys.ENTER))
         check("Finding muted." in d.find_element(By.ID, "notice").text, "operator: the mute is confirmed")
         check(d.find_element(By.ID, "finding-status").text == "muted", "operator: the finding is muted")
         hist = [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
