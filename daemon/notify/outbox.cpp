@@ -16,6 +16,7 @@
 #include "daemon/notify/planner.hpp"
 #include "daemon/notify/templates.hpp"
 #include "daemon/store/chain.hpp"
+#include "daemon/store/state_store.hpp"
 
 namespace complyd::notify {
 
@@ -181,22 +182,6 @@ int enqueue_cycle(const Config& config, sql::Db& db, std::int64_t cycle_id, Time
 
 namespace {
 
-StoredFinding read_finding(const sql::Stmt& s) {
-  StoredFinding f;
-  f.id = s.text(0);
-  f.check_id = s.text(1);
-  f.severity = severity_from(s.text(2)).value_or(Severity::medium);
-  f.status = finding_status_from(s.text(3)).value_or(FindingStatus::open);
-  f.customer_id = s.text(4);
-  f.subject = s.text(5);
-  f.title = s.text(6);
-  f.detail = s.text(7);
-  f.remediation = s.text(8);
-  f.first_seen = from_unix(s.i64(9));
-  f.last_seen = from_unix(s.i64(10));
-  return f;
-}
-
 void insert_channel_messages(sql::Db& db, const std::vector<ChannelMessage>& messages, std::int64_t cycle_id,
                              Time now, Duration dead_after, int& n) {
   sql::Stmt ins(db,
@@ -244,17 +229,12 @@ int enqueue_channels(const Config& config, sql::Db& db, std::int64_t cycle_id, T
     // by an operator since): its labels come from the findings table.
     std::vector<StoredFinding> extra;
     {
-      sql::Stmt s(db,
-                  "SELECT id, check_id, severity, status, customer_id, subject, title, detail, remediation, "
-                  "first_seen, last_seen FROM findings WHERE id = ?");
       std::set<std::string> missing;
       for (const auto& e : ledger) {
         if (!merged.contains(e.finding_id)) missing.insert(e.finding_id);
       }
       for (const auto& id : missing) {
-        s.reset();
-        s.bind(1, id);
-        if (s.step()) extra.push_back(read_finding(s));
+        if (auto f = find_stored_finding(db, id)) extra.push_back(std::move(*f));
       }
     }
     for (const auto& f : extra) merged[f.id] = &f;

@@ -433,12 +433,14 @@ std::vector<StoredFinding> StateStore::list(const FindingFilter& flt) {
   return out;
 }
 
-std::optional<StoredFinding> StateStore::get(const std::string& id) {
-  sql::Stmt s(db_, fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns));
+std::optional<StoredFinding> find_stored_finding(sql::Db& db, const std::string& id) {
+  sql::Stmt s(db, fmt::format("SELECT {} FROM findings WHERE id = ?", kFindingColumns));
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_finding(s);
 }
+
+std::optional<StoredFinding> StateStore::get(const std::string& id) { return find_stored_finding(db_, id); }
 
 std::vector<FindingEventRecord> StateStore::history(const std::string& finding_id) {
   sql::Stmt s(db_,

@@ -48,6 +48,10 @@ struct FindingFilter {
   std::string check_id;
 };
 
+// One stored finding by id, over any connection to the state database (the
+// outbox reads it inside the cycle's transaction); nothing if there is none.
+std::optional<StoredFinding> find_stored_finding(sql::Db& db, const std::string& id);
+
 class StateStore : public CycleState {
  public:
   static constexpr int kSchemaVersion = 14;
