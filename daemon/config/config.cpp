@@ -5,6 +5,8 @@
 #include <fmt/ranges.h>
 #include <re2/re2.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include "checks/registry.hpp"
 #include "daemon/config/section.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/util/bounded_file.hpp"
 #include "daemon/util/crypto.hpp"
 #include "model/time.hpp"
 
@@ -37,12 +40,13 @@ using cfg::Section;
 // [http]: listen = "host:port" (IPv6 as "[::1]:port"; "" disables).
 // First line of a *_file, without its line break (what `echo TOKEN >file` writes).
 std::optional<std::string> first_line_of(Section& s, std::string_view key, const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::string line;
-  if (!in || !std::getline(in, line)) {
-    s.diagnostics().add(s.raw().get(key)->source(), fmt::format("{}: cannot read '{}'", s.path(key), p.string()));
+  std::string error;
+  auto text = read_bounded_file(p, kMaxSecretFileBytes, error);
+  if (!text) {
+    s.diagnostics().add(s.raw().get(key)->source(), fmt::format("{}: {}", s.path(key), error));
     return std::nullopt;
   }
+  std::string line = text->substr(0, text->find('\n'));
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
@@ -168,6 +172,21 @@ void load_http(Section& s, HttpConfig& h, const fs::path& base) {
     }
   }
   if (auto v = s.integer("max_connections", 1, 10000)) h.max_connections = *v;
+  if (!h.listen.empty()) {
+    // Each connection is a file descriptor: a limit that cannot hold them
+    // ends in accept() failing (EMFILE) while clients queue.
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        static_cast<std::uint64_t>(h.max_connections + kHttpReservedFds) > rl.rlim_cur) {
+      const auto* at = s.raw().get("max_connections");
+      s.diagnostics().add(at ? at->source() : s.where(),
+                          fmt::format("http.max_connections = {} needs {} file descriptors with the {} complyd keeps "
+                                      "for its databases and sources, but this process may open {}: lower it, or "
+                                      "raise LimitNOFILE= (the unit) or `ulimit -n`",
+                                      h.max_connections, h.max_connections + kHttpReservedFds, kHttpReservedFds,
+                                      static_cast<std::uint64_t>(rl.rlim_cur)));
+    }
+  }
   if (auto v = s.integer("report_max_customers", 0, 10'000'000)) h.report_max_customers = *v;
   if (auto v = s.integer("max_header_bytes", 1024, 65536)) h.max_header_bytes = *v;
   if (auto v = s.integer("max_body_bytes", 0, 1 << 20)) h.max_body_bytes = *v;
@@ -607,14 +626,12 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
   if (auto s = top.table("mutelist")) {
     if (auto p = s->path_value("path", base)) {
       c.mutelist_path = *p;
-      std::ifstream in(*p, std::ios::binary);
-      if (!in) {
-        d.add(s->raw().get("path")->source(), fmt::format("mutelist.path: cannot open {}", p->string()));
+      std::string error;
+      if (auto text = read_bounded_file(*p, kMaxConfigBytes, error); !text) {
+        d.add(s->raw().get("path")->source(), fmt::format("mutelist.path: {}", error));
       } else {
-        std::stringstream text;
-        text << in.rdbuf();
         std::vector<ConfigDiagnostic> problems;
-        c.mutelist = parse_mutelist(text.str(), *p, problems);
+        c.mutelist = parse_mutelist(*text, *p, problems);
         for (auto& problem : problems) d.add(std::move(problem));
       }
     } else if (!s->raw().contains("path")) {
@@ -659,15 +676,14 @@ ConfigResult parse_config(std::string_view text, const fs::path& file, SourceSch
 }
 
 ConfigResult load_config(const fs::path& file, SourceSchemas types) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  std::string error;
+  auto text = read_bounded_file(file, kMaxConfigBytes, error);
+  if (!text) {
     ConfigResult r;
-    r.problems.push_back({file.string(), 1, 1, "cannot open the configuration file"});
+    r.problems.push_back({file.string(), 1, 1, error});
     return r;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), file, types);
+  return parse_config(*text, file, types);
 }
 
 }  // namespace complyd

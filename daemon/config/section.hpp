@@ -20,6 +20,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/util/bounded_file.hpp"
 #include "model/time.hpp"
 
 namespace complyd::cfg {
@@ -266,15 +267,13 @@ class Section {
 inline const std::set<std::string> kSeverities{"info", "low", "medium", "high", "critical"};
 
 inline void read_secret_file_for_redaction(Section& s, std::string_view key, const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    s.diagnostics().add(s.raw().get(key)->source(),
-                        fmt::format("{}: cannot read '{}'", s.path(key), p.string()));
+  std::string error;
+  auto text = read_bounded_file(p, kMaxSecretFileBytes, error);
+  if (!text) {
+    s.diagnostics().add(s.raw().get(key)->source(), fmt::format("{}: {}", s.path(key), error));
     return;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  register_secret(ss.str());  // masked wherever it might surface
+  register_secret(*text);  // masked wherever it might surface
 }
 
 }  // namespace complyd::cfg

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "daemon/log/redact.hpp"
+#include "daemon/util/bounded_file.hpp"
 
 namespace complyd::notify {
 
@@ -32,10 +33,10 @@ std::size_t read_cb(char* buf, std::size_t size, std::size_t n, void* user) {
 
 std::string read_password(const std::filesystem::path& p) {
   if (p.empty()) return {};
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
+  std::string error;
+  auto text = read_bounded_file(p, kMaxSecretFileBytes, error);
+  if (!text) throw std::runtime_error("smtp.password_file: " + error);  // the config check read it; it changed since
+  std::string s = std::move(*text);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
 }

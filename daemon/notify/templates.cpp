@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "daemon/util/bounded_file.hpp"
+
 namespace complyd::embedded {
 extern const std::string_view template_digest_subject, template_digest_txt, template_digest_html;
 extern const std::string_view template_reminder_subject, template_reminder_txt, template_reminder_html;
@@ -77,18 +79,22 @@ Templates Templates::load(const std::filesystem::path& dir, std::vector<std::str
   if (dir.empty()) return t;
   for (auto& [part, src] : t.parts_) {
     const auto file = dir / (part + ".mustache");
-    std::ifstream in(file, std::ios::binary);
-    if (!in) continue;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    mus::mustache check{ss.str()};
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec))) continue;  // the built-in one
+    std::string error;
+    auto text = read_bounded_file(file, kMaxTemplateBytes, error);
+    if (!text) {
+      if (problems != nullptr) problems->push_back(error + "; the built-in template is used");
+      continue;
+    }
+    mus::mustache check{*text};
     if (!check.is_valid()) {
       if (problems != nullptr) {
         problems->push_back(fmt::format("{}: {}; the built-in template is used", file.string(), check.error_message()));
       }
       continue;
     }
-    src = ss.str();
+    src = std::move(*text);
   }
   return t;
 }

@@ -11,10 +11,12 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/util/bounded_file.hpp"
 #include "model/time.hpp"
 #include "daemon/config/section.hpp"
 
@@ -40,11 +42,10 @@ std::string trim(std::string_view v) {
 
 // The [profile] of an INI credentials file (~/.aws/credentials layout).
 void load_keys_from_file(const fs::path& file, const std::string& profile, const std::string& source, AwsKeys& k) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw SourceError(fmt::format("{}: cannot read credentials_file '{}' (missing or not readable by complyd)", source,
-                                  file.string()));
-  }
+  std::string error;
+  auto text = read_bounded_file(file, kMaxSecretFileBytes, error);
+  if (!text) throw SourceError(fmt::format("{}: credentials_file: {}", source, error));
+  std::istringstream in(std::move(*text));
   std::string line, section;
   bool found = false;
   while (std::getline(in, line)) {

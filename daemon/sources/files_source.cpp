@@ -259,7 +259,7 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
     const bool is_log = gz || is_log_path(c.path) || glob_match(cfg_.log_globs, name, c.rel, c.path);
     if (auto h = env_file_hit(c.path)) into.leak_hits.push_back(std::move(*h));
 
-    const int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (c.walked ? O_NOFOLLOW : 0));
+    const int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (c.walked ? O_NOFOLLOW : 0));
     if (fd < 0) {
       const int e = errno;
       if (e == ENOENT) continue;  // deleted since the walk: its hits go with it

@@ -14,6 +14,7 @@
 
 #include "daemon/log/log.hpp"
 #include "daemon/log/redact.hpp"
+#include "daemon/util/bounded_file.hpp"
 
 namespace complyd {
 
@@ -294,11 +295,10 @@ std::string check_source_url(std::string_view url) {
 }
 
 std::string read_secret_file(const std::filesystem::path& file, std::string_view source) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw SourceError(fmt::format("{}: cannot read '{}' (missing or not readable by complyd)", source, file.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
+  std::string error;
+  auto text = read_bounded_file(file, kMaxSecretFileBytes, error);
+  if (!text) throw SourceError(fmt::format("{}: {}", source, error));
+  std::string v = std::move(*text);
   while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
   if (v.empty()) throw SourceError(fmt::format("{}: '{}' is empty", source, file.string()));
   register_secret(v);

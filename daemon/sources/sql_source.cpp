@@ -17,6 +17,7 @@
 #include "daemon/log/redact.hpp"
 #include "daemon/sources/http_client.hpp"
 #include "daemon/sources/registry.hpp"
+#include "daemon/util/bounded_file.hpp"
 #include "model/time.hpp"
 
 namespace complyd {
@@ -145,6 +146,8 @@ class SqliteConn {
   SqliteConn(const fs::path& path, Duration timeout) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw SourceError(fmt::format("database {} does not exist", path.string()));
+    // SQLite would block on a FIFO and read a device without end.
+    if (auto why = not_a_regular_file(path); !why.empty()) throw SourceError("database " + why);
     const int rc = sqlite3_open_v2(sqlite_uri(path).c_str(), &db_,
                                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "daemon/util/bounded_file.hpp"
+
 namespace complyd::sql {
 namespace {
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view context) {
@@ -11,6 +13,8 @@ namespace {
 }  // namespace
 
 Db::Db(const std::filesystem::path& path, OpenMode mode, int busy_timeout_ms) : path_(path) {
+  // SQLite would block on a FIFO and read a device without end.
+  if (auto why = not_a_regular_file(path); !why.empty()) throw SqliteError(why, SQLITE_CANTOPEN);
   const int flags = mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
                                                 : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);

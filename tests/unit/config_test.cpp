@@ -195,7 +195,7 @@ TEST(Config, UnreadablePasswordFileIsAnError) {
 TEST(Config, MissingFileIsReported) {
   auto r = load_config("/nonexistent/complyd.toml");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.problems[0].to_string(), "/nonexistent/complyd.toml:1:1: cannot open the configuration file");
+  EXPECT_EQ(r.problems[0].to_string(), "/nonexistent/complyd.toml:1:1: cannot open '/nonexistent/complyd.toml': No such file or directory");
 }
 
 }  // namespace
