@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 
 #include <boost/asio/post.hpp>
+#include <unistd.h>
+
 #include <csignal>
+#include <vector>
 
 #include "daemon/app/cycle.hpp"
 #include "daemon/util/memory.hpp"
@@ -77,15 +80,33 @@ void Daemon::on_signal(int sig) {
 
 void Daemon::reload() {
   notifier_.reloading();
+  ReloadStatus status{::getpid(), ++reload_generation_, false, {}};
+  // For `complyd reload`; it reads the new file's state.path, so a changed one gets a copy too.
+  auto publish = [&](const std::filesystem::path& new_db) {
+    std::vector<std::filesystem::path> dbs{config_->state_db};
+    if (!new_db.empty() && new_db != config_->state_db) dbs.push_back(new_db);
+    for (const auto& db : dbs) {
+      if (!write_reload_status(reload_status_path(db), status)) {
+        CLOG(warning) << "cannot write the reload status " << reload_status_path(db).string();
+      }
+    }
+  };
   auto result = load_config(config_path_);
   if (!result.ok()) {
     CLOG(error) << "reload failed, keeping the running configuration:";
-    for (const auto& p : result.problems) CLOG(error) << "  " << p.to_string();
+    status.message = "reload refused, the running configuration is kept:\n";
+    for (const auto& p : result.problems) {
+      CLOG(error) << "  " << p.to_string();
+      status.message += "  " + p.to_string() + "\n";
+    }
     notifier_.reloaded(false);
+    publish({});
     return;
   }
-  if (result.config->state_db != config_->state_db) {
+  const auto new_state_db = result.config->state_db;
+  if (new_state_db != config_->state_db) {
     CLOG(warning) << "state.path changed; the new path takes effect after a restart";
+    status.message += "state.path changed; the new path takes effect after a restart\n";
     result.config->state_db = config_->state_db;
   }
   const bool schedule_changed = result.config->schedule.interval != config_->schedule.interval ||
@@ -96,6 +117,9 @@ void Daemon::reload() {
   reload_http();
   CLOG(info) << "configuration reloaded from " << config_path_.string();
   notifier_.reloaded(true);
+  status.ok = true;
+  status.message += "configuration reloaded from " + config_path_.string() + "\n";
+  publish(new_state_db);
   if (schedule_changed && !cycle_running_) schedule(next_delay());
 }
 

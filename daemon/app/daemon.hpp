@@ -14,6 +14,7 @@
 #include <memory>
 #include <random>
 
+#include "daemon/app/reload_status.hpp"
 #include "daemon/app/service_notify.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/http/server.hpp"
@@ -36,6 +37,7 @@ class Daemon {
   void wait_signals();
   void on_signal(int sig);
   void reload();
+  std::uint64_t reload_generation_ = 0;
   void schedule(std::chrono::seconds delay);
   void start_cycle();
   void stop();

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "daemon/engine/cycle.hpp"
 #include "daemon/log/log.hpp"
@@ -50,7 +51,13 @@ void ServiceNotifier::status(std::string_view status) {
   send("STATUS=" + last_status_);
 }
 
-void ServiceNotifier::reloading() { send("RELOADING=1\nSTATUS=reloading the configuration"); }
+// MONOTONIC_USEC: what Type=notify-reload (systemd 253) needs to match the reload to the signal.
+void ServiceNotifier::reloading() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const auto usec = static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+  send(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS=reloading the configuration", usec));
+}
 
 void ServiceNotifier::reloaded(bool ok) {
   send("READY=1\nSTATUS=" + (ok ? last_status_ : "reload refused, running the previous configuration; " + last_status_));

@@ -98,6 +98,11 @@ struct HttpUser {
   bool can_act() const { return role == "operator"; }
 };
 
+// File descriptors complyd keeps besides http.max_connections: databases,
+// WALs, sources' sockets, SMTP, logs, and the few connections over the limit
+// that still answer /healthz. The config check refuses a limit below the sum.
+inline constexpr std::int64_t kHttpReservedFds = 64;
+
 // [http]: the endpoint (daemon/http/). Loopback by default; /v1/ needs a
 // bearer token whose SHA-256 (hex) is listed; the config never holds a token.
 struct HttpConfig {

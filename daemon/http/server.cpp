@@ -25,6 +25,11 @@ struct Shared {
   std::atomic<std::shared_ptr<const Snapshot>> snapshot;
   std::shared_ptr<const HttpConfig> config;  // loop thread only
   int active = 0;                            // loop thread only
+  int overflow = 0;                          // loop thread only: sessions over max_connections
+  // Out of file descriptors: how often since the last log line (loop thread only).
+  std::int64_t fd_exhausted = 0;
+  std::chrono::steady_clock::time_point fd_logged{};
+  std::atomic<std::int64_t> accept_backoffs{0};  // since start, any thread may read
   std::shared_ptr<Ingest> ingest;            // loop thread only; null: no ingest source
   std::shared_ptr<Console> console;          // loop thread only; null: no console
 };
@@ -32,14 +37,21 @@ struct Shared {
 namespace {
 
 constexpr std::chrono::seconds kWriteTimeout{30};
+// Over max_connections, a few more connections are read briefly and answered
+// only on /healthz (503 elsewhere), so a flood of idle clients cannot make
+// the service look dead to its health checks. Counted in kHttpReservedFds.
+constexpr int kOverflowSessions = 8;
+constexpr std::chrono::seconds kOverflowReadTimeout{2};
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+constexpr std::chrono::seconds kFdLogInterval{60};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)), config_(shared_->config) {
-    ++shared_->active;
+  Session(tcp::socket socket, std::shared_ptr<Shared> shared, bool overflow)
+      : stream_(std::move(socket)), shared_(std::move(shared)), config_(shared_->config), overflow_(overflow) {
+    ++(overflow_ ? shared_->overflow : shared_->active);
   }
-  ~Session() { --shared_->active; }
+  ~Session() { --(overflow_ ? shared_->overflow : shared_->active); }
 
   void run() { read(); }
 
@@ -57,7 +69,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(limit);
     // One deadline for the whole request: a client that trickles bytes is
     // cut off at read_timeout however slowly it sends.
-    stream_.expires_after(config_->read_timeout);
+    stream_.expires_after(overflow_ ? std::min<std::chrono::steady_clock::duration>(config_->read_timeout,
+                                                                                    kOverflowReadTimeout)
+                                    : config_->read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
@@ -66,6 +80,18 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return on_read_error(ec);
     const auto& req = parser_->get();
     const std::string_view target(req.target().data(), req.target().size());
+    if (overflow_) {
+      if (target.substr(0, target.find('?')) != "/healthz") {
+        auto res = error_response(bhttp::status::service_unavailable, req.version(),
+                                  "too many connections; retry shortly");
+        res.set(bhttp::field::retry_after, "1");
+        return send(std::move(res), true);
+      }
+      ingest_.reset();
+      console_.reset();
+      parser_->body_limit(0);
+      return read_body(&Session::on_read);
+    }
     if (ingest_ && target.substr(0, target.find('?')) == kIngestPath) return on_ingest_header();
     // A console form (a mute's reason) may be larger than a GET's body.
     const bool form = console_ && req.method() == bhttp::verb::post && Console::serves(target.substr(0, target.find('?')));
@@ -118,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     const auto snap = shared_->snapshot.load();
     auto res = handle_request(req, snap.get(), *config_);
+    if (overflow_) return send(std::move(res), true);
     if (req.target().starts_with("/v1/")) {
       // Who read what: the token's configured name, never the token.
       const auto auth = req[bhttp::field::authorization];
@@ -228,12 +255,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Ingest> ingest_;            // the ingest routes of the current request
   std::shared_ptr<Console> console_;          // the console, if served, for the current request
   std::optional<Ingest::Match> match_;        // its receiver, once authenticated
+  bool overflow_;                             // over max_connections: /healthz only, then close
 };
 
 }  // namespace
 
 Server::Server(asio::io_context& io, const HttpConfig& cfg)
-    : io_(io), acceptor_(io), shared_(std::make_shared<Shared>()) {
+    : io_(io), acceptor_(io), backoff_(io), shared_(std::make_shared<Shared>()) {
   shared_->config = std::make_shared<const HttpConfig>(cfg);
 }
 
@@ -261,6 +289,7 @@ void Server::start() {
 void Server::stop() {
   beast::error_code ignored;
   if (acceptor_.is_open()) acceptor_.close(ignored);
+  backoff_.cancel();
   // Finish the batch being written; later ones are dropped unanswered (the receiver retries).
   if (shared_->ingest) shared_->ingest->stop();
   if (shared_->console) shared_->console->stop();
@@ -283,19 +312,43 @@ void Server::set_config(const HttpConfig& cfg) {
   shared_->config = std::move(next);
 }
 
+std::int64_t Server::accept_backoffs() const { return shared_->accept_backoffs.load(); }
+
 tcp::endpoint Server::local_endpoint() const { return acceptor_.local_endpoint(); }
 
 void Server::accept() {
   acceptor_.async_accept(io_, [this, shared = shared_](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+        ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+      // The connection stays in the backlog; accepting again at once would
+      // fail the same way and spin. Wait, and say so (once per interval).
+      ++shared->fd_exhausted;
+      ++shared->accept_backoffs;
+      const auto now = std::chrono::steady_clock::now();
+      if (shared->fd_logged == std::chrono::steady_clock::time_point{} || now - shared->fd_logged >= kFdLogInterval) {
+        CLOG(warning) << fmt::format("http: cannot accept connections: {} ({} time(s) in the last {} s; {} open); "
+                                     "raise LimitNOFILE= or lower max_connections",
+                                     ec.message(), shared->fd_exhausted, kFdLogInterval.count(), shared->active);
+        shared->fd_exhausted = 0;
+        shared->fd_logged = now;
+      }
+      backoff_.expires_after(kAcceptBackoff);
+      backoff_.async_wait([this](beast::error_code e) {
+        if (!e && acceptor_.is_open()) accept();
+      });
+      return;
+    }
     if (!ec) {
-      if (shared->active >= shared->config->max_connections) {
-        // Over the limit: refuse at once rather than queue (bounded memory).
+      if (shared->active < shared->config->max_connections) {
+        std::make_shared<Session>(std::move(socket), shared, false)->run();
+      } else if (shared->overflow < kOverflowSessions) {
+        std::make_shared<Session>(std::move(socket), shared, true)->run();
+      } else {
+        // Over every limit: refuse at once rather than queue (bounded memory).
         beast::error_code ignored;
         socket.close(ignored);
         CLOG(debug) << "http: connection refused, " << shared->active << " already open";
-      } else {
-        std::make_shared<Session>(std::move(socket), shared)->run();
       }
     }
     accept();

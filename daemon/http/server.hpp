@@ -12,6 +12,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 #include "daemon/config/config.hpp"
@@ -41,11 +42,14 @@ class Server {
   // but /healthz, /metrics and /v1/; null: not served.
   void set_console(std::shared_ptr<Console> console);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // Any thread: how often accept() found no file descriptor and waited.
+  std::int64_t accept_backoffs() const;
 
  private:
   void accept();
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_;  // out of file descriptors: accept again after it
   std::shared_ptr<Shared> shared_;
 };
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "daemon/app/reload_status.hpp"
 #include "daemon/util/sqlite.hpp"
 #include "harness.hpp"
 #include "process.hpp"
@@ -69,6 +70,51 @@ TEST(Daemon, RunsReloadsAndStopsCleanly) {
   sql::Stmt unfinished(db, "SELECT count(*) FROM cycles WHERE finished_at IS NULL");
   unfinished.step();
   EXPECT_EQ(unfinished.i64(0), 0);
+}
+
+// `complyd reload` (the unit's ExecReload=) waits for the daemon's answer:
+// `systemctl reload` fails when the new file is refused.
+TEST(Daemon, ReloadCommandWaitsForTheOutcomeAndFailsWhenRefused) {
+  TempDir d;
+  ASSERT_EQ(run(d, {"demo", d.path().string(), "--now", kDemoNow}).exit_code, 0);
+  const auto config = d / "complyd.toml";
+  const std::string good = read_file(config);
+  const auto err = d / "daemon.err";
+  Process p({"run", "--config", config.string()}, err);
+  ASSERT_GT(p.pid(), 0);
+  ASSERT_TRUE(wait_until([&] { return cycles(d / "state.db") >= 1; }, 20s)) << read_file(err);
+  const std::string pid = std::to_string(p.pid());
+
+  auto ok = run(d, {"reload", "--config", config.string(), "--pid", pid});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("configuration reloaded from"), std::string::npos) << ok.out;
+
+  write_file(config, good + "\n[schedule]\nbogus = 1\n");
+  auto refused = run(d, {"reload", "--config", config.string(), "--pid", pid});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE((refused.out + refused.err).find("complyd.toml:"), std::string::npos) << refused.out << refused.err;
+
+  // A plain SIGHUP with the same file: the daemon's own answer says refused, with the position.
+  const auto before = read_reload_status(reload_status_path(d / "state.db"));
+  ASSERT_TRUE(before && before->ok && before->generation == 1);
+  p.signal(SIGHUP);
+  std::optional<ReloadStatus> after;
+  ASSERT_TRUE(wait_until([&] {
+    after = read_reload_status(reload_status_path(d / "state.db"));
+    return after && after->generation == 2;
+  }, 10s));
+  EXPECT_FALSE(after->ok);
+  EXPECT_EQ(after->pid, p.pid());
+  EXPECT_NE(after->message.find("complyd.toml:"), std::string::npos) << after->message;
+  EXPECT_EQ(p.wait_exit(300ms), -1) << "a bad reload must not stop the daemon";
+
+  write_file(config, good);
+  EXPECT_EQ(run(d, {"reload", "--config", config.string(), "--pid", pid}).exit_code, 0);
+  // Nothing answers for a process that is not a complyd daemon.
+  Process other({"run", "--config", (d / "absent.toml").string()}, d / "other.err");
+  ASSERT_EQ(other.wait_exit(10s), 2);
+  auto nobody = run(d, {"reload", "--config", config.string(), "--pid", std::to_string(other.pid()), "--timeout", "1"});
+  EXPECT_EQ(nobody.exit_code, 1) << nobody.out << nobody.err;
 }
 
 TEST(Daemon, RefusesToStartOnABadConfig) {

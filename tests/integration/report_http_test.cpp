@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -322,6 +323,7 @@ class Daemon {
       }
     }
   }
+  pid_t pid() const { return pid_; }
   // The port from "http: listening on 127.0.0.1:PORT".
   int port(std::chrono::milliseconds limit) {
     static const std::regex re(R"(http: listening on 127\.0\.0\.1:([0-9]+))");
@@ -448,16 +450,18 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   EXPECT_GE(waited, 1500ms);
   EXPECT_LT(waited, 8s);
 
-  // Max connections: 8 idle connections fill the slots; the 9th is refused,
-  // and a slot frees once they go. The server takes connections and notices
+  // Max connections: 8 idle connections fill the slots; a 9th request is
+  // refused with 503 unless it is a health check, which is still answered;
+  // a slot frees once they go. The server takes connections and notices
   // closes on its own thread, so each state is waited for (bounded).
   std::vector<int> idle;
   for (int i = 0; i < 8; ++i) idle.push_back(connect_to(port));
   for (int fd : idle) ASSERT_GE(fd, 0);
-  EXPECT_TRUE(wait_until([&] { return http_status_of(get(port, "/healthz")) == -1; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return http_status_of(get(port, "/v1/findings", token)) == 503; }, 5s))
       << "a 9th connection was served while 8 were open";
+  EXPECT_EQ(http_status_of(get(port, "/healthz")), 200) << "a health check over the limit went unanswered";
   for (int fd : idle) close(fd);
-  EXPECT_TRUE(wait_until([&] { return http_status_of(get(port, "/healthz")) == 200; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return http_status_of(get(port, "/v1/findings", token)) == 200; }, 5s))
       << "no slot freed after the 8 idle connections closed";
 
   // Metrics: Prometheus text format, accepted by promtool.
@@ -482,6 +486,44 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
                   quote(out.string()) + " 2>&1"),
             0)
       << read_file(out) << body;
+}
+
+// The issue's reproduction: a file-descriptor limit of 256 and 400 idle
+// connections. The configuration must fit the limit (config check), and
+// health checks are answered while every connection slot is taken.
+TEST(Http, FourHundredIdleConnectionsUnderAnFdLimitOf256LeaveHealthChecksAnswered) {
+  Demo demo;
+  const std::string base = read_file(demo.config) + "\n[http]\nlisten = \"127.0.0.1:0\"\nread_timeout = \"60s\"\n";
+  write_file(demo.config, base + "max_connections = 250\n");
+  auto refused = run(demo.d, {"config", "check", "--config", demo.config}, "ulimit -n 256;");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.out.find("complyd.toml:"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("http.max_connections = 250 needs 314 file descriptors"), std::string::npos) << refused.out;
+
+  write_file(demo.config, base + "max_connections = 100\n");
+  const auto err = demo.d / "daemon.err";
+  Daemon daemon(demo.config, err);
+  const int port = daemon.port(20s);
+  ASSERT_GT(port, 0) << read_file(err);
+  const rlimit limit{256, 256};
+  ASSERT_EQ(prlimit(daemon.pid(), RLIMIT_NOFILE, &limit, nullptr), 0);
+
+  const auto ready = demo.d / "clients.ready";
+  const std::string code = "import socket, time\nss = [socket.create_connection(('127.0.0.1', " + std::to_string(port) +
+                           ")) for _ in range(400)]\nopen('" + ready.string() + "', 'w').close()\ntime.sleep(120)\n";
+  std::vector<std::string> args{"/usr/bin/python3", "-c", code};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t clients = -1;
+  ASSERT_EQ(posix_spawn(&clients, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  EXPECT_TRUE(wait_until([&] { return fs::exists(ready); }, 30s));
+  EXPECT_TRUE(wait_until([&] { return http_status_of(get(port, "/healthz")) == 200; }, 10s))
+      << "no health check answered with every slot taken\n" << read_file(err);
+  EXPECT_EQ(http_status_of(get(port, "/v1/findings", "any")), 503);
+  kill(clients, SIGKILL);
+  waitpid(clients, nullptr, 0);
+  EXPECT_EQ(read_file(err).find("cannot accept connections"), std::string::npos) << "the limit did not hold them";
 }
 
 TEST(Http, AReportTooLargeToPreRenderIsA503WithWhatToDoAndTheRestIsServed) {
