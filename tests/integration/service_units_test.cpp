@@ -51,7 +51,7 @@ TEST(ServiceUnits, ExposureAtMost1_5) {
 TEST(ServiceUnits, TheServiceIsWhatTheIssueAsksFor) {
   const std::string u = read_file(kSource / "systemd" / "complyd.service");
   for (const char* line :
-       {"Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=kill -HUP $MAINPID", "StateDirectory=complyd",
+       {"Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/usr/bin/complyd reload --config /etc/complyd/complyd.toml --pid $MAINPID", "LimitNOFILE=", "StateDirectory=complyd",
         "ConfigurationDirectory=complyd", "User=complyd", "LoadCredential=", "ProtectSystem=strict",
         "CapabilityBoundingSet=\n", "NoNewPrivileges=yes", "SystemCallFilter=@system-service",
         "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "MemoryDenyWriteExecute=yes", "UMask=0077",

@@ -53,7 +53,7 @@ TEST_F(Credentials, PercentDNamesAFileInTheCredentialsDirectory) {
 TEST_F(Credentials, AMissingCredentialIsAnErrorWithItsPosition) {
   auto r = parse_with("%d/nope");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(messages(r)[0].rfind("/etc/complyd/complyd.toml:6:17: smtp.password_file: cannot read", 0), 0u)
+  EXPECT_EQ(messages(r)[0].rfind("/etc/complyd/complyd.toml:6:17: smtp.password_file: cannot open", 0), 0u)
       << messages(r)[0];
 }
 

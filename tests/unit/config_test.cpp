@@ -188,7 +188,7 @@ TEST(Config, PasswordFileValueIsRegisteredForRedaction) {
 TEST(Config, UnreadablePasswordFileIsAnError) {
   auto r = parse_toml(std::string(kMinimal) + "[smtp]\nurl = \"smtp://127.0.0.1:25\"\nfrom = \"a@b\"\npassword_file = \"/nonexistent/pw\"\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(messages(r)[0].rfind("/etc/complyd/complyd.toml:6:17: smtp.password_file: cannot read", 0), 0u)
+  EXPECT_EQ(messages(r)[0].rfind("/etc/complyd/complyd.toml:6:17: smtp.password_file: cannot open", 0), 0u)
       << messages(r)[0];
 }
 

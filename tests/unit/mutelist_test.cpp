@@ -151,7 +151,8 @@ TEST(MutelistFile, ConfigLoadsItAndNamesAnUnreadableOne) {
       parse_config("[inventory]\npath = \"inv.db\"\n[mutelist]\npath = \"nope.toml\"\n", t.path / "complyd.toml");
   ASSERT_EQ(missing.problems.size(), 1u) << ::testing::PrintToString(messages(missing));
   EXPECT_EQ(missing.problems[0].to_string(),
-            (t.path / "complyd.toml").string() + ":4:8: mutelist.path: cannot open " + (t.path / "nope.toml").string());
+            (t.path / "complyd.toml").string() + ":4:8: mutelist.path: cannot open '" + (t.path / "nope.toml").string() +
+                "': No such file or directory");
 }
 
 TEST(MutelistMatch, GlobsAndExpiry) {

@@ -114,7 +114,7 @@ max_findings = 50
   EXPECT_NE(all.find("notify.webhook[1]: 'secret_file' is required for format \"json\""), std::string::npos) << all;
   EXPECT_NE(all.find("another notify channel is named 'webhook'"), std::string::npos) << all;
   EXPECT_NE(all.find("must not carry credentials"), std::string::npos) << all;
-  EXPECT_NE(all.find("cannot read '/nonexistent/secret'"), std::string::npos) << all;
+  EXPECT_NE(all.find("cannot open '/nonexistent/secret'"), std::string::npos) << all;
   EXPECT_NE(all.find("'xml' is not one of: json, slack"), std::string::npos) << all;
   EXPECT_NE(all.find("notify.webhook[3].max_findings"), std::string::npos) << "Slack takes 50 blocks: " << all;
   EXPECT_EQ(all.find("pw@"), std::string::npos) << "a URL with credentials is never echoed: " << all;
