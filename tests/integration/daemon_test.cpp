@@ -108,6 +108,22 @@ TEST(Daemon, ReloadCommandWaitsForTheOutcomeAndFailsWhenRefused) {
   EXPECT_NE(after->message.find("complyd.toml:"), std::string::npos) << after->message;
   EXPECT_EQ(p.wait_exit(300ms), -1) << "a bad reload must not stop the daemon";
 
+  // A dotted key of 40,000 parts (it crashed the TOML parser by recursion):
+  // refused with its position, by the command and by the daemon on SIGHUP.
+  std::string deep;
+  for (int i = 0; i < 40000; ++i) deep += "a.";
+  write_file(config, good + "\n" + deep + "a = 1\n");
+  auto too_deep = run(d, {"reload", "--config", config.string(), "--pid", pid});
+  EXPECT_EQ(too_deep.exit_code, 2) << too_deep.out << too_deep.err;
+  EXPECT_NE((too_deep.out + too_deep.err).find("complyd.toml:"), std::string::npos);
+  p.signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] {
+    after = read_reload_status(reload_status_path(d / "state.db"));
+    return after && after->generation == 3;
+  }, 10s)) << read_file(err);
+  EXPECT_FALSE(after->ok);
+  EXPECT_EQ(p.wait_exit(300ms), -1) << "a SIGHUP with a 40,000-part key stopped the daemon";
+
   write_file(config, good);
   EXPECT_EQ(run(d, {"reload", "--config", config.string(), "--pid", pid}).exit_code, 0);
   // Nothing answers for a process that is not a complyd daemon.
