@@ -40,7 +40,14 @@ bool write_output(const std::string& path, const std::function<void(std::ostream
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (out) write(out);
+    try {
+      if (out) write(out);
+    } catch (...) {  // a report that fails half-way leaves no half file
+      out.close();
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw;
+    }
     if (!out || !out.flush()) {
       std::cerr << fmt::format("complyd: cannot write {}\n", tmp);
       out.close();
