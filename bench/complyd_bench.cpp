@@ -2,9 +2,11 @@
 // Whole-cycle benchmark: generates inventories of 1k..100k customers, then
 // times (a) the sqlite3 shell scanning the same tables once and (b) the real
 // `complyd audit` binary running one full cycle (all checks, findings
-// persisted into a fresh state database), with its peak RSS.
+// persisted into a fresh state database), with its peak RSS. With --report,
+// also `complyd report` in every format on the state the cycles left, against
+// the first cycle's time (the target: at most 3 times, under 300 MB).
 //
-//   complyd_bench [--customers 1000,10000,100000] [--dir DIR] [--runs N]
+//   complyd_bench [--customers 1000,10000,100000] [--dir DIR] [--runs N] [--report]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,12 +75,16 @@ int main(int argc, char** argv) {
   std::vector<std::int64_t> sizes{1000, 10000, 100000};
   fs::path dir = fs::temp_directory_path() / "complyd-bench";
   int runs = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool reports = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--customers") sizes = parse_list(argv[i + 1]);
-    else if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--runs") runs = std::max(1, std::atoi(argv[i + 1]));
+    if (a == "--report") reports = true;
+    else if (i + 1 >= argc) break;
+    else if (a == "--customers") sizes = parse_list(argv[++i]);
+    else if (a == "--dir") dir = argv[++i];
+    else if (a == "--runs") runs = std::max(1, std::atoi(argv[++i]));
   }
+  std::string report_rows;
   const std::string now = "2026-11-22T12:00:00Z";
   std::cout << "| customers | credentials | verification rows | sqlite3 scan (s) | complyd cycle (s) | ratio | "
                "second cycle (s) | peak RSS (MB) | open findings |\n"
@@ -149,6 +155,33 @@ int main(int argc, char** argv) {
                              sum.credentials, sum.verification_rows, best_scan, best_cycle, best_cycle / best_scan,
                              best_second, rss / 1024.0, open)
               << std::flush;
+    if (!reports) continue;
+    // The report of the state both cycles wrote, as of the second cycle,
+    // each format to a file (as `complyd report -o` writes it).
+    for (const char* format : {"json", "csv", "md", "html", "ocsf", "sarif"}) {
+      double best = 1e9;
+      long report_rss = 0;
+      const fs::path out = d / (std::string("report.") + format);
+      for (int r = 0; r < runs; ++r) {
+        auto rep = spawn({COMPLYD_BINARY, "report", "--config", cfg.string(), "--state", (d / "simulated.db").string(),
+                          "--as-of", "2026-11-22T13:00:00Z", "--format", format, "--output", out.string()},
+                         d / "report.out");
+        if (rep.exit_code != 0) {
+          std::cerr << "report failed with exit code " << rep.exit_code << "; see " << (d / "report.out.err") << "\n";
+          return 1;
+        }
+        best = std::min(best, rep.seconds);
+        report_rss = std::max(report_rss, rep.max_rss_kb);
+      }
+      report_rows += fmt::format("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.0f} | {:.1f} |\n", n, format, best,
+                                 best / best_cycle, best_cycle, report_rss / 1024.0,
+                                 static_cast<double>(fs::file_size(out)) / 1e6);
+    }
+  }
+  if (reports) {
+    std::cout << "\n| customers | report format | report (s) | over the cycle | cycle (s) | peak RSS (MB) | output "
+                 "(MB) |\n|---:|---|---:|---:|---:|---:|---:|\n"
+              << report_rows << std::flush;
   }
   return 0;
 }

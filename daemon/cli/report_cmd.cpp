@@ -4,9 +4,12 @@
 // time), in HTML, Markdown, JSON or CSV; its findings as OCSF or SARIF.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "daemon/cli/cli.hpp"
 #include "daemon/notify/notifier.hpp"
@@ -33,12 +36,23 @@ std::optional<Time> parse_as_of(const std::string& s) {
 }
 
 // Written beside the target and renamed: a failed run never leaves half a report.
-bool write_output(const std::string& path, const std::string& body) {
+bool write_output(const std::string& path, const std::function<void(std::ostream&)>& write) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !(out << body) || !out.flush()) {
+    try {
+      if (out) write(out);
+    } catch (...) {  // a report that fails half-way leaves no half file
+      out.close();
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw;
+    }
+    if (!out || !out.flush()) {
       std::cerr << fmt::format("complyd: cannot write {}\n", tmp);
+      out.close();
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
       return false;
     }
   }
@@ -66,37 +80,43 @@ int report(const State& st, const ReportOpts& o) {
   }
   return with_store(st, [&](const Config& config, StateStore& store) {
     report::ReportOptions ro{*as_of, *period, o.customer, generated};
-    auto history = load_report_history(store.db(), ro.as_of, ro.as_of - ro.period);
+    // Streamed: the aggregates and the findings are read first, the events
+    // and the customers' states from cursors while the report is written,
+    // all from one snapshot of the state database.
+    std::optional<ReportSnapshot> snapshot(std::in_place, store.db());
+    auto history = load_report_history(store.db(), ro.as_of, ro.as_of - ro.period, ReportRead::streamed, o.customer);
     if (!o.customer.empty()) {
-      const bool known =
-          std::any_of(history.customers.begin(), history.customers.end(),
-                      [&](const auto& c) { return c.customer_id == o.customer; }) ||
-          std::any_of(history.findings.begin(), history.findings.end(),
-                      [&](const auto& f) { return f.customer_id == o.customer; });
+      const bool known = history.customer_count > 0 ||
+                         std::any_of(history.findings.begin(), history.findings.end(),
+                                     [&](const auto& f) { return f.customer_id == o.customer; });
       if (!known) throw StateError(fmt::format("no customer {} in the history as of {}", o.customer, format_time(*as_of)));
     }
-    const auto model = report::build_report(history, ro);
-    if (o.email) {
-      // The weekly evidence mail (complyd-report.timer): HTML with a Markdown
-      // text part, once per report date, delivered now.
-      const std::string day = date_only_of(*as_of);
-      const bool added = notify::enqueue_report(
-          config, store.db(), fmt::format("report:{}:{}", day, o.customer), fmt::format("complyd report {}", day),
-          *report::render(model, "md"), *report::render(model, "html"), generated);
-      if (!added) std::cerr << fmt::format("complyd: the report for {} was already sent or queued\n", day);
-      const auto rep = notify::deliver_due(config, store.db(), system_clock());
-      if (!rep.error.empty()) {
-        std::cerr << "complyd: e-mail delivery stopped: " << rep.error << "; the report stays queued\n";
-        return kRuntime;
+    const auto model = report::build_report(std::move(history), ro);
+    const auto write = [&](std::ostream& out) { report::render(model, o.format, out); };
+    if (!o.email) {
+      if (o.output.empty() || o.output == "-") {
+        write(std::cout);
+        return std::cout.flush() ? kOk : kRuntime;
       }
-      if (o.output.empty()) return kOk;
+      return write_output(o.output, write) ? kOk : kRuntime;
     }
-    const auto body = *report::render(model, o.format);
-    if (o.output.empty() || o.output == "-") {
-      std::cout << body;
-      return std::cout.flush() ? kOk : kRuntime;
+    // The weekly evidence mail (complyd-report.timer): HTML with a Markdown
+    // text part, once per report date, delivered now. Rendered (and any
+    // --output written) in the snapshot, which ends before the outbox writes.
+    const std::string day = date_only_of(*as_of);
+    const auto md = *report::render(model, "md");
+    const auto html = *report::render(model, "html");
+    if (!o.output.empty() && !write_output(o.output, write)) return kRuntime;
+    snapshot.reset();
+    const bool added = notify::enqueue_report(config, store.db(), fmt::format("report:{}:{}", day, o.customer),
+                                              fmt::format("complyd report {}", day), md, html, generated);
+    if (!added) std::cerr << fmt::format("complyd: the report for {} was already sent or queued\n", day);
+    const auto rep = notify::deliver_due(config, store.db(), system_clock());
+    if (!rep.error.empty()) {
+      std::cerr << "complyd: e-mail delivery stopped: " << rep.error << "; the report stays queued\n";
+      return kRuntime;
     }
-    return write_output(o.output, body) ? kOk : kRuntime;
+    return kOk;
   });
 }
 

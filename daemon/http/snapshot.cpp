@@ -68,7 +68,7 @@ std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std:
   snap->findings_json = doc.str();
 
   // The report as of the last cycle (or now before any cycle), when it is
-  // small enough to build here: at 100k customers it takes gigabytes.
+  // small enough to keep here: at 100k customers its four bodies are ~415 MB.
   std::int64_t customers = 0;
   if (has_table(db, "report_customer_state")) {
     sql::Stmt s(db, "SELECT count(*) FROM report_customer_state WHERE valid_to IS NULL");
@@ -83,7 +83,10 @@ std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std:
   }
   const Time as_of = snap->last_cycle ? snap->last_cycle->finished_at.value_or(snap->last_cycle->started_at) : now;
   report::ReportOptions ro{as_of, days(30), "", now};
-  const auto model = report::build_report(load_report_history(db, ro.as_of, ro.as_of - ro.period), ro);
+  // Streamed from one snapshot: only the four bodies are held, not the customers' states.
+  const ReportSnapshot read(db);
+  const auto model =
+      report::build_report(load_report_history(db, ro.as_of, ro.as_of - ro.period, ReportRead::streamed), ro);
   for (const char* f : {"html", "md", "json", "csv"}) snap->reports[f] = *report::render(model, f);
   return snap;
 }

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
+#include <unordered_map>
 
 #include "checks/registry.hpp"
 #include "checks/rotation.hpp"
@@ -152,6 +154,78 @@ std::string rotation_stage(const nlohmann::json& c, Time as_of, std::optional<Ti
   return to_string(rotation_status(cred, limits, days(10), as_of).stage);
 }
 
+// A customer's view from its stored state and the counts of its findings.
+// Holds only counts: the customers stream through it one by one.
+struct CustomerViews {
+  explicit CustomerViews(Time as_of) : as_of(as_of) {}
+  Time as_of;
+  struct Counts {
+    int open = 0, signature_failing = 0, webhook_attention = 0, offboarding_open = 0;
+  };
+  std::unordered_map<std::string, Counts> counts;
+  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> last_rates;  // ok, fail in the last cycle
+
+  void count(const ReportFinding& f) {
+    auto& c = counts[f.customer_id];
+    ++c.open;
+    if (f.check_id == "signature-failures") ++c.signature_failing;
+    if (f.check_id == "transport-https" || f.check_id == "webhook-secret-strength") ++c.webhook_attention;
+    if (f.check_id == "offboarding-completeness") ++c.offboarding_open;
+  }
+
+  CustomerView view(const CustomerStateRow& row) const {
+    const auto found = counts.find(row.customer_id);
+    const Counts counts_of = found == counts.end() ? Counts{} : found->second;
+    CustomerView v;
+    v.id = row.customer_id;
+    v.open_findings = counts_of.open;
+    // A damaged state shows as "unreadable", never as an empty (clean) one.
+    auto unreadable = [](CustomerView& v) {
+      v = CustomerView{.id = std::move(v.id), .open_findings = v.open_findings, .unreadable = true};
+      v.status = v.offboarding = v.webhook_health = "unreadable";
+    };
+    if (row.unreadable) {
+      unreadable(v);
+      return v;
+    }
+    const auto& j = row.state;
+    try {
+      v.name = j.value("name", "");
+      v.status = j.value("status", "");
+      v.environment = j.value("environment", "");
+      v.jurisdiction = j.value("jurisdiction", "");
+      if (j.value("offboarded_at", nlohmann::json()).is_number_integer())
+        v.offboarded_at = Time{Duration{j["offboarded_at"].get<std::int64_t>()}};
+      for (const auto& c : j.value("credentials", nlohmann::json::array())) {
+        CredentialView cv{c.value("path", ""), c.value("kind", ""), c.value("role", ""), c.value("environment", "")};
+        cv.stage = rotation_stage(c, as_of, cv.basis_at, cv.due_at, cv.age);
+        v.credentials.push_back(std::move(cv));
+      }
+      for (const auto& w : j.value("webhooks", nlohmann::json::array())) {
+        v.webhooks.push_back({w.value("id", ""), w.value("platform", ""), w.value("status", ""), w.value("https", false)});
+      }
+      const bool deliveries = j.value("deliveries", false);
+      if (auto it = last_rates.find(v.id); it != last_rates.end()) {
+        const auto [ok, fail] = it->second;
+        const auto total = ok + fail;
+        v.failure_rate = total > 0 ? static_cast<double>(fail) / static_cast<double>(total) : 0.0;
+      } else if (deliveries) {
+        v.failure_rate = 0.0;
+      }
+      if (v.webhooks.empty()) v.webhook_health = "no subscriptions";
+      else if (counts_of.signature_failing > 0) v.webhook_health = "failing";
+      else if (counts_of.webhook_attention > 0) v.webhook_health = "attention";
+      else if (!deliveries && !v.failure_rate) v.webhook_health = "no deliveries";
+      else v.webhook_health = "ok";
+      if (v.status == "active") v.offboarding = "active";
+      else v.offboarding = counts_of.offboarding_open > 0 ? "incomplete" : "complete";
+    } catch (const nlohmann::json::exception&) {  // a mistyped field of a stored state
+      unreadable(v);
+    }
+    return v;
+  }
+};
+
 }  // namespace
 
 bool finding_counts_against(const std::string& check_id, const std::string& subject, const std::string& item) {
@@ -206,7 +280,7 @@ bool natural_less(std::string_view a, std::string_view b) {
   return a < b;  // equal but for leading zeros: still a strict order
 }
 
-ReportModel build_report(const History& h, const ReportOptions& opt) {
+ReportModel build_report(History h, const ReportOptions& opt) {
   ReportModel m;
   m.generated_at = opt.generated_at;
   m.chain_seq = h.chain_seq;
@@ -218,55 +292,67 @@ ReportModel build_report(const History& h, const ReportOptions& opt) {
     return opt.customer.empty() || customer_id == opt.customer;
   };
 
-  std::map<std::string, const FindingRow*> rows;
-  for (const auto& f : h.findings) {
-    if (in_scope(f.customer_id)) rows.emplace(f.id, &f);
+  // Finding id -> its row (the views point into h.findings, which stays put).
+  std::unordered_map<std::string_view, std::size_t> rows;
+  rows.reserve(h.findings.size());
+  for (std::size_t i = 0; i < h.findings.size(); ++i) {
+    if (in_scope(h.findings[i].customer_id)) rows.emplace(h.findings[i].id, i);
   }
 
   // Replay the history: the state of every finding after each cycle of the
-  // period (the trend) and at as_of (the tables).
-  std::map<std::string, Replay> state;
+  // period (the trend) and at as_of (the tables). One pass over the events,
+  // in recording order, each applied before the first cycle it precedes.
+  std::vector<std::optional<Replay>> state(h.findings.size());
   std::array<int, kSeverities> open_counts{};
   auto bucket = [&](const Replay& r, int delta) {
     if (r.status == FindingStatus::open) open_counts[static_cast<int>(r.severity)] += delta;
   };
-  std::size_t next = 0;
-  auto apply_until = [&](const std::function<bool(const EventRow&)>& pred) {
-    for (; next < h.events.size() && pred(h.events[next]); ++next) {
-      const auto& e = h.events[next];
-      if (!rows.contains(e.finding_id)) continue;
-      auto [it, fresh] = state.try_emplace(e.finding_id);
-      if (!fresh) bucket(it->second, -1);
-      apply(e, it->second);
-      bucket(it->second, +1);
-    }
-  };
-  for (const auto& c : h.cycles) {
-    apply_until([&](const EventRow& e) { return applies_before(e, c); });
+  std::size_t next_cycle = 0;
+  auto close_cycle = [&] {
+    const auto& c = h.cycles[next_cycle++];
     if (c.at >= m.period_start) m.trend.push_back({c.id, c.at, open_counts});
+  };
+  const auto on_event = [&](const EventRow& e) {
+    while (next_cycle < h.cycles.size() && !applies_before(e, h.cycles[next_cycle])) close_cycle();
+    const auto row = rows.find(e.finding_id);
+    if (row == rows.end()) return;
+    auto& r = state[row->second];
+    if (r) bucket(*r, -1); else r.emplace();
+    apply(e, *r);
+    bucket(*r, +1);
+  };
+  if (h.each_event) {
+    h.each_event(on_event);
+  } else {
+    for (const auto& e : h.events) on_event(e);
   }
-  apply_until([](const EventRow&) { return true; });
+  while (next_cycle < h.cycles.size()) close_cycle();
 
-  for (const auto& [id, r] : state) {
-    const FindingRow& row = *rows.at(id);
-    ReportFinding f{row.id, row.check_id, row.customer_id, row.subject, row.title, row.remediation};
+  for (std::size_t i = 0; i < state.size(); ++i) {
+    if (!state[i]) continue;
+    Replay& r = *state[i];
+    if (r.status == FindingStatus::resolved && !(r.resolved_at && *r.resolved_at >= m.period_start)) continue;
+    FindingRow& row = h.findings[i];
+    ReportFinding f{std::move(row.id), std::move(row.check_id), std::move(row.customer_id), std::move(row.subject),
+                    std::move(row.title), std::move(row.remediation)};
     f.severity = r.severity;
     f.status = r.status;
     f.first_seen = row.first_seen;
     f.age = opt.as_of - row.first_seen;
     f.resolved_at = r.resolved_at;
-    f.mute_reason = r.mute_reason;
-    f.muted_by = r.muted_by;
+    f.mute_reason = std::move(r.mute_reason);
+    f.muted_by = std::move(r.muted_by);
     f.muted_until = r.muted_until;
     f.muted_at = r.muted_at;
-    switch (r.status) {
+    switch (f.status) {
       case FindingStatus::open: m.open.push_back(std::move(f)); break;
       case FindingStatus::muted: m.muted.push_back(std::move(f)); break;
-      case FindingStatus::resolved:
-        if (r.resolved_at && *r.resolved_at >= m.period_start) m.resolved.push_back(std::move(f));
-        break;
+      case FindingStatus::resolved: m.resolved.push_back(std::move(f)); break;
     }
   }
+  rows.clear();  // its keys were the moved ids
+  state.clear();
+  state.shrink_to_fit();
   const auto by_severity = [](const ReportFinding& a, const ReportFinding& b) {
     return std::tie(b.severity, a.check_id, a.customer_id, a.subject, a.id) <
            std::tie(a.severity, b.check_id, b.customer_id, b.subject, b.id);
@@ -384,73 +470,41 @@ ReportModel build_report(const History& h, const ReportOptions& opt) {
     return std::tie(b.peak, a.customer_id) < std::tie(a.peak, b.customer_id);
   });
 
-  // Per customer.
-  std::map<std::string, std::array<int, 3>> cust_findings;  // open, signature failing, webhook attention
-  std::map<std::string, int> offboarding_open;
-  for (const auto& f : m.open) {
-    auto& c = cust_findings[f.customer_id];
-    ++c[0];
-    if (f.check_id == "signature-failures") ++c[1];
-    if (f.check_id == "transport-https" || f.check_id == "webhook-secret-strength") ++c[2];
-    if (f.check_id == "offboarding-completeness") ++offboarding_open[f.customer_id];
-  }
-  std::map<std::string, const SignatureRow*> last_rates;
-  for (const auto& s : h.signatures) {
-    if (last != nullptr && s.cycle_id == last->id) last_rates[s.customer_id] = &s;
-  }
-  // A damaged state shows as "unreadable", never as an empty (clean) one.
-  auto unreadable = [](CustomerView& v) {
-    v = CustomerView{.id = std::move(v.id), .open_findings = v.open_findings, .unreadable = true};
-    v.status = v.offboarding = v.webhook_health = "unreadable";
-  };
-  for (const auto& row : h.customers) {
-    if (!in_scope(row.customer_id)) continue;
-    const auto& j = row.state;
-    CustomerView v;
-    v.id = row.customer_id;
-    v.open_findings = cust_findings[v.id][0];
-    if (row.unreadable) {
-      unreadable(v);
-      m.customers.push_back(std::move(v));
-      continue;
+  // Per customer: the counts from the findings now, the views from the
+  // states (all of them, or one at a time from a streamed history's cursor).
+  auto views = std::make_shared<CustomerViews>(opt.as_of);
+  for (const auto& f : m.open) views->count(f);
+  if (last != nullptr) {
+    for (const auto& s : h.signatures) {
+      if (s.cycle_id == last->id) views->last_rates.emplace(s.customer_id, std::pair{s.ok, s.fail});
     }
-    try {
-      v.name = j.value("name", "");
-      v.status = j.value("status", "");
-      v.environment = j.value("environment", "");
-      v.jurisdiction = j.value("jurisdiction", "");
-      if (j.value("offboarded_at", nlohmann::json()).is_number_integer())
-        v.offboarded_at = Time{Duration{j["offboarded_at"].get<std::int64_t>()}};
-      for (const auto& c : j.value("credentials", nlohmann::json::array())) {
-        CredentialView cv{c.value("path", ""), c.value("kind", ""), c.value("role", ""), c.value("environment", "")};
-        cv.stage = rotation_stage(c, opt.as_of, cv.basis_at, cv.due_at, cv.age);
-        v.credentials.push_back(std::move(cv));
-      }
-      for (const auto& w : j.value("webhooks", nlohmann::json::array())) {
-        v.webhooks.push_back({w.value("id", ""), w.value("platform", ""), w.value("status", ""), w.value("https", false)});
-      }
-      const auto counts = cust_findings[v.id];
-      v.open_findings = counts[0];
-      const bool deliveries = j.value("deliveries", false);
-      if (auto it = last_rates.find(v.id); it != last_rates.end()) {
-        const auto total = it->second->ok + it->second->fail;
-        v.failure_rate = total > 0 ? static_cast<double>(it->second->fail) / static_cast<double>(total) : 0.0;
-      } else if (deliveries) {
-        v.failure_rate = 0.0;
-      }
-      if (v.webhooks.empty()) v.webhook_health = "no subscriptions";
-      else if (counts[1] > 0) v.webhook_health = "failing";
-      else if (counts[2] > 0) v.webhook_health = "attention";
-      else if (!deliveries && !v.failure_rate) v.webhook_health = "no deliveries";
-      else v.webhook_health = "ok";
-      if (v.status == "active") v.offboarding = "active";
-      else v.offboarding = offboarding_open[v.id] > 0 ? "incomplete" : "complete";
-    } catch (const nlohmann::json::exception&) {  // a mistyped field of a stored state
-      unreadable(v);
+  }
+  if (h.each_customer) {
+    m.streamed_customers = h.customer_count;
+    m.stream_customers = [views, each = std::move(h.each_customer), scope = opt.customer](
+                             const std::function<void(const CustomerView&)>& fn) {
+      each([&](CustomerStateRow&& row) {
+        if (scope.empty() || row.customer_id == scope) fn(views->view(row));
+      });
+    };
+  } else {
+    for (const auto& row : h.customers) {
+      if (in_scope(row.customer_id)) m.customers.push_back(views->view(row));
     }
-    m.customers.push_back(std::move(v));
   }
   return m;
+}
+
+void for_each_customer(const ReportModel& m, const std::function<void(const CustomerView&)>& fn) {
+  if (m.stream_customers) {
+    m.stream_customers(fn);
+  } else {
+    for (const auto& c : m.customers) fn(c);
+  }
+}
+
+std::size_t customer_count(const ReportModel& m) {
+  return m.stream_customers ? m.streamed_customers : m.customers.size();
 }
 
 }  // namespace complyd::report

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,6 +61,13 @@ struct History {
   std::vector<CycleRow> cycles;          // finished at or before as_of, in order (period + the last one)
   std::vector<CustomerStateRow> customers;  // state valid at as_of
   std::vector<SignatureRow> signatures;  // cycles in the period
+  // A streamed read (load_report_history, ReportRead::streamed) leaves
+  // `events` and `customers` empty and reads them from cursors instead, each
+  // time the report needs them, in the same order; only while its read
+  // transaction is open. At 100k customers they are most of the history.
+  std::function<void(const std::function<void(const EventRow&)>&)> each_event;
+  std::function<void(const std::function<void(CustomerStateRow&&)>&)> each_customer;
+  std::size_t customer_count = 0;  // streamed: the rows each_customer yields
 };
 
 struct ReportOptions {
@@ -163,10 +172,17 @@ struct ReportModel {
   std::vector<ReportFinding> open, muted, resolved;
   std::vector<TrendPoint> trend;
   std::vector<SignatureTrend> signature_trends;  // customers with failures in the period, worst first
-  std::vector<CustomerView> customers;
+  std::vector<CustomerView> customers;  // empty when streamed:
+  // the customers one at a time, in id order, from the history's cursor; the
+  // model keeps only their findings counts. Use for_each_customer().
+  std::function<void(const std::function<void(const CustomerView&)>&)> stream_customers;
+  std::size_t streamed_customers = 0;
   std::vector<CheckView> checks;
   std::vector<FrameworkGroup> frameworks;
 };
+
+void for_each_customer(const ReportModel& m, const std::function<void(const CustomerView&)>& fn);
+std::size_t customer_count(const ReportModel& m);
 
 // The reference pages' checklist lines (with their page) plus any line a
 // check names that is not among them, in page order.
@@ -182,7 +198,9 @@ bool subject_matters_for_checklist(std::string_view check_id);
 // The check whose evaluation makes a clean line "attested" rather than "pass".
 inline constexpr std::string_view kAttestationCheckId = "attestation-freshness";
 
-ReportModel build_report(const History& h, const ReportOptions& opt);
+// Takes the history by value: a moved-in one gives its findings' text to the
+// model instead of copying it.
+ReportModel build_report(History h, const ReportOptions& opt);
 
 // A chart's value axis with round ticks: `steps` steps of `step` (1, 2 or
 // 5 x 10^k, at least min_step) from 0 to max >= the data's maximum.
@@ -195,7 +213,12 @@ RoundAxis round_axis(double max, double min_step);
 // "PCI 3.2.1" before "PCI 10.2.1": digit runs compare as numbers.
 bool natural_less(std::string_view a, std::string_view b);
 
-// Renderers: pure functions of the model.
+// The HTML report lists at most this many customers (those that need
+// attention first); the full list is in the JSON and Markdown reports.
+inline constexpr std::size_t kHtmlCustomerRows = 1000;
+
+// Renderers: pure functions of the model, written as they go (a streamed
+// model's customers are read while they are written).
 std::string render_json(const ReportModel& m);
 std::string render_markdown(const ReportModel& m);
 std::string render_html(const ReportModel& m);
@@ -206,6 +229,8 @@ std::string render_ocsf(const ReportModel& m);
 std::string render_sarif(const ReportModel& m);
 // format: html | md | json | csv | ocsf | sarif; nullopt for an unknown format.
 std::optional<std::string> render(const ReportModel& m, std::string_view format);
+// The same, written to `out`; false for an unknown format.
+bool render(const ReportModel& m, std::string_view format, std::ostream& out);
 const char* content_type(std::string_view format);
 
 }  // namespace complyd::report

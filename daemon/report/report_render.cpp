@@ -187,27 +187,80 @@ section{page-break-before:auto}a{color:inherit;text-decoration:none}}
 }  // namespace
 
 // ---- JSON -------------------------------------------------------------------
-std::string render_json(const ReportModel& m) {
-  json j;
-  j["schema_version"] = m.schema_version;
-  j["generated_at"] = format_time(m.generated_at);
-  j["history_chain"] = {{"seq", m.chain_seq}, {"hash", m.chain_hash}};
-  j["as_of"] = format_time(m.as_of);
-  j["period"] = {{"start", format_time(m.period_start)}, {"end", format_time(m.as_of)}};
-  j["customer"] = m.customer.empty() ? json(nullptr) : json(m.customer);
-  j["last_cycle"] = m.last_cycle_id ? json{{"id", *m.last_cycle_id},
-                                           {"at", opt_time(m.last_cycle_at)},
-                                           {"status", m.last_cycle_status}}
-                                    : json(nullptr);
-  json sources = json::array();
-  for (const auto& s : m.sources) sources.push_back({{"name", s.name}, {"type", s.type}, {"ok", s.ok}});
-  j["sources"] = sources;
-  json by_sev = json::object();
-  for (int s = kSeverities - 1; s >= 0; --s) by_sev[severity_name(s)] = m.open_by_severity[s];
-  j["summary"] = {{"open_by_severity", by_sev},
-                  {"open", m.open.size()},
-                  {"muted", m.muted_total},
-                  {"resolved_in_period", m.resolved_in_period}};
+namespace {
+
+// `v` as dump(2) writes it `depth` levels deep in a document.
+void put(std::ostream& o, const json& v, int depth) {
+  const std::string s = v.dump(2);
+  const std::string pad(2 * static_cast<std::size_t>(depth), ' ');
+  std::size_t from = 0;
+  for (auto nl = s.find('\n'); nl != std::string::npos; nl = s.find('\n', from)) {
+    o.write(s.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+    o << pad;
+    from = nl + 1;
+  }
+  o.write(s.data() + from, static_cast<std::streamsize>(s.size() - from));
+}
+
+// An object or array `depth` levels deep, written member by member exactly as
+// dump(2) writes the whole: the report's large arrays are never one tree.
+class Nest {
+ public:
+  Nest(std::ostream& o, int depth, char open, char close) : o_(o), depth_(depth), close_(close) { o_ << open; }
+  std::ostream& next() {
+    o_ << (empty_ ? "\n" : ",\n") << std::string(2 * static_cast<std::size_t>(depth_ + 1), ' ');
+    empty_ = false;
+    return o_;
+  }
+  // Object members must come in dump()'s order: keys sorted.
+  std::ostream& member(std::string_view key) { return next() << '"' << key << "\": "; }
+  void end() {
+    if (!empty_) o_ << '\n' << std::string(2 * static_cast<std::size_t>(depth_), ' ');
+    o_ << close_;
+  }
+
+ private:
+  std::ostream& o_;
+  int depth_;
+  char close_;
+  bool empty_ = true;
+};
+
+json customer_json(const CustomerView& c) {
+  json creds = json::array();
+  for (const auto& k : c.credentials) {
+    creds.push_back({{"path", k.path},
+                     {"kind", k.kind},
+                     {"role", k.role},
+                     {"environment", k.environment},
+                     {"age_basis", opt_time(k.basis_at)},
+                     {"age_seconds", k.age ? json(k.age->count()) : json(nullptr)},
+                     {"rotation_due", opt_time(k.due_at)},
+                     {"rotation_stage", k.stage}});
+  }
+  json hooks = json::array();
+  for (const auto& w : c.webhooks) {
+    hooks.push_back({{"id", w.id}, {"platform", w.platform}, {"status", w.status}, {"https", w.https}});
+  }
+  return {{"id", c.id},
+          {"name", c.name},
+          {"status", c.status},
+          {"environment", c.environment},
+          {"jurisdiction", c.jurisdiction},
+          {"offboarded_at", opt_time(c.offboarded_at)},
+          {"offboarding", c.offboarding},
+          {"open_findings", c.open_findings},
+          {"unreadable", c.unreadable},
+          {"credentials", creds},
+          {"webhooks",
+           {{"health", c.webhook_health},
+            {"signature_failure_rate", c.failure_rate ? json(*c.failure_rate) : json(nullptr)},
+            {"subscriptions", hooks}}}};
+}
+
+void write_json(const ReportModel& m, std::ostream& o) {
+  Nest top(o, 0, '{', '}');
+  put(top.member("as_of"), format_time(m.as_of), 1);
   json cl = json::array();
   for (const auto& e : m.checklist) {
     cl.push_back({{"page", e.page},
@@ -220,17 +273,62 @@ std::string render_json(const ReportModel& m) {
                     {"customers", e.customers},
                     {"oldest_age_seconds", e.oldest ? json(e.oldest->count()) : json(nullptr)}}}});
   }
-  j["checklist"] = cl;
-  json f = {{"open", json::array()}, {"muted", json::array()}, {"resolved", json::array()}};
-  for (const auto& x : m.open) f["open"].push_back(finding_json(x));
-  for (const auto& x : m.muted) f["muted"].push_back(finding_json(x));
-  for (const auto& x : m.resolved) f["resolved"].push_back(finding_json(x));
-  j["findings"] = f;
+  put(top.member("checklist"), cl, 1);
+  json checks = json::array();
+  for (const auto& c : m.checks) {
+    checks.push_back({{"id", c.id}, {"title", c.title}, {"status", c.status}, {"open", c.open}, {"muted", c.muted}});
+  }
+  put(top.member("checks"), checks, 1);
+  put(top.member("customer"), m.customer.empty() ? json(nullptr) : json(m.customer), 1);
+  {
+    top.member("customers");
+    Nest list(o, 1, '[', ']');
+    for_each_customer(m, [&](const CustomerView& c) { put(list.next(), customer_json(c), 2); });
+    list.end();
+  }
+  {
+    top.member("findings");
+    Nest f(o, 1, '{', '}');
+    for (const auto& [key, findings] : {std::pair{"muted", &m.muted}, {"open", &m.open}, {"resolved", &m.resolved}}) {
+      f.member(key);
+      Nest list(o, 2, '[', ']');
+      for (const auto& x : *findings) put(list.next(), finding_json(x), 3);
+      list.end();
+    }
+    f.end();
+  }
+  json fw = json::array();
+  for (const auto& g : m.frameworks) {
+    json refs = json::array();
+    for (const auto& r : g.refs) refs.push_back({{"reference", r.reference}, {"checks", r.checks}});
+    fw.push_back({{"framework", g.framework}, {"references", refs}});
+  }
+  put(top.member("frameworks"), fw, 1);
+  put(top.member("generated_at"), format_time(m.generated_at), 1);
+  put(top.member("history_chain"), {{"seq", m.chain_seq}, {"hash", m.chain_hash}}, 1);
+  put(top.member("last_cycle"),
+      m.last_cycle_id
+          ? json{{"id", *m.last_cycle_id}, {"at", opt_time(m.last_cycle_at)}, {"status", m.last_cycle_status}}
+          : json(nullptr),
+      1);
+  put(top.member("period"), {{"start", format_time(m.period_start)}, {"end", format_time(m.as_of)}}, 1);
+  put(top.member("schema_version"), m.schema_version, 1);
+  json sources = json::array();
+  for (const auto& s : m.sources) sources.push_back({{"name", s.name}, {"type", s.type}, {"ok", s.ok}});
+  put(top.member("sources"), sources, 1);
+  json by_sev = json::object();
+  for (int s = kSeverities - 1; s >= 0; --s) by_sev[severity_name(s)] = m.open_by_severity[s];
+  put(top.member("summary"),
+      {{"open_by_severity", by_sev},
+       {"open", m.open.size()},
+       {"muted", m.muted_total},
+       {"resolved_in_period", m.resolved_in_period}},
+      1);
   json tr = json::array();
   for (const auto& p : m.trend) {
-    json o = json::object();
-    for (int s = kSeverities - 1; s >= 0; --s) o[severity_name(s)] = p.open[s];
-    tr.push_back({{"cycle_id", p.cycle_id}, {"at", format_time(p.at)}, {"open", o}});
+    json open = json::object();
+    for (int s = kSeverities - 1; s >= 0; --s) open[severity_name(s)] = p.open[s];
+    tr.push_back({{"cycle_id", p.cycle_id}, {"at", format_time(p.at)}, {"open", open}});
   }
   json sig = json::array();
   for (const auto& t : m.signature_trends) {
@@ -238,60 +336,26 @@ std::string render_json(const ReportModel& m) {
     for (const auto& p : t.points) pts.push_back({{"cycle_id", p.cycle_id}, {"at", format_time(p.at)}, {"rate", p.rate}});
     sig.push_back({{"customer", t.customer_id}, {"peak_rate", t.peak}, {"points", pts}});
   }
-  j["trends"] = {{"open_findings", tr}, {"signature_failure_rate", sig}};
-  json cs = json::array();
-  for (const auto& c : m.customers) {
-    json creds = json::array();
-    for (const auto& k : c.credentials) {
-      creds.push_back({{"path", k.path},
-                       {"kind", k.kind},
-                       {"role", k.role},
-                       {"environment", k.environment},
-                       {"age_basis", opt_time(k.basis_at)},
-                       {"age_seconds", k.age ? json(k.age->count()) : json(nullptr)},
-                       {"rotation_due", opt_time(k.due_at)},
-                       {"rotation_stage", k.stage}});
-    }
-    json hooks = json::array();
-    for (const auto& w : c.webhooks) {
-      hooks.push_back({{"id", w.id}, {"platform", w.platform}, {"status", w.status}, {"https", w.https}});
-    }
-    cs.push_back({{"id", c.id},
-                  {"name", c.name},
-                  {"status", c.status},
-                  {"environment", c.environment},
-                  {"jurisdiction", c.jurisdiction},
-                  {"offboarded_at", opt_time(c.offboarded_at)},
-                  {"offboarding", c.offboarding},
-                  {"open_findings", c.open_findings},
-                  {"unreadable", c.unreadable},
-                  {"credentials", creds},
-                  {"webhooks",
-                   {{"health", c.webhook_health},
-                    {"signature_failure_rate", c.failure_rate ? json(*c.failure_rate) : json(nullptr)},
-                    {"subscriptions", hooks}}}});
-  }
-  j["customers"] = cs;
-  json checks = json::array();
-  for (const auto& c : m.checks) {
-    checks.push_back({{"id", c.id}, {"title", c.title}, {"status", c.status}, {"open", c.open}, {"muted", c.muted}});
-  }
-  j["checks"] = checks;
-  json fw = json::array();
-  for (const auto& g : m.frameworks) {
-    json refs = json::array();
-    for (const auto& r : g.refs) refs.push_back({{"reference", r.reference}, {"checks", r.checks}});
-    fw.push_back({{"framework", g.framework}, {"references", refs}});
-  }
-  j["frameworks"] = fw;
-  return j.dump(2) + "\n";
+  put(top.member("trends"), {{"open_findings", tr}, {"signature_failure_rate", sig}}, 1);
+  top.end();
+  o << '\n';
+}
+
+}  // namespace
+
+std::string render_json(const ReportModel& m) {
+  std::ostringstream o;
+  write_json(m, o);
+  return o.str();
 }
 
 // ---- CSV --------------------------------------------------------------------
-std::string render_csv(const ReportModel& m) {
-  std::string out =
-      "finding_id,status,severity,check_id,check_title,customer_id,subject,title,first_seen,age_days,resolved_at,"
+namespace {
+
+void write_csv(const ReportModel& m, std::ostream& o) {
+  o << "finding_id,status,severity,check_id,check_title,customer_id,subject,title,first_seen,age_days,resolved_at,"
       "muted_by,muted_until,mute_reason,frameworks,remediation\r\n";
+  std::string out;
   auto row = [&](const ReportFinding& f) {
     std::string fw;
     if (const CheckDef* d = find_check(f.check_id)) {
@@ -313,18 +377,28 @@ std::string render_csv(const ReportModel& m) {
                                          f.mute_reason,
                                          fw,
                                          f.remediation};
+    out.clear();
     for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
     out += "\r\n";
+    o << out;
   };
   for (const auto& f : m.open) row(f);
   for (const auto& f : m.muted) row(f);
   for (const auto& f : m.resolved) row(f);
-  return out;
+}
+
+}  // namespace
+
+std::string render_csv(const ReportModel& m) {
+  std::ostringstream o;
+  write_csv(m, o);
+  return o.str();
 }
 
 // ---- Markdown ---------------------------------------------------------------
-std::string render_markdown(const ReportModel& m) {
-  std::ostringstream o;
+namespace {
+
+void write_markdown(const ReportModel& m, std::ostream& o) {
   o << "# complyd audit report\n\n";
   o << "- As of: " << format_time(m.as_of) << "\n- Period: " << format_time(m.period_start) << " to "
     << format_time(m.as_of) << "\n- Scope: " << (m.customer.empty() ? "whole integration" : "customer " + md(m.customer))
@@ -378,11 +452,11 @@ std::string render_markdown(const ReportModel& m) {
       << (t.points.empty() ? "" : percent(t.points.back().rate)) << " |\n";
   }
   o << "\n## Customers\n";
-  for (const auto& c : m.customers) {
+  for_each_customer(m, [&](const CustomerView& c) {
     if (c.unreadable) {
       o << "\n### " << md(c.id) << "\n\n- Status: unreadable (the stored state of this customer cannot be read)"
         << "\n- Open findings: " << c.open_findings << "\n";
-      continue;
+      return;
     }
     o << "\n### " << md(c.id) << " " << md(c.name) << "\n\n- Status: " << c.status << " (offboarding: " << c.offboarding
       << (c.offboarded_at ? ", offboarded " + format_time(*c.offboarded_at) : std::string()) << ")\n- Environment: "
@@ -395,7 +469,7 @@ std::string render_markdown(const ReportModel& m) {
       o << "| " << md(k.path) << " | " << md(k.kind) << " | " << k.role << " | " << (k.age ? age_text(*k.age) : "unknown")
         << " | " << time_or(k.due_at) << " | " << k.stage << " |\n";
     }
-  }
+  });
   o << "\n## Framework mapping\n";
   for (const auto& g : m.frameworks) {
     o << "\n### " << g.framework << "\n\n| reference | checks |\n|---|---|\n";
@@ -405,12 +479,29 @@ std::string render_markdown(const ReportModel& m) {
       o << "| " << r.reference << " | " << cs << " |\n";
     }
   }
+}
+
+}  // namespace
+
+std::string render_markdown(const ReportModel& m) {
+  std::ostringstream o;
+  write_markdown(m, o);
   return o.str();
 }
 
 // ---- HTML -------------------------------------------------------------------
-std::string render_html(const ReportModel& m) {
-  std::ostringstream o;
+namespace {
+
+// A customer the HTML report lists first when it cannot list them all.
+bool needs_attention(const CustomerView& c) {
+  return c.open_findings > 0 || c.unreadable || c.webhook_health == "failing" || c.webhook_health == "attention" ||
+         c.offboarding == "incomplete" ||
+         std::any_of(c.credentials.begin(), c.credentials.end(), [](const CredentialView& k) {
+           return k.stage == "due" || k.stage == "overdue" || k.stage == "unknown_age";
+         });
+}
+
+void write_html(const ReportModel& m, std::ostream& o) {
   const std::string scope = m.customer.empty() ? "whole integration" : "customer " + m.customer;
   o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -512,10 +603,28 @@ std::string render_html(const ReportModel& m) {
   }
   o << "</section>\n";
 
-  o << "<section id=\"customers\"><h2>Customers (" << m.customers.size() << ")</h2>\n";
+  // Every customer up to kHtmlCustomerRows; beyond, the first that many of
+  // those needing attention: a page a browser opens and a person reads.
+  const std::size_t total = customer_count(m);
+  const bool summarised = total > kHtmlCustomerRows;
+  o << "<section id=\"customers\"><h2>Customers (" << total << ")</h2>\n";
+  if (summarised) {
+    o << "<p id=\"customers-summarised\"><strong>Summarised:</strong> this HTML report lists at most "
+      << kHtmlCustomerRows
+      << " customers, those that need attention (open findings, an unreadable state, failing webhooks or webhooks "
+         "needing attention, incomplete offboarding, or a credential due, overdue or of unknown age) in id order. "
+         "Every customer, with every credential and subscription, is in the JSON report (<code>complyd report "
+         "--format json</code>) and the Markdown report (<code>--format md</code>) of the same date.</p>\n";
+  }
   o << "<table id=\"customer-table\"><thead><tr><th>customer</th><th>status</th><th>offboarding</th><th>webhooks</th>"
        "<th>failure rate</th><th>open findings</th><th>credentials (age, rotation due, stage)</th></tr></thead><tbody>\n";
-  for (const auto& c : m.customers) {
+  std::size_t listed = 0, attention = 0;
+  for_each_customer(m, [&](const CustomerView& c) {
+    if (summarised) {
+      if (!needs_attention(c)) return;
+      if (++attention > kHtmlCustomerRows) return;
+    }
+    ++listed;
     o << "<tr><td>" << esc(c.id) << "<br>" << esc(c.name) << "</td><td>" << esc(c.status) << "</td><td>"
       << c.offboarding << (c.offboarded_at ? "<br>" + date_of(*c.offboarded_at) : std::string()) << "</td><td>"
       << c.webhook_health << (c.unreadable ? std::string() : " (" + std::to_string(c.webhooks.size()) + ")") << "</td><td>"
@@ -525,8 +634,14 @@ std::string render_html(const ReportModel& m) {
         << ", due " << (k.due_at ? date_of(*k.due_at) : "n/a") << ", " << k.stage << "<br>";
     }
     o << "</td></tr>\n";
+  });
+  o << "</tbody></table>";
+  if (summarised) {
+    o << "\n<p id=\"customers-listed\">Listed " << listed << " of the " << attention
+      << " customers that need attention; " << total - std::min(total, attention)
+      << " others need none. All " << total << " are in the JSON and Markdown reports.</p>";
   }
-  o << "</tbody></table></section>\n";
+  o << "</section>\n";
 
   o << "<section id=\"frameworks\"><h2>Framework mapping</h2>\n";
   std::map<std::string, std::string> check_status;
@@ -545,6 +660,13 @@ std::string render_html(const ReportModel& m) {
     o << "</tbody></table>\n";
   }
   o << "</section>\n</body></html>\n";
+}
+
+}  // namespace
+
+std::string render_html(const ReportModel& m) {
+  std::ostringstream o;
+  write_html(m, o);
   return o.str();
 }
 
@@ -552,51 +674,75 @@ namespace {
 
 // A report finding as the exporters read a stored one. The report keeps no
 // detail or evidence (the history does not replay them): the title stands in.
-std::vector<StoredFinding> export_view(const ReportModel& m) {
-  std::vector<StoredFinding> out;
+StoredFinding export_view(const ReportFinding& r, Time as_of) {
+  StoredFinding f;
+  f.id = r.id;
+  f.check_id = r.check_id;
+  f.severity = r.severity;
+  f.status = r.status;
+  f.customer_id = r.customer_id;
+  f.subject = r.subject;
+  f.title = r.title;
+  f.remediation = r.remediation;
+  f.first_seen = r.first_seen;
+  f.last_seen = r.resolved_at.value_or(as_of);
+  f.resolved_at = r.resolved_at;
+  if (r.status == FindingStatus::muted) {
+    f.mute_reason = r.mute_reason;
+    f.muted_by = r.muted_by;
+    f.muted_until = r.muted_until;
+  }
+  return f;
+}
+
+// One event per finding, converted as it is written.
+void write_ocsf(const ReportModel& m, std::ostream& o) {
   for (const auto* list : {&m.open, &m.muted, &m.resolved}) {
+    for (const auto& r : *list) o << ocsf_event(export_view(r, m.as_of), m.as_of).dump() << '\n';
+  }
+}
+
+// SARIF keeps only current leak-scan findings (a file location): only they
+// are converted.
+void write_sarif(const ReportModel& m, std::ostream& o) {
+  std::vector<StoredFinding> located;
+  for (const auto* list : {&m.open, &m.muted}) {
     for (const auto& r : *list) {
-      StoredFinding f;
-      f.id = r.id;
-      f.check_id = r.check_id;
-      f.severity = r.severity;
-      f.status = r.status;
-      f.customer_id = r.customer_id;
-      f.subject = r.subject;
-      f.title = r.title;
-      f.remediation = r.remediation;
-      f.first_seen = r.first_seen;
-      f.last_seen = r.resolved_at.value_or(m.as_of);
-      f.resolved_at = r.resolved_at;
-      if (r.status == FindingStatus::muted) {
-        f.mute_reason = r.mute_reason;
-        f.muted_by = r.muted_by;
-        f.muted_until = r.muted_until;
-      }
-      out.push_back(std::move(f));
+      if (r.check_id == "leak-scan") located.push_back(export_view(r, m.as_of));
     }
   }
-  return out;
+  o << sarif_log(located).dump(2) << '\n';
 }
 
 }  // namespace
 
 std::string render_ocsf(const ReportModel& m) {
   std::ostringstream out;
-  write_ocsf_lines(out, export_view(m), m.as_of);
+  write_ocsf(m, out);
   return out.str();
 }
 
-std::string render_sarif(const ReportModel& m) { return sarif_log(export_view(m)).dump(2) + "\n"; }
+std::string render_sarif(const ReportModel& m) {
+  std::ostringstream out;
+  write_sarif(m, out);
+  return out.str();
+}
+
+bool render(const ReportModel& m, std::string_view format, std::ostream& out) {
+  if (format == "ocsf") write_ocsf(m, out);
+  else if (format == "sarif") write_sarif(m, out);
+  else if (format == "html") write_html(m, out);
+  else if (format == "md") write_markdown(m, out);
+  else if (format == "json") write_json(m, out);
+  else if (format == "csv") write_csv(m, out);
+  else return false;
+  return true;
+}
 
 std::optional<std::string> render(const ReportModel& m, std::string_view format) {
-  if (format == "ocsf") return render_ocsf(m);
-  if (format == "sarif") return render_sarif(m);
-  if (format == "html") return render_html(m);
-  if (format == "md") return render_markdown(m);
-  if (format == "json") return render_json(m);
-  if (format == "csv") return render_csv(m);
-  return std::nullopt;
+  std::ostringstream out;
+  if (!render(m, format, out)) return std::nullopt;
+  return out.str();
 }
 
 const char* content_type(std::string_view format) {

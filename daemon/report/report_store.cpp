@@ -96,7 +96,8 @@ void ReportHistoryWriter::finish(std::int64_t cycle_id, const ReportHistory& tai
   }
 }
 
-report::History load_report_history(sql::Db& db, Time as_of, Time period_start) {
+report::History load_report_history(sql::Db& db, Time as_of, Time period_start, ReportRead read,
+                                    const std::string& customer) {
   report::History h;
   const auto t = to_unix(as_of);
   const auto head = chain::read_head(db);
@@ -109,15 +110,17 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
     s.bind(1, t);
     while (s.step()) h.findings.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), from_unix(s.i64(6))});
   }
-  {
+  h.each_event = [&db, t](const std::function<void(const report::EventRow&)>& fn) {
     sql::Stmt s(db,
                 "SELECT finding_id, cycle_id, at, event, to_status, severity, coalesce(actor,''), coalesce(reason,'') "
                 "FROM finding_events WHERE at <= ? ORDER BY id");
     s.bind(1, t);
+    report::EventRow e;
     while (s.step()) {
-      h.events.push_back({s.text(0), s.opt_i64(1), from_unix(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
+      e = {s.text(0), s.opt_i64(1), from_unix(s.i64(2)), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)};
+      fn(e);
     }
-  }
+  };
   {
     // The period's cycles, and the last cycle before it (so a period without
     // cycles still knows the state). Cycles are ordered by id: several can
@@ -142,25 +145,28 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
       h.cycles.push_back(std::move(c));
     }
   }
-  {
-    sql::Stmt s(db,
-                "SELECT customer_id, state FROM report_customer_state WHERE valid_from <= ?1 AND "
-                "(valid_to IS NULL OR valid_to > ?1) ORDER BY customer_id");
+  // In customer order (the primary key's), so a streamed read needs no sort.
+  const std::string where =
+      "WHERE valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)" +
+      std::string(customer.empty() ? "" : " AND customer_id = ?2");
+  h.each_customer = [&db, t, where, customer](const std::function<void(report::CustomerStateRow&&)>& fn) {
+    sql::Stmt s(db, "SELECT customer_id, state FROM report_customer_state " + where + " ORDER BY customer_id");
     s.bind(1, t);
+    if (!customer.empty()) s.bind(2, customer);
     while (s.step()) {
       // A damaged row (not JSON, or neither format) is unreadable, never an empty (clean) state.
       try {
         auto stored = nlohmann::json::parse(s.text_view(1));
         if (stored.is_object() || (stored.is_array() && !stored.empty() && stored[0] == 2)) {
-          h.customers.push_back({s.text(0), expand_report_state(std::move(stored))});
+          fn({s.text(0), expand_report_state(std::move(stored))});
           continue;
         }
       } catch (const nlohmann::json::exception&) {
       }
       CLOG(error) << "state database: the report state of customer " << s.text(0) << " cannot be read";
-      h.customers.push_back({s.text(0), nlohmann::json::object(), true});
+      fn({s.text(0), nlohmann::json::object(), true});
     }
-  }
+  };
   if (!h.cycles.empty()) {
     sql::Stmt s(db,
                 "SELECT cycle_id, customer_id, ok, fail, unsigned FROM report_signature_rates WHERE cycle_id >= ? AND "
@@ -168,7 +174,28 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start) 
     s.bind(1, h.cycles.front().id).bind(2, h.cycles.back().id);
     while (s.step()) h.signatures.push_back({s.i64(0), s.text(1), s.i64(2), s.i64(3), s.i64(4)});
   }
+  if (read == ReportRead::streamed) {
+    sql::Stmt s(db, "SELECT count(*) FROM report_customer_state " + where);
+    s.bind(1, t);
+    if (!customer.empty()) s.bind(2, customer);
+    if (s.step()) h.customer_count = static_cast<std::size_t>(s.i64(0));
+    return h;
+  }
+  // Read whole: the cursors run once, now (the tests and small reports).
+  h.each_event([&](const report::EventRow& e) { h.events.push_back(e); });
+  h.each_customer([&](report::CustomerStateRow&& row) { h.customers.push_back(std::move(row)); });
+  h.each_event = nullptr;
+  h.each_customer = nullptr;
   return h;
+}
+
+ReportSnapshot::ReportSnapshot(sql::Db& db) : db_(db) { db_.exec("BEGIN"); }
+
+ReportSnapshot::~ReportSnapshot() {
+  try {
+    db_.exec("ROLLBACK");
+  } catch (...) {  // a read transaction: nothing to lose
+  }
 }
 
 }  // namespace complyd

@@ -35,8 +35,30 @@ class ReportHistoryWriter {
 // unchanged need not be kept in memory until the commit.
 std::unordered_map<std::string, std::string> load_state_digests(sql::Db& db);
 
+// How load_report_history reads the events and the customer states: into
+// the history, or as cursors the report runs when it needs them (History's
+// each_event and each_customer), so that a report at 100k customers never
+// holds them all. A streamed history must be used inside a ReportSnapshot.
+enum class ReportRead { whole, streamed };
+
 // Everything recorded at or before `as_of` that the report shows; cycles and
 // signature rates from `period_start` on (plus the last cycle before it).
-report::History load_report_history(sql::Db& db, Time as_of, Time period_start);
+// `customer`: a streamed read yields (and counts) only that customer's state.
+report::History load_report_history(sql::Db& db, Time as_of, Time period_start,
+                                    ReportRead read = ReportRead::whole, const std::string& customer = {});
+
+// One read transaction (BEGIN ... ROLLBACK) around loading and rendering a
+// report: its cursors read the snapshot its aggregates were read from, while
+// the daemon goes on writing (WAL).
+class ReportSnapshot {
+ public:
+  explicit ReportSnapshot(sql::Db& db);
+  ~ReportSnapshot();
+  ReportSnapshot(const ReportSnapshot&) = delete;
+  ReportSnapshot& operator=(const ReportSnapshot&) = delete;
+
+ private:
+  sql::Db& db_;
+};
 
 }  // namespace complyd
