@@ -164,7 +164,7 @@ data_sets_query = """
   EXPECT_TRUE(c.facts.data_sets[2].anonymised);
   EXPECT_TRUE(contains(c.problems, "data_sets_query row 1: customer_id is not valid UTF-8")) << c.problems.size();
   EXPECT_TRUE(contains(c.problems, "data_sets_query row 2: oldest_record_at a 4-byte BLOB is not a time"));
-  EXPECT_TRUE(contains(c.problems, "data_sets_query row 3: anonymised 2 is not a boolean (0 or 1); row skipped"));
+  EXPECT_TRUE(contains(c.problems, "data_sets_query row 3: anonymised '2' is not a boolean (0 or 1); row skipped"));
   EXPECT_TRUE(contains(c.problems, "data_sets_query row 4: name is a BLOB, not text"));
   EXPECT_EQ(c.problems.size(), 4u);
 }
