@@ -158,6 +158,9 @@ struct CheckInfo {
   // Subject prefixes of a state check whose findings are incidents all the
   // same (a read by the wrong reader happened, even after the log rotates).
   std::vector<std::string> incident_prefixes;
+  // Evaluated after every other check, with Facts::check_failures set:
+  // source-unavailable reports a check that failed.
+  bool runs_last = false;
   ParamBinding binding;  // set by make_check
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// source-unavailable: a source that failed this cycle. The audit fails closed:
-// a blind cycle is a finding, never an "all clear".
+// source-unavailable: a source that failed this cycle, a source's rows it
+// could not use, and a check that failed. The audit fails closed: a blind
+// cycle is a finding, never an "all clear".
 #include <fmt/format.h>
 
 #include "checks/check.hpp"
@@ -39,6 +40,21 @@ std::vector<Finding> evaluate(const CheckContext& ctx) {
     f.evidence.emplace_back("error", s.error);
     out.push_back(std::move(f));
   }
+  // A check that failed confirmed nothing: as blind as a failed source.
+  for (const auto& c : ctx.facts.check_failures) {
+    Finding f;
+    f.severity = ctx.severity;
+    f.subject = "check:" + c.check_id;
+    f.title = fmt::format("check {} failed", c.check_id);
+    f.detail = fmt::format("The check {} stopped with an error ({}); its findings kept their state and it "
+                           "confirmed nothing this cycle.",
+                           c.check_id, c.error.empty() ? "no detail" : c.error);
+    f.remediation = "See the daemon log for the error; correct the facts it names (a source's row), or report the "
+                    "error, and run 'complyd audit'.";
+    f.evidence.emplace_back("check", c.check_id);
+    f.evidence.emplace_back("error", c.error);
+    out.push_back(std::move(f));
+  }
   return out;
 }
 
@@ -56,6 +72,7 @@ const CheckDef& source_unavailable_check() {
           .params = {},
           .frameworks = {{"SOC 2", "CC7.2"}},
           .needs = {},
+          .runs_last = true,
       },
       evaluate};
   return def;

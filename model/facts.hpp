@@ -285,6 +285,13 @@ struct HistoryIntegrity {
   std::string problem;
 };
 
+// A check that stopped with an error this cycle (set by the cycle for the
+// checks that run last, see CheckInfo::runs_last).
+struct CheckFailure {
+  std::string check_id;
+  std::string error;  // redacted, valid UTF-8
+};
+
 struct Facts {
   std::vector<Customer> customers;
   std::vector<Credential> credentials;
@@ -305,6 +312,8 @@ struct Facts {
   // from the state database, not by sources; absent on a first run.
   std::map<std::string, std::int64_t> judged_through;
   HistoryIntegrity history;
+  // The checks that failed, for the checks that run after all the others.
+  std::vector<CheckFailure> check_failures;
 
   // Kinds for which some source failed this cycle.
   bool kind_complete(FactKind k) const;

@@ -112,7 +112,7 @@ int audit(const State& st, const AuditOpts& o) {
     }
     phases.lap("output");
     CLOG(debug) << "audit: " << phases.summary();
-    return count_failing(out.current, config->fail_on) > 0 ? kFindings : kOk;
+    return audit_fails(out, config->fail_on) ? kFindings : kOk;
   } catch (const CycleRefused& e) {
     std::cerr << "complyd: " << e.what() << "; nothing was written\n";
     return kUsage;
@@ -142,8 +142,8 @@ void add_audit_commands(CLI::App& app, State& st) {
   c->footer(
       "A cycle is never written before the last recorded one, nor, in a live state database, more than 5 "
       "minutes from the wall clock; a database holds real-clock or --now cycles, never both.\n"
-      "Exit codes: 0 no open finding at or above audit.fail_on; 3 there are; 2 usage or config error, or a "
-      "refused cycle (nothing written); 1 runtime failure.");
+      "Exit codes: 0 no open finding at or above audit.fail_on and every check ran; 3 there are, or a check "
+      "failed; 2 usage or config error, or a refused cycle (nothing written); 1 runtime failure.");
   c->callback([o, &st] { st.exit_code = audit(st, *o); });
 }
 

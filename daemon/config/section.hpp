@@ -8,6 +8,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -164,6 +165,11 @@ class Section {
       return std::nullopt;
     }
     auto v = *n->value<double>();
+    // TOML has nan and inf, and nan compares false with every bound.
+    if (!std::isfinite(v)) {
+      d_.add(n->source(), fmt::format("{}: {} is not a finite number", path(key), v));
+      return std::nullopt;
+    }
     if (v < min || v > max) {
       d_.add(n->source(), fmt::format("{}: {} is out of range ({} to {})", path(key), v, min, max));
       return std::nullopt;

@@ -28,15 +28,20 @@
 #include "daemon/sources/files_source.hpp"
 #include "daemon/util/parallel.hpp"
 #include "daemon/util/phase_clock.hpp"
+#include "daemon/util/utf8.hpp"
 #include "daemon/util/writer_queue.hpp"
 
 namespace complyd {
 
 namespace {
 
+// What a check says is stored, printed and sent: valid UTF-8 first (whatever
+// a source let through, e.g. in a URL's host), then redacted.
+std::string said(std::string_view text) { return redact(to_valid_utf8(text)); }
+
 std::string evidence_json(const Finding& f) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : f.evidence) j[k] = v;
+  for (const auto& [k, v] : f.evidence) j[to_valid_utf8(k)] = to_valid_utf8(v);
   return redact(j.dump());
 }
 
@@ -100,6 +105,51 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
     }
     runs.push_back(Run{def, std::move(cc), {}, {}, {}});
   }
+  // One check's run: its findings, or its error (the check then confirmed
+  // nothing, and its stored findings keep their state).
+  const auto run_check = [&facts, now, &options](Run& r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto& id = r.def->info.id;
+    try {
+      CheckContext ctx{facts, now, r.cc.params, r.cc.severity};
+      auto findings = r.def->evaluate(ctx);
+      r.observed.reserve(findings.size());
+      for (auto& f : findings) {
+        f.check_id = id;
+        // One redaction point for everything a check says: whatever
+        // reaches the store, the outputs and e-mails passes here first.
+        f.customer_id = to_valid_utf8(f.customer_id);
+        f.subject = said(f.subject);
+        f.title = said(f.title);
+        f.detail = said(f.detail);
+        f.remediation = said(f.remediation);
+        Observed o;
+        o.id = finding_id(id, f.customer_id, f.subject);
+        o.evidence_json = evidence_json(f);
+        f.evidence = {};  // kept as evidence_json from here on
+        o.finding = std::move(f);
+        r.observed.push_back(std::move(o));
+      }
+      // In the outputs' order (customer, subject), here on a worker
+      // rather than over every finding after the commit.
+      std::sort(r.observed.begin(), r.observed.end(), [](const Observed& a, const Observed& b) {
+        return std::tie(a.finding.customer_id, a.finding.subject, a.id) <
+               std::tie(b.finding.customer_id, b.finding.subject, b.id);
+      });
+    } catch (const std::exception& e) {
+      r.observed = {};
+      r.error = said(e.what());
+      if (r.error.empty()) r.error = "an error without a message";
+    } catch (...) {
+      r.observed = {};
+      r.error = "an unknown error";
+    }
+    r.took = std::chrono::steady_clock::now() - t0;
+    if (r.error.empty() && options.on_check_done) {
+      options.on_check_done(id, std::move(r.observed));
+      r.observed = {};
+    }
+  };
 
   // The checks are pure functions of one snapshot that no task writes: they
   // run side by side, with the other readers of the snapshot (`alongside`).
@@ -116,45 +166,14 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
                        reader_took[i] = std::chrono::steady_clock::now() - t0;
                      }});
   }
+  // Checks that run last wait for the others' outcome (Facts::check_failures).
+  std::vector<Run*> last;
   for (Run& r : runs) {
-    tasks.push_back({r.def->info.needs, [&r, &facts, now, &options] {
-                       const auto t0 = std::chrono::steady_clock::now();
-                       const auto& id = r.def->info.id;
-                       try {
-                         CheckContext ctx{facts, now, r.cc.params, r.cc.severity};
-                         auto findings = r.def->evaluate(ctx);
-                         r.observed.reserve(findings.size());
-                         for (auto& f : findings) {
-                           f.check_id = id;
-                           // One redaction point for everything a check says: whatever
-                           // reaches the store, the outputs and e-mails passes here first.
-                           f.subject = redact(f.subject);
-                           f.title = redact(f.title);
-                           f.detail = redact(f.detail);
-                           f.remediation = redact(f.remediation);
-                           Observed o;
-                           o.id = finding_id(id, f.customer_id, f.subject);
-                           o.evidence_json = evidence_json(f);
-                           f.evidence = {};  // kept as evidence_json from here on
-                           o.finding = std::move(f);
-                           r.observed.push_back(std::move(o));
-                         }
-                         // In the outputs' order (customer, subject), here on a worker
-                         // rather than over every finding after the commit.
-                         std::sort(r.observed.begin(), r.observed.end(), [](const Observed& a, const Observed& b) {
-                           return std::tie(a.finding.customer_id, a.finding.subject, a.id) <
-                                  std::tie(b.finding.customer_id, b.finding.subject, b.id);
-                         });
-                       } catch (const std::exception& e) {
-                         r.observed = {};
-                         r.error = e.what();
-                       }
-                       r.took = std::chrono::steady_clock::now() - t0;
-                       if (r.error.empty() && options.on_check_done) {
-                         options.on_check_done(id, std::move(r.observed));
-                         r.observed = {};
-                       }
-                     }});
+    if (r.def->info.runs_last) {
+      last.push_back(&r);
+      continue;
+    }
+    tasks.push_back({r.def->info.needs, [&r, &run_check] { run_check(r); }});
   }
 
   // Each kind of fact is released once its last reader is done: the counters
@@ -166,6 +185,10 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
   std::array<std::atomic<int>, kKinds> pending{};
   for (const Task& t : tasks) {
     for (FactKind k : t.reads) ++pending[static_cast<std::size_t>(k)];
+  }
+  // What the last checks read is kept for them.
+  for (const Run* r : last) {
+    for (FactKind k : r->def->info.needs) ++pending[static_cast<std::size_t>(k)];
   }
   const auto rarest = [&](const Task& t) {
     int n = std::numeric_limits<int>::max();
@@ -190,6 +213,10 @@ Evaluation evaluate_checks(Facts& facts, Time now, const Config& config, const s
     });
   }
   run_parallel(jobs, options.workers);
+  for (const Run& r : runs) {
+    if (!r.error.empty()) facts.check_failures.push_back({r.def->info.id, r.error});
+  }
+  for (Run* r : last) run_check(*r);
 
   std::size_t total = 0;
   for (const Run& r : runs) total += r.observed.size();
@@ -462,6 +489,10 @@ int count_failing(const std::vector<StoredFinding>& findings, Severity threshold
     if (f.status == FindingStatus::open && static_cast<int>(f.severity) >= static_cast<int>(threshold)) ++n;
   }
   return n;
+}
+
+bool audit_fails(const CycleOutcome& out, Severity fail_on) {
+  return count_failing(out.current, fail_on) > 0 || !out.record.error.empty();
 }
 
 }  // namespace complyd

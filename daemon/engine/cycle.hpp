@@ -70,5 +70,8 @@ class CycleRunner {
 
 // Open (not muted) findings at or above `threshold`.
 int count_failing(const std::vector<StoredFinding>& findings, Severity threshold);
+// Whether the cycle fails the audit: open findings at or above `fail_on`, or
+// a check that failed (it confirmed nothing: never a pass, whatever fail_on).
+bool audit_fails(const CycleOutcome& out, Severity fail_on);
 
 }  // namespace complyd

@@ -250,8 +250,13 @@ std::string cycle_summary_text(const CycleRecord& c, const std::vector<StoredFin
       if (f.status == FindingStatus::open && static_cast<int>(f.severity) >= static_cast<int>(fail_on)) ++n;
     return n;
   }();
-  out += failing > 0 ? fmt::format("result: FAIL ({} open findings at or above {})\n", failing, to_string(fail_on))
-                     : fmt::format("result: pass (no open findings at or above {})\n", to_string(fail_on));
+  if (failing > 0) {
+    out += fmt::format("result: FAIL ({} open findings at or above {})\n", failing, to_string(fail_on));
+  } else if (!c.error.empty()) {
+    out += "result: FAIL (a check failed; see source-unavailable findings)\n";
+  } else {
+    out += fmt::format("result: pass (no open findings at or above {})\n", to_string(fail_on));
+  }
   if (c.status != "ok") out += "warning: this cycle was partial; see source-unavailable findings\n";
   out += "details: complyd findings list\n";
   return out;

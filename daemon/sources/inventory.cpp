@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <iterator>
@@ -12,6 +13,7 @@
 #include "daemon/log/log.hpp"
 #include "daemon/util/sqlite.hpp"
 #include "daemon/util/parallel.hpp"
+#include "daemon/util/utf8.hpp"
 #include "model/time.hpp"
 
 namespace complyd {
@@ -23,10 +25,20 @@ extern const std::string_view inventory_schema;
 namespace {
 
 // Rejected values are named only when short: a long value in a wrong column
-// might be a pasted secret.
+// might be a pasted secret. Invalid UTF-8 is shown replaced: a problem
+// becomes a finding, JSON and a row of the state database.
 std::string show(std::string_view v) {
-  if (v.size() <= 24) return fmt::format("'{}'", v);
+  if (v.size() <= 24) return fmt::format("'{}'", to_valid_utf8(v));
   return fmt::format("a {}-character value", v.size());
+}
+
+// A cell's value for a message: BLOBs are never shown.
+std::string show_cell(const sql::Stmt& s, int col) {
+  switch (s.type(col)) {
+    case SQLITE_NULL: return "NULL";
+    case SQLITE_BLOB: return fmt::format("a {}-byte BLOB", s.text_view(col).size());
+    default: return show(s.text_view(col));
+  }
 }
 
 class RowReader {
@@ -42,18 +54,61 @@ class RowReader {
   }
   void at_row(std::string_view id) { text_id_ = id; }  // must outlive the row
 
+  // Integer unix seconds or RFC 3339 text; anything else (a BLOB, a real, a
+  // bad text) is a problem and an unknown time.
   std::optional<Time> time(int col, const char* name) {
     switch (s_.type(col)) {
       case SQLITE_NULL: return std::nullopt;
       case SQLITE_INTEGER: return Time{Duration{s_.i64(col)}};
-      default: {
-        auto t = parse_time(s_.text_view(col));
-        if (!t) problem(fmt::format("{} {} is not an RFC 3339 time", name, show(s_.text_view(col))));
-        return t;
-      }
+      case SQLITE_TEXT:
+        if (auto t = parse_time(s_.text_view(col))) return t;
+        break;
+      default: break;
     }
+    problem(fmt::format("{} {} is not an RFC 3339 time or integer unix seconds", name, show_cell(s_, col)));
+    return std::nullopt;
   }
-  std::string text(int col) const { return s_.text(col); }
+
+  // Text as UTF-8, whatever the cell holds: a BLOB or invalid UTF-8 is a
+  // problem, and the row keeps the text with each bad sequence replaced by
+  // U+FFFD (an http:// URL stays recognisably http://).
+  std::string text(int col, const char* name) {
+    std::string v = s_.text(col);
+    repair(v, col, name);
+    return v;
+  }
+  // The row's text key, read, repaired and set as the row's key; the
+  // returned string is the key and must outlive the row.
+  std::string key(int col, const char* name) {
+    std::string v = s_.text(col);
+    const bool bad = s_.type(col) == SQLITE_BLOB || !is_valid_utf8(v);
+    make_valid_utf8(v);
+    text_key_ = v;
+    at_row(std::string_view(text_key_));
+    if (bad) repair_problem(col, name);
+    return v;
+  }
+  // `v` read from column `col`, made valid; true if it was not.
+  bool repair(std::string& v, int col, const char* name) {
+    const bool blob = s_.type(col) == SQLITE_BLOB;
+    if (!make_valid_utf8(v) && !blob) return false;
+    repair_problem(col, name);
+    return true;
+  }
+
+  // An INTEGER cell, or a problem (nullopt). SQLite keeps what does not
+  // convert ('many', 1.5) in an INTEGER column as it was given.
+  std::optional<std::int64_t> integer(int col, const char* name) {
+    if (s_.type(col) == SQLITE_INTEGER) return s_.i64(col);
+    problem(fmt::format("{} {} is not an integer; row skipped", name, show_cell(s_, col)));
+    return std::nullopt;
+  }
+  // 0 or 1, or a problem (nullopt).
+  std::optional<bool> boolean(int col, const char* name) {
+    if (s_.type(col) == SQLITE_INTEGER && (s_.i64(col) == 0 || s_.i64(col) == 1)) return s_.i64(col) == 1;
+    problem(fmt::format("{} {} is not 0 or 1; row skipped", name, show_cell(s_, col)));
+    return std::nullopt;
+  }
 
   void problem(std::string msg) {
     if (text_id_.data() != nullptr) {
@@ -66,8 +121,15 @@ class RowReader {
  private:
   const sql::Stmt& s_;
   std::string table_;
+  void repair_problem(int col, const char* name) {
+    problem(s_.type(col) == SQLITE_BLOB
+                ? fmt::format("{} is a BLOB, not text; read as text, invalid UTF-8 replaced with U+FFFD", name)
+                : fmt::format("{} is not valid UTF-8; invalid bytes replaced with U+FFFD", name));
+  }
+
   std::int64_t id_ = 0;
   std::string_view text_id_;
+  std::string text_key_;
   std::vector<std::string>& problems_;
 };
 
@@ -87,18 +149,17 @@ void read_customers(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
   RowReader r(s, "customers", problems);
   while (s.step()) {
     Customer c;
-    c.id = s.text(0);
-    r.at_row(std::string_view(c.id));
+    c.id = r.key(0, "id");
     auto st = customer_status_from(s.text_view(2));
     if (!st) {
-      r.problem(fmt::format("status {} is not active, offboarding or offboarded; row skipped", show(s.text_view(2))));
+      r.problem(fmt::format("status {} is not active, offboarding or offboarded; row skipped", show_cell(s, 2)));
       continue;
     }
     c.status = *st;
-    c.name = s.text(1);
-    c.admin_email = s.text(3);
-    c.environment = s.text(4);
-    c.jurisdiction = s.text(5);
+    c.name = r.text(1, "name");
+    c.admin_email = r.text(3, "admin_email");
+    c.environment = r.text(4, "environment");
+    c.jurisdiction = r.text(5, "jurisdiction");
     c.onboarded_at = r.time(6, "onboarded_at");
     c.offboarded_at = r.time(7, "offboarded_at");
     c.last_sync_at = r.time(8, "last_sync_at");
@@ -116,12 +177,11 @@ void read_credentials(sql::Db& db, Facts& f, std::vector<std::string>& problems)
   while (s.step()) {
     Credential c;
     r.at_row(s.i64(0));
-    c.customer_id = s.text(1);
-    c.kind = s.text(2);
+    c.customer_id = r.text(1, "customer_id");
+    c.kind = r.text(2, "kind");
     auto role = credential_role_from(s.text_view(3));
     if (!role) {
-      r.problem(fmt::format("role {} is not current, previous, pending or revoked; row skipped",
-                            show(s.text_view(3))));
+      r.problem(fmt::format("role {} is not current, previous, pending or revoked; row skipped", show_cell(s, 3)));
       continue;
     }
     if (c.kind.empty()) {
@@ -129,17 +189,21 @@ void read_credentials(sql::Db& db, Facts& f, std::vector<std::string>& problems)
       continue;
     }
     c.role = *role;
-    c.storage_path = s.text(4);
-    c.environment = s.text(5);
+    c.storage_path = r.text(4, "storage_path");
+    c.environment = r.text(5, "environment");
     c.created_at = r.time(6, "created_at");
     c.rotated_at = r.time(7, "rotated_at");
     c.last_used_at = r.time(8, "last_used_at");
     c.activated_at = r.time(9, "activated_at");
-    c.fingerprint = Fingerprint(s.text_view(10));
+    // A finding may show the fingerprint's prefix.
+    c.fingerprint = Fingerprint(r.text(10, "fingerprint"));
     if (!s.is_null(11)) {
       const double e = s.f64(11);
-      if (e < 0) {
-        r.problem("entropy_bytes is negative; ignored");
+      const int type = s.type(11);
+      if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) {
+        r.problem(fmt::format("entropy_bytes {} is not a number; ignored", show_cell(s, 11)));
+      } else if (!std::isfinite(e) || e < 0) {
+        r.problem("entropy_bytes is negative or not finite; ignored");
       } else {
         c.entropy_bytes = e;
       }
@@ -156,17 +220,16 @@ void read_webhooks(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
   RowReader r(s, "webhook_subscriptions", problems);
   while (s.step()) {
     WebhookSubscription w;
-    w.id = s.text(0);
-    r.at_row(std::string_view(w.id));
+    w.id = r.key(0, "id");
     auto st = subscription_status_from(s.text_view(4));
     if (!st) {
-      r.problem(fmt::format("status {} is not active, inactive or deleted; row skipped", show(s.text_view(4))));
+      r.problem(fmt::format("status {} is not active, inactive or deleted; row skipped", show_cell(s, 4)));
       continue;
     }
     w.status = *st;
-    w.customer_id = s.text(1);
-    w.platform = s.text(2);
-    w.notification_url = s.text(3);
+    w.customer_id = r.text(1, "customer_id");
+    w.platform = r.text(2, "platform");
+    w.notification_url = r.text(3, "notification_url");
     w.created_at = r.time(5, "created_at");
     f.webhooks.push_back(std::move(w));
   }
@@ -194,23 +257,31 @@ void read_verifications(sql::Db& db, Time from, CounterRange& range) {
   // (about 4 bytes a minute instead of 24).
   std::vector<VerificationMinute> buf;
   std::string cur;
+  // A customer id that is not valid UTF-8 keeps its minutes, under the id
+  // with U+FFFD, and is reported once.
   auto flush = [&] {
-    if (!buf.empty()) range.series.push_back(VerificationSeries{cur, PackedMinutes(buf)});
+    if (!buf.empty()) range.series.push_back(VerificationSeries{to_valid_utf8(cur), PackedMinutes(buf)});
     buf.clear();
   };
+  const auto is_int = [&](int col) { return s.type(col) == SQLITE_INTEGER; };
   while (s.step()) {
     const std::string_view cust = s.text_view(0);
     const std::int64_t ok = s.i64(2), fail = s.i64(3), uns = s.i64(4);
-    if (s.type(1) != SQLITE_INTEGER || ok < 0 || fail < 0 || uns < 0 || ok > UINT32_MAX || fail > UINT32_MAX ||
-        uns > UINT32_MAX) {
-      if (range.bad++ < 5) range.problems.push_back(fmt::format("webhook_verifications {}: minute must be an integer "
-                                                                "and counters non-negative; row skipped",
-                                                                cust));
+    if (!is_int(1) || !is_int(2) || !is_int(3) || !is_int(4) || ok < 0 || fail < 0 || uns < 0 || ok > UINT32_MAX ||
+        fail > UINT32_MAX || uns > UINT32_MAX) {
+      if (range.bad++ < 5) range.problems.push_back(fmt::format("webhook_verifications {}: minute and counters must "
+                                                                "be integers, the counters non-negative; row skipped",
+                                                                show(cust)));
       continue;
     }
     if (cust != cur) {
       flush();
       cur.assign(cust);
+      if (s.type(0) == SQLITE_BLOB || !is_valid_utf8(cust)) {
+        if (range.bad++ < 5) range.problems.push_back(fmt::format("webhook_verifications {}: customer_id is not valid "
+                                                                  "UTF-8 text; invalid bytes replaced with U+FFFD",
+                                                                  show(cust)));
+      }
     }
     buf.push_back({s.i64(1) / 60, static_cast<std::uint32_t>(ok), static_cast<std::uint32_t>(fail),
                    static_cast<std::uint32_t>(uns)});
@@ -246,18 +317,24 @@ void read_data_sets(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
   while (s.step()) {
     DataSet d;
     r.at_row(s.i64(0));
-    d.customer_id = s.text(1);
-    d.name = s.text(2);
-    d.data_class = s.text(3);
-    d.location = s.text(4);
-    d.record_count = s.i64(5);
+    d.customer_id = r.text(1, "customer_id");
+    d.name = r.text(2, "name");
+    d.data_class = r.text(3, "data_class");
+    d.location = r.text(4, "location");
+    // A count that is not an integer is not 0, and anonymised is 0 or 1:
+    // either misread would pass a data set nobody could judge.
+    const auto count = r.integer(5, "record_count");
+    if (!count) continue;
+    d.record_count = *count;
     if (d.record_count < 0) {
       r.problem("record_count is negative; row skipped");
       continue;
     }
+    const auto anonymised = r.boolean(8, "anonymised");
+    if (!anonymised) continue;
+    d.anonymised = *anonymised;
     d.oldest_record_at = r.time(6, "oldest_record_at");
     d.newest_record_at = r.time(7, "newest_record_at");
-    d.anonymised = s.i64(8) != 0;
     f.data_sets.push_back(std::move(d));
   }
 }
@@ -273,6 +350,15 @@ void read_audit_events(sql::Db& db, Facts& f, std::vector<std::string>& problems
     Symbol symbol;
     Symbol get(std::string_view v) { return v == symbol ? symbol : (symbol = Symbol(v)); }
   } customer, actor, action;
+  // Symbols are interned as valid UTF-8 only.
+  std::string repaired;
+  const auto valid = [&](int col, const char* name) -> std::string_view {
+    const std::string_view v = s.text_view(col);
+    if (s.type(col) != SQLITE_BLOB && is_valid_utf8(v)) return v;
+    repaired.assign(v);
+    r.repair(repaired, col, name);
+    return repaired;
+  };
   while (s.step()) {
     AuditEvent e;
     r.at_row(s.i64(0));
@@ -282,10 +368,10 @@ void read_audit_events(sql::Db& db, Facts& f, std::vector<std::string>& problems
       continue;
     }
     e.at = *at;
-    e.customer_id = customer.get(s.text_view(1));
-    e.actor = actor.get(s.text_view(2));
-    e.action = action.get(s.text_view(3));
-    e.resource = s.text(4);
+    e.customer_id = customer.get(valid(1, "customer_id"));
+    e.actor = actor.get(valid(2, "actor"));
+    e.action = action.get(valid(3, "action"));
+    e.resource = r.text(4, "resource");
     f.audit_events.push_back(std::move(e));
   }
 }
@@ -302,7 +388,7 @@ void read_reader_scopes(sql::Db& db, Facts& f, std::vector<std::string>& problem
   RowReader r(s, "reader_scopes", problems);
   while (s.step()) {
     r.at_row(s.i64(0));
-    ReaderScope rs{s.text(1), s.text(2)};
+    ReaderScope rs{r.text(1, "reader"), r.text(2, "customer_id")};
     if (rs.reader.empty()) {
       r.problem("reader is missing; row skipped");
       continue;
@@ -327,17 +413,24 @@ void read_attestations(sql::Db& db, Facts& f, std::vector<std::string>& problems
       continue;
     }
     a.attested_at = *at;
-    a.control = s.text(1);
-    a.customer_id = s.text(2);
-    a.attested_by = s.text(3);
-    a.evidence_ref = s.text(5);
+    a.control = r.text(1, "control");
+    a.customer_id = r.text(2, "customer_id");
+    a.attested_by = r.text(3, "attested_by");
+    a.evidence_ref = r.text(5, "evidence_ref");
     f.attestations.push_back(std::move(a));
   }
 }
 
-void read_api_endpoints(sql::Db& db, Facts& f) {
+void read_api_endpoints(sql::Db& db, Facts& f, std::vector<std::string>& problems) {
   sql::Stmt s(db, "SELECT name, url, coalesce(origin,'') FROM api_endpoints ORDER BY name");
-  while (s.step()) f.api_endpoints.push_back({s.text(0), s.text(1), s.text(2)});
+  RowReader r(s, "api_endpoints", problems);
+  while (s.step()) {
+    ApiEndpoint e;
+    e.name = r.key(0, "name");
+    e.url = r.text(1, "url");
+    e.origin = r.text(2, "origin");
+    f.api_endpoints.push_back(std::move(e));
+  }
 }
 
 }  // namespace
@@ -394,7 +487,7 @@ void InventorySource::collect(Facts& into, Time now, std::vector<std::string>& p
     read_audit_events(db, into, out);
     read_reader_scopes(db, into, out);
     read_attestations(db, into, out);
-    read_api_endpoints(db, into);
+    read_api_endpoints(db, into, out);
   };
   std::vector<std::function<void()>> tasks;
   if (second) {

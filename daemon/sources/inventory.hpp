@@ -18,6 +18,7 @@ class InventorySource final : public Source {
   const std::string& type() const override { return type_; }
   std::vector<FactKind> provides() const override;
   void collect(Facts& into, Time now, std::vector<std::string>& problems) override;
+  bool checks_text() const override { return true; }
 
   // How far back verification counters are read (the longest window any
   // check looks at, plus a margin).

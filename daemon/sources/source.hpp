@@ -31,6 +31,10 @@ class Source {
   // Appends facts to `into`. Throws on failure (the cycle discards what this
   // source appended). Unusable rows are reported in `problems`.
   virtual void collect(Facts& into, Time now, std::vector<std::string>& problems) = 0;
+  // True when the source makes every text it delivers valid UTF-8 and reports
+  // the rows it repaired, naming their columns (the inventory and the sql
+  // source); collect_facts checks the facts of any other source itself.
+  virtual bool checks_text() const { return false; }
 };
 
 // `file_scans`: the files source's incremental state, loaded from the state

@@ -18,6 +18,7 @@
 #include "daemon/sources/http_client.hpp"
 #include "daemon/sources/registry.hpp"
 #include "daemon/util/bounded_file.hpp"
+#include "daemon/util/utf8.hpp"
 #include "model/time.hpp"
 
 namespace complyd {
@@ -92,8 +93,9 @@ namespace {
 constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 // Rejected values are named only when short: a long one might be a secret.
+// Invalid UTF-8 is shown replaced (a problem becomes a finding and JSON).
 std::string show(std::string_view v) {
-  if (v.size() <= 24) return fmt::format("'{}'", v);
+  if (v.size() <= 24) return fmt::format("'{}'", to_valid_utf8(v));
   return fmt::format("a {}-character value", v.size());
 }
 
@@ -117,7 +119,15 @@ struct Cell {
   std::int64_t i = 0;
   double r = 0;
   std::string_view s;  // the text form (also of numbers)
+  bool blob = false;   // text from SQLite bytes: never a time, a number or a boolean
 };
+
+// A cell for a message: BLOBs are never shown.
+std::string show(const Cell& c) {
+  if (c.kind == Cell::null) return "NULL";
+  if (c.blob) return fmt::format("a {}-byte BLOB", c.s.size());
+  return show(c.s);
+}
 
 class Cursor {
  public:
@@ -217,6 +227,7 @@ class SqliteCursor final : public Cursor {
       case SQLITE_NULL: return c;
       case SQLITE_INTEGER: c.kind = Cell::integer; c.i = sqlite3_column_int64(s_, col); break;
       case SQLITE_FLOAT: c.kind = Cell::real; c.r = sqlite3_column_double(s_, col); break;
+      case SQLITE_BLOB: c.kind = Cell::text; c.blob = true; break;
       default: c.kind = Cell::text; break;
     }
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
@@ -399,7 +410,9 @@ class Rows {
   }
   void problem(std::string msg) { problems_.push_back(fmt::format("{} row {}: {}", key_, row_, msg)); }
 
-  // Text; NULL is "" unless required (then a problem and nullopt).
+  // Text; NULL is "" unless required (then a problem and nullopt). A BLOB
+  // or invalid UTF-8 is a problem, and the row keeps the text with each bad
+  // sequence replaced by U+FFFD.
   std::optional<std::string> text(std::string_view col, bool required) {
     const Cell c = cell(col);
     if (c.kind == Cell::null) {
@@ -413,7 +426,12 @@ class Rows {
       problem(fmt::format("{} is empty; row skipped", col));
       return std::nullopt;
     }
-    return std::string(c.s);
+    std::string v(c.s);
+    if (make_valid_utf8(v) || c.blob) {
+      problem(c.blob ? fmt::format("{} is a BLOB, not text; read as text, invalid UTF-8 replaced with U+FFFD", col)
+                     : fmt::format("{} is not valid UTF-8; invalid bytes replaced with U+FFFD", col));
+    }
+    return v;
   }
 
   // Unix seconds (integer or real) or time text; NULL is nullopt without a
@@ -427,10 +445,11 @@ class Rows {
         if (std::isfinite(c.r)) return from_unix(static_cast<std::int64_t>(std::floor(c.r)));
         break;
       case Cell::text:
+        if (c.blob) break;
         if (auto t = parse_sql_time(c.s)) return t;
         break;
     }
-    problem(fmt::format("{} {} is not a time (RFC 3339 text or unix seconds)", col, show(c.s)));
+    problem(fmt::format("{} {} is not a time (RFC 3339 text or unix seconds)", col, show(c)));
     if (bad != nullptr) *bad = true;
     return std::nullopt;
   }
@@ -439,26 +458,29 @@ class Rows {
     const Cell c = cell(col);
     if (c.kind == Cell::integer) return c.i;
     if (c.kind == Cell::real && std::isfinite(c.r) && c.r == std::floor(c.r)) return static_cast<std::int64_t>(c.r);
-    if (c.kind == Cell::text && !c.s.empty() && c.s.find_first_not_of("0123456789") == std::string_view::npos &&
-        c.s.size() < 19) {
+    if (c.kind == Cell::text && !c.blob && !c.s.empty() &&
+        c.s.find_first_not_of("0123456789") == std::string_view::npos && c.s.size() < 19) {
       return std::stoll(std::string(c.s));
     }
-    problem(fmt::format("{} {} is not an integer; row skipped", col, c.kind == Cell::null ? "NULL" : show(c.s)));
+    problem(fmt::format("{} {} is not an integer; row skipped", col, show(c)));
     return std::nullopt;
   }
 
+  // 0 or 1 (or true/false as text); 2 is not "anonymised", it is a bad row.
   std::optional<bool> boolean(std::string_view col) {
     const Cell c = cell(col);
     if (c.kind == Cell::null) return false;
-    if (c.kind == Cell::integer) return c.i != 0;
-    if (c.kind == Cell::real) return c.r != 0;
-    for (std::string_view t : {"t", "true", "yes", "1"}) {
-      if (c.s == t) return true;
+    if (c.kind == Cell::integer && (c.i == 0 || c.i == 1)) return c.i == 1;
+    if (c.kind == Cell::real && (c.r == 0 || c.r == 1)) return c.r == 1;
+    if (c.kind == Cell::text && !c.blob) {
+      for (std::string_view t : {"t", "true", "yes", "1"}) {
+        if (c.s == t) return true;
+      }
+      for (std::string_view f : {"f", "false", "no", "0", ""}) {
+        if (c.s == f) return false;
+      }
     }
-    for (std::string_view f : {"f", "false", "no", "0", ""}) {
-      if (c.s == f) return false;
-    }
-    problem(fmt::format("{} {} is not a boolean; row skipped", col, show(c.s)));
+    problem(fmt::format("{} {} is not a boolean (0 or 1); row skipped", col, show(c)));
     return std::nullopt;
   }
 
@@ -552,6 +574,8 @@ class SqlSource final : public ConfiguredSource {
     if (!s_.audit_events_query.empty()) out.push_back(FactKind::audit_events);
     return out;
   }
+
+  bool checks_text() const override { return true; }
 
   void collect(Facts& into, Time, std::vector<std::string>& problems) override {
     const auto deadline = std::chrono::steady_clock::now() + common().deadline;

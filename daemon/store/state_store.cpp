@@ -17,6 +17,7 @@
 #include "daemon/log/log.hpp"
 #include "daemon/util/crypto.hpp"
 #include "daemon/util/phase_clock.hpp"
+#include "daemon/util/utf8.hpp"
 #include "model/mask.hpp"
 #include "model/time.hpp"
 
@@ -136,7 +137,7 @@ std::string hits_to_json(const std::vector<LeakHit>& hits) {
   for (const auto& h : hits) {
     a.push_back({{"line", h.line},
                  {"kind", to_string(h.kind)},
-                 {"excerpt", h.excerpt},
+                 {"excerpt", to_valid_utf8(h.excerpt)},  // from the file's bytes
                  {"value_length", h.value_length},
                  {"occurrences", h.occurrences}});
   }
@@ -736,6 +737,8 @@ StoredFinding StateStore::mute(const std::string& id, const std::string& reason,
                                Time now) {
   const std::string by = actor.label();
   if (reason.empty()) throw StateError("a mute needs a reason");
+  // Nothing un-encodable is stored: every output of the history is JSON.
+  if (!is_valid_utf8(reason)) throw StateError("the reason is not valid UTF-8 text");
   if (until <= now) throw StateError("--until must be in the future");
   sql::Transaction tx(db_);
   auto f = get(id);
@@ -757,6 +760,7 @@ StoredFinding StateStore::mute(const std::string& id, const std::string& reason,
 StoredFinding StateStore::ack(const std::string& id, const std::string& reason, const Actor& actor, Time now) {
   const std::string by = actor.label();
   if (reason.empty()) throw StateError("an acknowledgement needs a reason");
+  if (!is_valid_utf8(reason)) throw StateError("the reason is not valid UTF-8 text");
   sql::Transaction tx(db_);
   auto f = get(id);
   if (!f) throw StateError(fmt::format("no finding with id {}", id));

@@ -137,6 +137,38 @@ audit_events_query = "SELECT customer AS customer_id, who AS actor, what AS acti
   EXPECT_TRUE(contains(c.problems, "audit_events_query row 3: actor is NULL; row skipped"));
 }
 
+// Issue 19: invalid UTF-8 and BLOBs are bad rows (text repaired with U+FFFD,
+// never raw bytes in the facts), anonymised is 0 or 1 (2 is not "yes").
+TEST_F(SqlSqlite, BadBytesAndWrongTypesAreProblemsNeverRawOrTrue) {
+  {
+    sql::Db db(dir_ / "app.db", sql::OpenMode::read_write_create);
+    db.exec(R"(
+      CREATE TABLE sets (customer TEXT, name TEXT, n INTEGER, oldest, anon);
+      INSERT INTO sets VALUES (CAST(X'63FF' AS TEXT), 'a', 1, '2026-01-01T00:00:00Z', 0),
+                              ('c2', 'b', 1, X'32303236', 0),
+                              ('c3', 'c', 1, '2026-01-01T00:00:00Z', 2),
+                              ('c4', X'6E616D65', 1, '2026-01-01T00:00:00Z', 1);
+    )");
+  }
+  auto c = collect_one(dir_, source(R"(
+data_sets_query = """
+  SELECT customer AS customer_id, name, 'dead_letter' AS data_class, n AS record_count,
+         oldest AS oldest_record_at, anon AS anonymised FROM sets ORDER BY rowid
+"""
+)"));
+  ASSERT_EQ(c.error, "");
+  ASSERT_EQ(c.facts.data_sets.size(), 3u);
+  EXPECT_EQ(c.facts.data_sets[0].customer_id, "c\xEF\xBF\xBD");
+  EXPECT_FALSE(c.facts.data_sets[1].oldest_record_at.has_value());
+  EXPECT_EQ(c.facts.data_sets[2].name, "name");
+  EXPECT_TRUE(c.facts.data_sets[2].anonymised);
+  EXPECT_TRUE(contains(c.problems, "data_sets_query row 1: customer_id is not valid UTF-8")) << c.problems.size();
+  EXPECT_TRUE(contains(c.problems, "data_sets_query row 2: oldest_record_at a 4-byte BLOB is not a time"));
+  EXPECT_TRUE(contains(c.problems, "data_sets_query row 3: anonymised '2' is not a boolean (0 or 1); row skipped"));
+  EXPECT_TRUE(contains(c.problems, "data_sets_query row 4: name is a BLOB, not text"));
+  EXPECT_EQ(c.problems.size(), 4u);
+}
+
 // `sources test` prints rejected rows on stdout, which the log sink's
 // redaction does not see: a secret-shaped value in a bad row stays hidden.
 TEST_F(SqlSqlite, SourcesTestRedactsRejectedRows) {

@@ -114,6 +114,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "/etc/complyd/complyd.toml:4:12: schedule.interval: expected a duration string"},
         BadCase{"out_of_range", std::string(kMinimal) + "[schedule]\ninterval = \"10s\"\n",
                 "/etc/complyd/complyd.toml:4:12: schedule.interval: 10s is out of range (1m to 7d)"},
+        // nan compares false with both bounds: it passed the range check and
+        // turned token detection off (issue 19).
+        BadCase{"nan_number", std::string(kMinimal) + "[checks.leak-scan]\nmin_entropy_bits_per_char = nan\n",
+                "/etc/complyd/complyd.toml:4:29: checks.leak-scan.min_entropy_bits_per_char: nan is not a finite "
+                "number"},
+        BadCase{"inf_number", std::string(kMinimal) + "[checks.leak-scan]\nmin_entropy_bits_per_char = -inf\n",
+                "/etc/complyd/complyd.toml:4:29: checks.leak-scan.min_entropy_bits_per_char: -inf is not a finite "
+                "number"},
         BadCase{"not_a_duration", std::string(kMinimal) + "[checks.credential-age]\nmax_age = { api_token = \"ninety\" }\n",
                 "/etc/complyd/complyd.toml:4:25: checks.credential-age.max_age.api_token: 'ninety' is not a duration"},
         BadCase{"negative_report_max_customers", std::string(kMinimal) + "[http]\nreport_max_customers = -1\n",

@@ -199,6 +199,21 @@ TEST(StateStore, MuteAndUnmuteRecordHistory) {
   EXPECT_THROW(s.mute(id, "", Actor::os_user("alice"), kNow + days(1), kNow), StateError);
   EXPECT_THROW(s.mute(id, "why", Actor::os_user("alice"), kNow - days(1), kNow), StateError);
   EXPECT_THROW(s.mute("Fnope", "why", Actor::os_user("alice"), kNow + days(1), kNow), StateError);
+  // A reason that is not UTF-8 (a Latin-1 shell) would break every JSON
+  // output of the history: refused, not stored.
+  const auto refusal = [](const auto& action) {
+    try {
+      action();
+    } catch (const StateError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refusal([&] { s.mute(id, "caf\xE9 migration", Actor::os_user("alice"), kNow + days(1), kNow); }),
+            "the reason is not valid UTF-8 text");
+  EXPECT_EQ(refusal([&] { s.ack(id, "caf\xE9", Actor::os_user("alice"), kNow); }),
+            "the reason is not valid UTF-8 text");
+  EXPECT_EQ(s.get(id)->status, FindingStatus::open);
   auto m = s.mute(id, "vendor migration in progress", Actor::os_user("alice"), kNow + days(7), kNow);
   EXPECT_EQ(m.status, FindingStatus::muted);
   EXPECT_EQ(s.get(id)->muted_by, "alice");
