@@ -20,6 +20,7 @@ namespace complyd {
 namespace {
 
 std::atomic<bool> g_stop{false};
+HttpTransportForTest g_transport_for_test;
 
 int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return g_stop.load() ? 1 : 0; }
 
@@ -102,6 +103,8 @@ std::string curl_hint(CURLcode c) {
 
 void request_sources_stop(bool stop) { g_stop = stop; }
 
+void set_http_transport_for_test(HttpTransportForTest transport) { g_transport_for_test = std::move(transport); }
+
 void interruptible_sleep(std::chrono::milliseconds d) {
   const auto until = std::chrono::steady_clock::now() + d;
   while (!g_stop.load()) {
@@ -152,6 +155,7 @@ HttpResponse HttpClient::send(const HttpRequest& req) {
     }
     last_attempts_ = attempt;
     ++requests_;
+    if (g_transport_for_test) return g_transport_for_test(req);
     curl_easy_reset(c);
     Received got;
     curl_slist* headers = nullptr;
