@@ -266,6 +266,9 @@ nlohmann::json parse_json_body(const HttpResponse& r, std::string_view source, s
   } catch (const nlohmann::json::parse_error& e) {
     throw SourceError(fmt::format("{}: {}: malformed or truncated JSON (at byte {} of {})", source, what, e.byte,
                                   r.body.size()));
+  } catch (const nlohmann::json::out_of_range&) {
+    // 1e999; its own message would quote the body.
+    throw SourceError(fmt::format("{}: {}: a number too large for a JSON number", source, what));
   }
 }
 
