@@ -110,7 +110,6 @@ TEST(ParseTimeShape, AMalformedTimeOfDayIsNotATime) {
     EXPECT_EQ(parse_time(s), std::nullopt) << s;
   }
   EXPECT_EQ(parse_time("2026-11-22T12:00:00.5+02:00"), parse_time("2026-11-22T10:00:00Z"));
-  EXPECT_EQ(parse_time("2026-11-22T12:00:00+0200"), parse_time("2026-11-22T10:00:00Z"));
   EXPECT_EQ(parse_time("2026-11-22 10:00:00"), parse_time("2026-11-22T10:00:00Z"));
   EXPECT_EQ(parse_time("2026-11-22T10:00:00"), parse_time("2026-11-22T10:00:00Z"));
   EXPECT_EQ(parse_time("2026-11-22"), parse_time("2026-11-22T00:00:00Z"));
