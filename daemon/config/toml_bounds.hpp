@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bounds on a TOML text checked before toml++ sees it: its parser recurses
 // once per part of a dotted key or table header and per nested array or
-// inline table, so a key of 40,000 parts overflowed the stack (SIGSEGV)
+// inline table, so a key of 400,000 parts overflowed the stack (SIGSEGV)
 // instead of becoming a configuration error. No real configuration comes
 // near these limits.
 #pragma once
