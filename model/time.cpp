@@ -42,6 +42,33 @@ std::optional<Time> parse_time_fast(std::string_view s) {
   if (!ymd.ok()) return std::nullopt;
   return Time{date::sys_days{ymd}} + Duration{h * 3600 + mi * 60 + se};
 }
+// Whether `s` has the shape of one of parse_time's formats: DATE, DATE'T'TIME,
+// then an optional 'Z' or +hh:mm. date::parse's %T leaves its seconds
+// uninitialised when the minutes parse and the seconds do not ("10:051"),
+// then rounds them: undefined behaviour (found by tests/fuzz/duration_fuzz).
+// Only text of this shape is handed to it.
+bool time_shaped(std::string_view s) {
+  std::size_t i = 0;
+  auto digits = [&](std::size_t min, std::size_t max) {
+    std::size_t n = 0;
+    while (i < s.size() && n < max && s[i] >= '0' && s[i] <= '9') ++i, ++n;
+    return n >= min;
+  };
+  auto lit = [&](char c) { return i < s.size() && s[i] == c && (++i, true); };
+  if (!(digits(1, 4) && lit('-') && digits(1, 2) && lit('-') && digits(1, 2))) return false;
+  if (i == s.size()) return true;
+  if (!(lit('T') && digits(1, 2) && lit(':') && digits(1, 2) && lit(':') && digits(1, 2))) return false;
+  if (lit('.') && !digits(1, 18)) return false;
+  if (lit('Z')) return i == s.size();
+  if (lit('+') || lit('-')) {  // an offset of at most 23:59
+    const std::size_t h = i;
+    if (!digits(2, 2) || s.substr(h, 2) > "23") return false;
+    lit(':');
+    const std::size_t m = i;
+    if (!digits(2, 2) || s.substr(m, 2) > "59") return false;
+  }
+  return i == s.size();
+}
 }  // namespace
 
 std::optional<Time> parse_time(std::string_view s) {
@@ -50,6 +77,7 @@ std::optional<Time> parse_time(std::string_view s) {
   std::string text(s);
   // SQLite's datetime('now') style uses a space separator.
   if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
+  if (!time_shaped(text)) return std::nullopt;
   const char* formats[] = {"%FT%TZ", "%FT%T%Ez", "%FT%T", "%F"};
   for (const char* fmt : formats) {
     std::istringstream in(text);
@@ -127,6 +155,9 @@ std::string format_duration(Duration d) {
   return sign + std::to_string(s) + "s";
 }
 
+// Totals above 1e9 years are refused: far from overflowing a Time.
+constexpr std::int64_t kMaxDurationSeconds = std::int64_t{1'000'000'000} * 365 * kSecondsPerDay;
+
 std::optional<Duration> parse_duration(std::string_view s) {
   if (s.empty()) return std::nullopt;
   std::int64_t total = 0;
@@ -136,7 +167,7 @@ std::optional<Duration> parse_duration(std::string_view s) {
     std::int64_t n = 0;
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
       n = n * 10 + (s[i] - '0');
-      if (n > 1'000'000'000) return std::nullopt;
+      if (n > kMaxDurationSeconds) return std::nullopt;
       ++i;
     }
     if (i == s.size()) return std::nullopt;  // a unit is required
@@ -150,7 +181,12 @@ std::optional<Duration> parse_duration(std::string_view s) {
       case 'y': unit = 365 * kSecondsPerDay; break;
       default: return std::nullopt;
     }
+    // Each term and the sum are at most 1e9 years, or a long compound (584
+    // terms of "1000000000y") would wrap around to a small duration. Any
+    // duration format_duration writes parses back, in whatever unit.
+    if (n > kMaxDurationSeconds / unit) return std::nullopt;
     total += n * unit;
+    if (total > kMaxDurationSeconds) return std::nullopt;
     ++i;
   }
   return Duration{total};

@@ -17,6 +17,7 @@
 #include "checks/params.hpp"
 #include "checks/registry.hpp"
 #include "daemon/config/section.hpp"
+#include "daemon/config/toml_bounds.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/util/bounded_file.hpp"
 #include "daemon/util/crypto.hpp"
@@ -663,6 +664,10 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
 ConfigResult parse_config(std::string_view text, const fs::path& file, SourceSchemas types) {
   ConfigResult r;
   Diagnostics d(file.string());
+  if (auto p = toml_text_problem(text)) {
+    r.problems.push_back({file.string(), p->line, p->column, std::move(p->message)});
+    return r;
+  }
   try {
     toml::table root = toml::parse(text, file.string());
     Config c = build(root, file, types, d);

@@ -11,6 +11,7 @@
 #include "checks/registry.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/section.hpp"
+#include "daemon/config/toml_bounds.hpp"
 #include "daemon/log/redact.hpp"
 
 namespace complyd {
@@ -113,6 +114,10 @@ Mutelist parse_mutelist(std::string_view text, const std::filesystem::path& file
                         std::vector<ConfigDiagnostic>& problems) {
   Mutelist out;
   cfg::Diagnostics d(file.string());
+  if (auto p = toml_text_problem(text)) {
+    problems.push_back({file.string(), p->line, p->column, std::move(p->message)});
+    return out;
+  }
   try {
     const toml::table root = toml::parse(text, file.string());
     cfg::Section top(root, "", d);

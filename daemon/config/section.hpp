@@ -128,14 +128,18 @@ class Section {
       d_.add(n.source(), fmt::format("{}: expected a duration string such as \"90d\", \"1h\" or \"10m\"", what));
       return std::nullopt;
     }
+    // A long value is not echoed: thousands of characters would bury the message.
+    const std::string shown = s->size() <= 32 ? fmt::format("'{}'", *s) : fmt::format("a {}-character value", s->size());
     auto d = parse_duration(*s);
     if (!d) {
-      d_.add(n.source(), fmt::format("{}: '{}' is not a duration (use a number and a unit: s, m, h, d, w, y)",
-                                     what, *s));
+      d_.add(n.source(), fmt::format("{}: {} is not a duration (use a number and a unit: s, m, h, d, w, y; at most "
+                                     "1000000000y in all)",
+                                     what, shown));
       return std::nullopt;
     }
     if (*d < min || *d > max) {
-      d_.add(n.source(), fmt::format("{}: {} is out of range ({} to {})", what, *s, format_duration(min),
+      d_.add(n.source(), fmt::format("{}: {} is out of range ({} to {})", what, s->size() <= 32 ? *s : shown,
+                                     format_duration(min),
                                      format_duration(max)));
       return std::nullopt;
     }

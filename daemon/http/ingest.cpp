@@ -54,6 +54,9 @@ std::variant<Batch, BatchError> parse_batch(std::string_view body, const BatchLi
     });
   } catch (const json::parse_error& e) {
     return bad(fmt::format("malformed JSON at byte {} of {}", e.byte, body.size()));
+  } catch (const json::out_of_range&) {
+    // 1e999: thrown by the parser too, and uncaught it ended the daemon (found by tests/fuzz/http_fuzz).
+    return bad("a number too large for a JSON number");
   } catch (const TooDeep&) {
     return bad("nested too deeply: the body is {\"batch_id\": \"...\", \"rows\": [{...}, ...]}");
   }

@@ -138,7 +138,10 @@ bool auth_error(long status, std::string_view type) {
 std::optional<Time> aws_time(const json& e, const char* key, const std::string& where,
                              std::vector<std::string>& problems) {
   if (!e.contains(key) || e[key].is_null()) return std::nullopt;
-  if (!e[key].is_number() || !std::isfinite(e[key].get<double>())) {
+  // Years 1 to 9999: a larger number does not fit a Time (undefined behaviour; found by
+  // tests/fuzz/replies_fuzz).
+  if (!e[key].is_number() || !std::isfinite(e[key].get<double>()) || e[key].get<double>() < -62135596800.0 ||
+      e[key].get<double>() > 253402300799.0) {
     problems.push_back(fmt::format("{}: its {} is not a date; ignored", where, key));
     return std::nullopt;
   }

@@ -457,7 +457,8 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
   }
 
   // Files under a directory that could not be listed keep what was known.
-  for (const auto& [path, rec] : prev) {
+  for (const auto& entry : prev) {
+    const auto& path = entry.first;  // not a structured binding: clang 14 cannot capture one
     if (next.contains(path)) continue;
     if (std::any_of(unlisted.begin(), unlisted.end(), [&](const std::string& d) {
           return path.size() > d.size() && path.starts_with(d) && path[d.size()] == '/';

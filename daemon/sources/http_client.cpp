@@ -21,6 +21,7 @@ namespace complyd {
 namespace {
 
 std::atomic<bool> g_stop{false};
+HttpTransportForTest g_transport_for_test;
 
 int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return g_stop.load() ? 1 : 0; }
 
@@ -103,6 +104,8 @@ std::string curl_hint(CURLcode c) {
 
 void request_sources_stop(bool stop) { g_stop = stop; }
 
+void set_http_transport_for_test(HttpTransportForTest transport) { g_transport_for_test = std::move(transport); }
+
 void interruptible_sleep(std::chrono::milliseconds d) {
   const auto until = std::chrono::steady_clock::now() + d;
   while (!g_stop.load()) {
@@ -153,6 +156,7 @@ HttpResponse HttpClient::send(const HttpRequest& req) {
     }
     last_attempts_ = attempt;
     ++requests_;
+    if (g_transport_for_test) return g_transport_for_test(req);
     curl_easy_reset(c);
     Received got;
     curl_slist* headers = nullptr;
@@ -263,6 +267,9 @@ nlohmann::json parse_json_body(const HttpResponse& r, std::string_view source, s
   } catch (const nlohmann::json::parse_error& e) {
     throw SourceError(fmt::format("{}: {}: malformed or truncated JSON (at byte {} of {})", source, what, e.byte,
                                   r.body.size()));
+  } catch (const nlohmann::json::out_of_range&) {
+    // 1e999; its own message would quote the body.
+    throw SourceError(fmt::format("{}: {}: a number too large for a JSON number", source, what));
   }
 }
 

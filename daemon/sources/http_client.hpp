@@ -84,6 +84,12 @@ class HttpClient {
   std::int64_t requests_ = 0;
 };
 
+// A stand-in for the network, for the fuzz targets (tests/fuzz/): while set,
+// every send() returns its answer, once, instead of asking libcurl (no
+// retries). Process-wide; not for the daemon.
+using HttpTransportForTest = std::function<HttpResponse(const HttpRequest&)>;
+void set_http_transport_for_test(HttpTransportForTest transport);
+
 // Shutdown: SIGTERM must not wait out a source's deadline. Once a stop is
 // requested, requests in flight are aborted, retry waits are cut short and
 // the source fails with "complyd is shutting down" (the cycle is abandoned).

@@ -143,7 +143,7 @@ class PrometheusSource final : public ConfiguredSource {
     json doc;
     try {
       doc = json::parse(r.body);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {  // parse_error, or out_of_range for 1e999
       if (r.status < 200 || r.status >= 300) {
         throw SourceError(fmt::format("{}: {}: unexpected HTTP {}{}", name(), req.what, r.status,
                                       r.status == 404 ? " (is url the Prometheus server's base URL?)" : ""));

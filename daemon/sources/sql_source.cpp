@@ -314,6 +314,8 @@ class PgConn {
       const bool auth = msg.find("authentication failed") != std::string::npos ||
                         msg.find("no password supplied") != std::string::npos ||
                         msg.find("pg_hba.conf") != std::string::npos;
+      PQfinish(conn_);  // the destructor does not run for a constructor that throws (LeakSanitizer)
+      conn_ = nullptr;
       throw SourceError(fmt::format("cannot connect to PostgreSQL: {}{}", redact(msg),
                                     auth ? " (authentication refused: check the conninfo user, password_file or "
                                            ".pgpass, and pg_hba.conf)"

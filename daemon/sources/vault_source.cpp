@@ -266,7 +266,9 @@ void VaultSource::collect(Facts& into, Time now, std::vector<std::string>& probl
     }
     const auto created = vault_time(d.value("created_time", json()));
     if (!created) problems.push_back(fmt::format("path {}: its created_time is missing or not a time", path));
-    const std::int64_t current = d.value("current_version", json(0)).is_number_integer()
+    // contains() first: value()'s default 0 is an integer too, and d["..."] of a
+    // missing key on a const json reads freed memory (tests/fuzz/replies_fuzz).
+    const std::int64_t current = d.contains("current_version") && d["current_version"].is_number_integer()
                                      ? d["current_version"].get<std::int64_t>()
                                      : 0;
     const json versions = d.contains("versions") && d["versions"].is_object() ? d["versions"] : json::object();

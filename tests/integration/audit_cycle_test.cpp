@@ -395,7 +395,9 @@ TEST_F(AuditCycle, FiltersOnFindingsList) {
   for (const auto& f : doc["findings"]) EXPECT_EQ(f["check_id"], "offboarding-completeness");
   const std::string cust = doc["findings"][0]["customer_id"];
   auto r2 = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_, "--customer", cust, "--format", "json"});
-  for (const auto& f : json::parse(r2.out)["findings"]) EXPECT_EQ(f["customer_id"], cust);
+  // Named: a range-for over json::parse(...)["findings"] reads the destroyed temporary (ASan).
+  const auto listed = json::parse(r2.out);
+  for (const auto& f : listed["findings"]) EXPECT_EQ(f["customer_id"], cust);
   auto text = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_});
   EXPECT_NE(text.out.find("offboarding-completeness"), std::string::npos);
 }

@@ -74,6 +74,14 @@ TEST(IngestBatch, MalformedJsonSaysWhere) {
             std::string::npos);
 }
 
+// nlohmann's parser throws out_of_range, not parse_error, for a number past a
+// double's range; uncaught, it ended the daemon (tests/fuzz/http_fuzz found it).
+TEST(IngestBatch, ANumberPastADoublesRangeIsABadRequest) {
+  const auto e = error_of(R"({"rows":[{"customer_id":"c","minute":179534e540,"ok":1,"fail":0}]})");
+  EXPECT_EQ(e.status, http::bhttp::status::bad_request);
+  EXPECT_EQ(e.message, "a number too large for a JSON number");
+}
+
 TEST(IngestBatch, EachRowProblemNamesTheRowAndField) {
   const std::string ok = R"({"customer_id":"c","minute":"2026-11-22T11:00:00Z","ok":1,"fail":0})";
   struct Case {
