@@ -12,6 +12,7 @@
 #include <set>
 
 #include "daemon/util/sqlite.hpp"
+#include "model/finding.hpp"
 #include "model/time.hpp"
 #include "notify_channels.hpp"
 #include "process.hpp"
