@@ -11,9 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/util/bounded_file.hpp"
+
 namespace complyd {
 
-inline constexpr std::size_t kMaxTomlBytes = std::size_t{1} << 20;  // 1 MiB
+inline constexpr std::size_t kMaxTomlBytes = kMaxConfigBytes;      // what the loader reads: 1 MiB
 inline constexpr std::size_t kMaxTomlKeyParts = 32;                  // a.b.c = 1, [a.b.c]
 inline constexpr std::size_t kMaxTomlNesting = 32;                   // [[[...]]], {a = {b = ...}}
 
