@@ -72,7 +72,9 @@ std::optional<SecretTemplate> SecretTemplate::compile(std::string_view text, std
   t.literal_dir_ = slash == std::string::npos ? "" : literal.substr(0, slash + 1);
   t.depth_ = 1;
   std::string full = t.text_;
-  for (std::size_t p = full.find("{prefix}"); p != std::string::npos; p = full.find("{prefix}"))
+  // Search on after each replacement: a prefix that itself contains
+  // "{prefix}" made this loop forever (found by the config fuzzer).
+  for (std::size_t p = full.find("{prefix}"); p != std::string::npos; p = full.find("{prefix}", p + prefix.size()))
     full.replace(p, 8, prefix);
   for (char c : full) t.depth_ += c == '/';
   return t;

@@ -206,5 +206,18 @@ TEST(Config, MissingFileIsReported) {
   EXPECT_EQ(r.problems[0].to_string(), "/nonexistent/complyd.toml:1:1: cannot open '/nonexistent/complyd.toml': No such file or directory");
 }
 
+// Found by the config fuzzer: a prefix containing "{prefix}" made the
+// template's expansion loop forever (`config check` and the daemon hung).
+TEST(Config, APrefixThatContainsThePrefixPlaceholderIsExpandedOnce) {
+  for (const char* type : {"aws-secrets-manager", "vault"}) {
+    const std::string extra = std::string(type) == "vault" ? "url = \"https://vault.example\"\ntoken_file = \"/nonexistent\"\n"
+                                                        : "region = \"eu-west-1\"\n";
+    auto r = parse_toml(std::string(kMinimal) + "[[sources]]\nname = \"s\"\ntype = \"" + type + "\"\n" + extra +
+                        "prefix = \"{prefix}/{prefix}\"\n");
+    // Whatever else the table lacks, the answer comes back.
+    for (const auto& m : messages(r)) EXPECT_EQ(m.find("prefix: "), std::string::npos) << m;
+  }
+}
+
 }  // namespace
 }  // namespace complyd
