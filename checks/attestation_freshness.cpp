@@ -205,4 +205,8 @@ const CheckDef& attestation_freshness_check() {
   return def;
 }
 
+const AttestationFreshnessParams& attestation_freshness_params(const CheckConfigs& checks) {
+  return configured_params<AttestationFreshnessParams>(checks, attestation_freshness_check());
+}
+
 }  // namespace complyd

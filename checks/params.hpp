@@ -129,5 +129,8 @@ struct AttestationFreshnessParams {
   std::vector<std::string> regulated_jurisdictions{"EU", "UK", "US-CA"};
   bool operator==(const AttestationFreshnessParams&) const = default;
 };
+// The report history reads the review interval here: its review dates agree
+// with attestation-freshness's findings.
+const AttestationFreshnessParams& attestation_freshness_params(const CheckConfigs& checks);
 
 }  // namespace complyd

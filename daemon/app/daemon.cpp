@@ -155,7 +155,7 @@ void Daemon::start_cycle() {
       status = std::string("last cycle failed: ") + e.what();
     }
     durations_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    publish_snapshot(config->http.report_max_customers);
+    publish_snapshot(config->http.report_max_customers, config->report.default_owner);
     // The cycle's snapshot is gone; between cycles (most of the hour) the
     // service should hold only what it serves.
     if (!return_free_memory()) CLOG(debug) << "the allocator did not return freed memory";

@@ -63,7 +63,7 @@ class Daemon {
   // thread at each reload, read on the console's.
   struct ConsoleMutelist;
   std::shared_ptr<ConsoleMutelist> console_mutelist_;
-  void publish_snapshot(std::int64_t report_max_customers);  // worker thread only
+  void publish_snapshot(std::int64_t report_max_customers, const std::string& default_owner);  // worker thread only
   http::CycleDurations durations_;                           // worker thread only
   std::atomic<bool> stopping_{false};
   bool cycle_running_ = false;

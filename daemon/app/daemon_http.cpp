@@ -40,14 +40,15 @@ void Daemon::start_http() {
   }
   reload_http();
   // The first snapshot before the first cycle, so /v1/ serves the stored state.
-  const auto report_max = config_->http.report_max_customers;  // read on the loop thread, which owns config_
-  boost::asio::post(worker_, [this, report_max] { publish_snapshot(report_max); });
+  // Read on the loop thread, which owns config_.
+  boost::asio::post(worker_, [this, report_max = config_->http.report_max_customers,
+                              owner = config_->report.default_owner] { publish_snapshot(report_max, owner); });
 }
 
-void Daemon::publish_snapshot(std::int64_t report_max_customers) {
+void Daemon::publish_snapshot(std::int64_t report_max_customers, const std::string& default_owner) {
   if (!http_ || stopping_) return;
   try {
-    http_->publish(http::build_snapshot(*store_, clock_(), report_max_customers, durations_));
+    http_->publish(http::build_snapshot(*store_, clock_(), report_max_customers, default_owner, durations_));
   } catch (const std::exception& e) {
     CLOG(error) << "http: snapshot not refreshed (the previous one is served): " << e.what();
   }

@@ -79,7 +79,7 @@ int report(const State& st, const ReportOpts& o) {
     return kUsage;
   }
   return with_store(st, [&](const Config& config, StateStore& store) {
-    report::ReportOptions ro{*as_of, *period, o.customer, generated};
+    report::ReportOptions ro{*as_of, *period, o.customer, generated, config.report.default_owner};
     // Streamed: the aggregates and the findings are read first, the events
     // and the customers' states from cursors while the report is written,
     // all from one snapshot of the state database.

@@ -641,6 +641,17 @@ Config build(const toml::table& root, const fs::path& file, SourceSchemas types,
     s->finish();
   }
   if (auto s = top.table("http")) load_http(*s, c.http, base);
+  if (auto s = top.table("report")) {
+    if (auto v = s->string("default_owner")) {
+      if (v->size() > 254 || std::any_of(v->begin(), v->end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; })) {
+        d.add(s->raw().get("default_owner")->source(),
+              "report.default_owner must be one line of at most 254 characters (an e-mail address or a team's name)");
+      } else {
+        c.report.default_owner = *v;
+      }
+    }
+    s->finish();
+  }
   for (auto& s : top.tables("sources")) load_source(s, base, file.string(), types, c.sources);
   if (auto s = top.table("checks")) {
     for (auto&& [k, v] : s->raw()) {

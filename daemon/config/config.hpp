@@ -169,6 +169,11 @@ struct NotifyConfig {
   bool any() const { return !alertmanager.empty() || !webhook.empty(); }
 };
 
+// [report]: what `complyd report` and /v1/report add from the configuration.
+struct ReportConfig {
+  std::string default_owner;  // owner of findings with none of their own; empty: none
+};
+
 struct Config {
   std::filesystem::path source_file;  // the TOML file this came from
   std::filesystem::path state_db = "/var/lib/complyd/state.db";
@@ -183,6 +188,7 @@ struct Config {
   NotifyConfig notify;  // [[notify.alertmanager]], [[notify.webhook]]
   std::optional<FilesConfig> files;
   HttpConfig http;
+  ReportConfig report;
   std::vector<SourceConfig> sources;  // [[sources]], in file order
   std::filesystem::path mutelist_path;  // [mutelist] path; empty: no mutelist
   Mutelist mutelist;                    // its rules, in file order

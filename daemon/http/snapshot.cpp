@@ -37,6 +37,7 @@ void outbox_metrics(sql::Db& db, std::vector<ExtraMetric>& out) {
 }  // namespace
 
 std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std::int64_t report_max_customers,
+                                               const std::string& default_owner,
                                                const CycleDurations& durations) {
   auto snap = std::make_shared<Snapshot>();
   snap->built_at = now;
@@ -82,7 +83,7 @@ std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std:
     return snap;
   }
   const Time as_of = snap->last_cycle ? snap->last_cycle->finished_at.value_or(snap->last_cycle->started_at) : now;
-  report::ReportOptions ro{as_of, days(30), "", now};
+  report::ReportOptions ro{as_of, days(30), "", now, default_owner};
   // Streamed from one snapshot: only the four bodies are held, not the customers' states.
   const ReportSnapshot read(db);
   const auto model =

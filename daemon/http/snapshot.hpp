@@ -61,8 +61,10 @@ struct Snapshot {
 };
 
 // Reads the store; call on the thread that owns it. Throws on database errors.
-// The report is pre-rendered only for up to `report_max_customers` customers.
+// The report is pre-rendered only for up to `report_max_customers` customers;
+// `default_owner`: [report] default_owner.
 std::shared_ptr<const Snapshot> build_snapshot(StateStore& store, Time now, std::int64_t report_max_customers,
+                                               const std::string& default_owner = {},
                                                const CycleDurations& durations = {});
 
 }  // namespace complyd::http

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checks/params.hpp"
+#include "checks/support.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/log/redact.hpp"
 #include "daemon/report/json_text.hpp"
@@ -69,13 +70,25 @@ SignatureSummary summarize_signatures(const Facts& facts, Time now, unsigned wor
 
 struct ReportStatePlan::Index {
   std::unordered_map<std::string_view, std::vector<const Credential*>> creds;
+  // customer ("" for the integration) -> control -> its newest trustworthy attestation
+  std::unordered_map<std::string_view, std::map<std::string_view, const Attestation*>> attestations;
   std::unordered_map<std::string_view, std::vector<const WebhookSubscription*>> hooks;
   std::vector<const Customer*> customers;  // by id
 };
 
-ReportStatePlan::ReportStatePlan(const Facts& facts, std::unordered_set<std::string> delivering, const Config& config)
-    : delivering_(std::move(delivering)), limits_(credential_age_params(config.checks).max_age), index_(std::make_unique<Index>()) {
+ReportStatePlan::ReportStatePlan(const Facts& facts, std::unordered_set<std::string> delivering, const Config& config,
+                                 Time at)
+    : delivering_(std::move(delivering)),
+      limits_(credential_age_params(config.checks).max_age),
+      review_interval_(attestation_freshness_params(config.checks).max_age),
+      index_(std::make_unique<Index>()) {
   for (const auto& c : facts.credentials) index_->creds[c.customer_id].push_back(&c);
+  // As attestation-freshness chooses: the newest one not dated in the future.
+  for (const auto& a : facts.attestations) {
+    if (a.attested_at - kFutureSkew > at) continue;
+    const Attestation*& newest = index_->attestations[a.customer_id][a.control];
+    if (newest == nullptr || a.attested_at > newest->attested_at) newest = &a;
+  }
   for (const auto& w : facts.webhooks) index_->hooks[w.customer_id].push_back(&w);
   auto& customers = index_->customers;
   customers.reserve(facts.customers.size());
@@ -87,6 +100,16 @@ ReportStatePlan::~ReportStatePlan() = default;
 
 std::size_t ReportStatePlan::customers() const { return index_->customers.size(); }
 
+std::vector<AttestationReview> ReportStatePlan::integration_attestations() const {
+  std::vector<AttestationReview> out;
+  if (auto it = index_->attestations.find(""); it != index_->attestations.end()) {
+    for (const auto& [control, a] : it->second) {
+      out.push_back({std::string(control), a->attested_at, a->attested_at + review_interval_});
+    }
+  }
+  return out;
+}
+
 void ReportStatePlan::states(std::size_t from, std::size_t to,
                              const std::unordered_map<std::string, std::string>& stored_digests,
                              const std::function<void(ReportHistory&&)>& emit, std::size_t batch) const {
@@ -96,6 +119,8 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
   const auto& limits = limits_;
   auto& creds = index_->creds;
   auto& hooks = index_->hooks;
+  auto& attestations = index_->attestations;
+  const Duration review_interval = review_interval_;
   to = std::min(to, index_->customers.size());
   ReportHistory h;
   constexpr std::size_t kChunk = 1 << 20;
@@ -112,7 +137,9 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
     // Format 2, positional (expand_report_state gives the object form back):
     // [2, status, environment, jurisdiction, name, offboarded_at, deliveries,
     //  [[path, kind, environment, role, basis_at, limit], ...],
-    //  [[id, platform, status, https], ...]]
+    //  [[id, platform, status, https], ...], admin_email,
+    //  [[control, attested_at, review_due], ...]]
+    // (the last two appended later: an older row simply ends before them).
     // Half the bytes of format 1's object: 100k states are ~50 MB of a first
     // cycle's writes (and of the WAL and its checkpoint) instead of ~96 MB.
     j += "[2,";
@@ -164,6 +191,23 @@ void ReportStatePlan::states(std::size_t from, std::size_t to,
           j += ',';
         }
         j += w->notification_url.starts_with("https://") ? "true]" : "false]";
+      }
+    }
+    j += "],";
+    // The findings' owner in the report.
+    if (c.admin_email.empty()) j += "null"; else put_string(j, c.admin_email);
+    j += ",[";
+    if (auto it = attestations.find(c.id); it != attestations.end()) {
+      bool first = true;
+      for (const auto& [control, a] : it->second) {  // by control: a stable digest
+        j += first ? "[" : ",[";
+        first = false;
+        put_string(j, control);
+        j += ',';
+        put_int(j, to_unix(a->attested_at));
+        j += ',';
+        put_int(j, to_unix(a->attested_at + review_interval));
+        j += ']';
       }
     }
     j += "]]";
@@ -225,14 +269,23 @@ nlohmann::json expand_report_state(nlohmann::json stored) {
     }
   }
   o["webhooks"] = std::move(hooks);
+  o["admin_email"] = at(stored, 9);
+  json reviews = json::array();
+  if (const json& list = at(stored, 10); list.is_array()) {
+    for (const auto& a : list) {
+      reviews.push_back({{"control", at(a, 0)}, {"attested_at", at(a, 1)}, {"review_due", at(a, 2)}});
+    }
+  }
+  o["attestations"] = std::move(reviews);
   return o;
 }
 
 ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
-                                   const std::unordered_map<std::string, std::string>& stored_digests) {
+                                   const std::unordered_map<std::string, std::string>& stored_digests, Time at) {
   ReportHistory h;
   h.signature_rates = std::move(signatures.rates);
-  const ReportStatePlan plan(facts, std::move(signatures.delivering), config);
+  const ReportStatePlan plan(facts, std::move(signatures.delivering), config, at);
+  h.attestations = plan.integration_attestations();
   plan.states(0, plan.customers(), stored_digests, [&](ReportHistory&& part) {
     std::move(part.customers.begin(), part.customers.end(), std::back_inserter(h.customers));
     std::move(part.state_chunks.begin(), part.state_chunks.end(), std::back_inserter(h.state_chunks));

@@ -29,6 +29,13 @@ struct CustomerStateRow {
   bool unchanged = false;       // equal to the stored current state: state_json dropped (empty)
 };
 
+// The newest trustworthy attestation of a control and the review date it
+// sets (attested_at + attestation-freshness's max_age at the time).
+struct AttestationReview {
+  std::string control;
+  Time attested_at{}, review_due{};
+};
+
 struct SignatureRateRow {
   std::string customer_id;
   std::int64_t ok = 0, fail = 0, unsigned_processed = 0;
@@ -42,6 +49,7 @@ struct ReportHistory {
   // three times their length (growth slack and allocator overhead).
   std::vector<std::unique_ptr<char[]>> state_chunks;
   std::vector<SignatureRateRow> signature_rates;  // only customers with failed or unsigned deliveries
+  std::vector<AttestationReview> attestations;    // integration-wide controls (a customer's are in its state)
 };
 
 // The verification window summarised per cycle.
@@ -62,9 +70,13 @@ SignatureSummary summarize_signatures(const Facts& facts, Time now, unsigned wor
 // plan must not outlive them.
 class ReportStatePlan {
  public:
-  ReportStatePlan(const Facts& facts, std::unordered_set<std::string> delivering, const Config& config);
+  // `at`: the cycle's time (an attestation dated after it does not count).
+  ReportStatePlan(const Facts& facts, std::unordered_set<std::string> delivering, const Config& config,
+                  Time at = Time::max());
   ~ReportStatePlan();
   std::size_t customers() const;
+  // The integration-wide controls' newest attestations, by control.
+  std::vector<AttestationReview> integration_attestations() const;
   // States of customers [from, to), passed to `emit` every `batch` customers.
   // Ranges that do not overlap may be built at the same time.
   void states(std::size_t from, std::size_t to, const std::unordered_map<std::string, std::string>& stored_digests,
@@ -74,6 +86,7 @@ class ReportStatePlan {
   struct Index;
   std::unordered_set<std::string> delivering_;
   DurationMap limits_;
+  Duration review_interval_;
   std::unique_ptr<Index> index_;
 };
 
@@ -81,14 +94,17 @@ class ReportStatePlan {
 // cycle writes) expanded to format 1's object (status, environment,
 // jurisdiction, name, offboarded_at, deliveries, credentials with path,
 // kind, environment, role, basis_at, limit and due_at, webhooks with id,
-// platform, status and https); a format-1 object is returned as it is, and
-// any other shape (a damaged row) as an empty object.
+// platform, status and https, admin_email, attestations with control,
+// attested_at and review_due); a format-1 object is returned as it is, and
+// any other shape (a damaged row) as an empty object. States written before
+// admin_email and attestations were recorded read them as null and [].
 nlohmann::json expand_report_state(nlohmann::json stored);
 
 // `stored_digests` (customer -> digest of its current state row): states
 // found unchanged are not kept (only their digest), so that a steady-state
 // cycle at 100k customers does not hold ~50 MB of text until its commit.
 ReportHistory summarize_for_report(const Facts& facts, SignatureSummary signatures, const Config& config,
-                                   const std::unordered_map<std::string, std::string>& stored_digests = {});
+                                   const std::unordered_map<std::string, std::string>& stored_digests = {},
+                                   Time at = Time::max());
 
 }  // namespace complyd

@@ -21,7 +21,8 @@ const ReportStatePlan& ReportHistoryParticipant::plan(const Facts& facts) {
     // to the cycle's thread).
     sql::Db reader(db_.path(), sql::OpenMode::read_only);
     digests_ = load_state_digests(reader);
-    plan_.emplace(facts, std::move(signatures_.delivering), config_);
+    plan_.emplace(facts, std::move(signatures_.delivering), config_, at_);
+    attestations_ = plan_->integration_attestations();  // the plan goes with the facts
   });
   return *plan_;
 }
@@ -38,7 +39,7 @@ std::vector<FactsReader> ReportHistoryParticipant::readers(const Facts& facts, T
   std::vector<FactsReader> out;
   for (std::size_t part = 0; part < parts; ++part) {
     out.push_back({fmt::format("report states {}/{}", part + 1, parts),
-                   {FactKind::customers, FactKind::credentials, FactKind::webhooks},
+                   {FactKind::customers, FactKind::credentials, FactKind::webhooks, FactKind::attestations},
                    [this, &facts, writer, part, parts] {
                      const ReportStatePlan& p = plan(facts);
                      const std::size_t n = p.customers();
@@ -57,6 +58,7 @@ void ReportHistoryParticipant::in_transaction(const CycleResults& results) {
   tail.checks_complete = results.complete_checks;
   tail.checks_disabled = results.disabled_checks;
   tail.signature_rates = std::move(signatures_.rates);
+  tail.attestations = std::move(attestations_);
   history().finish(results.cycle_id, tail);
 }
 

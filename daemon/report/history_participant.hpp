@@ -38,6 +38,7 @@ class ReportHistoryParticipant : public CycleParticipant {
   SignatureSummary signatures_;
   std::unordered_map<std::string, std::string> digests_;
   std::optional<ReportStatePlan> plan_;
+  std::vector<AttestationReview> attestations_;
   std::once_flag plan_once_;
   std::optional<ReportHistoryWriter> history_;  // the writer thread's only
 };

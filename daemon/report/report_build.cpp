@@ -99,6 +99,80 @@ bool leak_counts_against(const std::string& subject, std::string_view item) {
   }
 }
 
+// What a finding's owner and due date are looked up in: per customer with
+// findings, from its state at as_of.
+struct OwnerFacts {
+  std::string admin_email;
+  std::unordered_map<std::string, Time> rotation_due;  // current credential's path -> due date
+  std::unordered_map<std::string, Time> review_due;    // control -> review date
+};
+
+OwnerFacts owner_facts(const CustomerStateRow& row) {
+  OwnerFacts o;
+  if (row.unreadable) return o;
+  const auto& j = row.state;
+  try {
+    if (auto it = j.find("admin_email"); it != j.end() && it->is_string()) o.admin_email = it->get<std::string>();
+    for (const auto& c : j.value("credentials", nlohmann::json::array())) {
+      const auto due = c.value("due_at", nlohmann::json());
+      if (!due.is_number_integer() || c.value("role", "") != "current") continue;
+      const std::string path = c.value("path", "");
+      o.rotation_due.emplace(path.empty() ? c.value("kind", "") : path, from_unix(due.get<std::int64_t>()));
+    }
+    for (const auto& a : j.value("attestations", nlohmann::json::array())) {
+      const auto due = a.value("review_due", nlohmann::json());
+      if (due.is_number_integer()) o.review_due[a.value("control", "")] = from_unix(due.get<std::int64_t>());
+    }
+  } catch (const nlohmann::json::exception&) {  // a mistyped field: no owner or due date from it
+  }
+  return o;
+}
+
+// A rule's mute reason ends in "(rule <id>, owner <owner>)" (lifecycle.cpp).
+std::string rule_owner(const ReportFinding& f) {
+  if (!f.muted_by.starts_with("mutelist:") || !f.mute_reason.ends_with(")")) return {};
+  const auto at = f.mute_reason.rfind(", owner ");
+  if (at == std::string::npos) return {};
+  return f.mute_reason.substr(at + 8, f.mute_reason.size() - at - 9);
+}
+
+void assign_owner_and_due(ReportFinding& f, const OwnerFacts* customer, const std::map<std::string, Time>& reviews,
+                          const std::string& default_owner) {
+  if (auto owner = rule_owner(f); !owner.empty()) {
+    f.owner = std::move(owner);
+    f.owner_from = "mutelist";
+  } else if (customer != nullptr && !customer->admin_email.empty()) {
+    f.owner = customer->admin_email;
+    f.owner_from = "customer";
+  } else if (!default_owner.empty()) {
+    f.owner = default_owner;
+    f.owner_from = "default";
+  }
+  if (f.status == FindingStatus::resolved) return;  // nothing left to do by a date
+  if (f.status == FindingStatus::muted && f.muted_until) {
+    f.due_at = f.muted_until;
+    f.due_for = "mute_expiry";
+  } else if (f.check_id == "credential-age" && customer != nullptr) {
+    if (auto it = customer->rotation_due.find(f.subject); it != customer->rotation_due.end()) {
+      f.due_at = it->second;
+      f.due_for = "rotation";
+    }
+  } else if (f.check_id == kAttestationCheck && f.subject == "attestation:" + attestation_control(f.subject)) {
+    const auto control = attestation_control(f.subject);
+    const auto* list = f.customer_id.empty() ? &reviews : nullptr;
+    std::optional<Time> due;
+    if (list != nullptr) {
+      if (auto it = list->find(control); it != list->end()) due = it->second;
+    } else if (customer != nullptr) {
+      if (auto it = customer->review_due.find(control); it != customer->review_due.end()) due = it->second;
+    }
+    if (due) {
+      f.due_at = due;
+      f.due_for = "attestation_review";
+    }
+  }
+}
+
 bool counts_against(const ReportFinding& f, const std::string& item) {
   return finding_counts_against(f.check_id, f.subject, item);
 }
@@ -392,6 +466,35 @@ ReportModel build_report(History h, const ReportOptions& opt) {
     }
   }
   const auto evaluated = [&](const std::string& id) { return complete.contains(id) && !disabled.contains(id); };
+
+  // Owners and due dates, from the states of the customers with findings
+  // (one extra pass over a streamed history's cursor).
+  {
+    std::unordered_map<std::string, OwnerFacts> facts;
+    for (const auto* list : {&m.open, &m.muted, &m.resolved}) {
+      for (const auto& f : *list) {
+        if (!f.customer_id.empty()) facts.try_emplace(f.customer_id);
+      }
+    }
+    const auto take = [&](const CustomerStateRow& row) {
+      if (auto it = facts.find(row.customer_id); it != facts.end()) it->second = owner_facts(row);
+    };
+    if (!facts.empty()) {
+      if (h.each_customer) {
+        h.each_customer([&](CustomerStateRow&& row) { take(row); });
+      } else {
+        for (const auto& row : h.customers) take(row);
+      }
+    }
+    static const std::map<std::string, Time> no_reviews;
+    const auto& reviews = last != nullptr ? last->attestation_reviews : no_reviews;
+    for (auto* list : {&m.open, &m.muted, &m.resolved}) {
+      for (auto& f : *list) {
+        auto it = f.customer_id.empty() ? facts.end() : facts.find(f.customer_id);
+        assign_owner_and_due(f, it == facts.end() ? nullptr : &it->second, reviews, opt.default_owner);
+      }
+    }
+  }
 
   // Checks and their status.
   std::map<std::string, std::pair<int, int>> per_check;  // open, muted

@@ -41,6 +41,7 @@ struct CycleRow {
   std::string status;
   std::vector<SourceStatus> sources;
   std::optional<std::set<std::string>> checks_complete, checks_disabled;  // absent before migration 4
+  std::map<std::string, Time> attestation_reviews;  // integration-wide control -> review date (migration 15)
 };
 struct CustomerStateRow {
   std::string customer_id;
@@ -75,6 +76,9 @@ struct ReportOptions {
   Duration period = days(30);
   std::string customer;  // empty: the whole integration
   Time generated_at{};   // the only value allowed to differ between two builds
+  // [report] default_owner: the owner of a finding without one of its own
+  // (the configuration now, not the history: empty shows no owner).
+  std::string default_owner;
 };
 
 // ---- The model -------------------------------------------------------------
@@ -87,6 +91,14 @@ struct ReportFinding {
   std::optional<Time> resolved_at;
   std::string mute_reason, muted_by;
   std::optional<Time> muted_until, muted_at;
+  // Who acts on it: the mutelist rule's owner (a rule's mute), else the
+  // customer's admin contact, else [report] default_owner; empty: nobody.
+  std::string owner;
+  std::string owner_from;  // mutelist | customer | default | "" (no owner)
+  // When it must be dealt with (open and muted findings): a mute's expiry,
+  // a credential's rotation due date, an attestation's review date.
+  std::optional<Time> due_at;
+  std::string due_for;  // mute_expiry | rotation | attestation_review | "" (no due date)
 };
 
 struct ChecklistEntry {

@@ -25,6 +25,15 @@ std::string date_of(Time t) { return format_time(t).substr(0, 10); }
 std::string age_text(Duration d) { return complyd::age_text(d.count() < 0 ? Duration{0} : d); }
 std::string percent(double r) { return fmt::format("{:.2f}%", r * 100.0); }
 const char* severity_name(int s) { return to_string(static_cast<Severity>(s)); }
+// "2026-12-10 rotation", "2027-01-31 review", "2026-12-20 mute ends"; empty without a due date.
+std::string due_text(const ReportFinding& f) {
+  if (!f.due_at) return {};
+  const char* what = f.due_for == "rotation"             ? "rotation"
+                     : f.due_for == "attestation_review" ? "review"
+                     : f.due_for == "mute_expiry"        ? "mute ends"
+                                                          : "";
+  return date_of(*f.due_at) + (*what != 0 ? std::string(" ") + what : std::string());
+}
 
 std::string check_title(const std::string& id) {
   const CheckDef* d = find_check(id);
@@ -47,6 +56,11 @@ json finding_json(const ReportFinding& f) {
                  {"since", opt_time(f.muted_at)}};
   }
   if (f.resolved_at) j["resolved_at"] = format_time(*f.resolved_at);
+  const auto or_null = [](const std::string& v) { return v.empty() ? json() : json(v); };
+  j["owner"] = or_null(f.owner);
+  j["owner_from"] = or_null(f.owner_from);
+  j["due_at"] = opt_time(f.due_at);
+  j["due_for"] = or_null(f.due_for);
   return j;
 }
 
@@ -354,7 +368,7 @@ namespace {
 
 void write_csv(const ReportModel& m, std::ostream& o) {
   o << "finding_id,status,severity,check_id,check_title,customer_id,subject,title,first_seen,age_days,resolved_at,"
-      "muted_by,muted_until,mute_reason,frameworks,remediation\r\n";
+      "muted_by,muted_until,mute_reason,frameworks,remediation,owner,due_at,due_for\r\n";
   std::string out;
   auto row = [&](const ReportFinding& f) {
     std::string fw;
@@ -376,7 +390,10 @@ void write_csv(const ReportModel& m, std::ostream& o) {
                                          time_or(f.muted_until),
                                          f.mute_reason,
                                          fw,
-                                         f.remediation};
+                                         f.remediation,
+                                         f.owner,
+                                         time_or(f.due_at),
+                                         f.due_for};
     out.clear();
     for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
     out += "\r\n";
@@ -419,19 +436,20 @@ void write_markdown(const ReportModel& m, std::ostream& o) {
       << " | " << e.open << " | " << e.muted << " | " << e.customers << " | "
       << (e.oldest ? age_text(*e.oldest) : "") << " |\n";
   }
-  o << "\n## Open findings\n\n| severity | check | customer | subject | title | first seen | age | remediation | id |\n"
-       "|---|---|---|---|---|---|---|---|---|\n";
+  o << "\n## Open findings\n\n| severity | check | customer | subject | title | owner | due | first seen | age | "
+       "remediation | id |\n"
+       "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& f : m.open) {
     o << "| " << to_string(f.severity) << " | " << f.check_id << " | " << md(f.customer_id) << " | " << md(f.subject)
-      << " | " << md(f.title) << " | " << format_time(f.first_seen) << " | " << age_text(f.age) << " | "
-      << md(f.remediation) << " | " << f.id << " |\n";
+      << " | " << md(f.title) << " | " << md(f.owner) << " | " << due_text(f) << " | " << format_time(f.first_seen)
+      << " | " << age_text(f.age) << " | " << md(f.remediation) << " | " << f.id << " |\n";
   }
-  o << "\n## Muted findings\n\n| severity | check | customer | subject | reason | by | until | id |\n"
-       "|---|---|---|---|---|---|---|---|\n";
+  o << "\n## Muted findings\n\n| severity | check | customer | subject | reason | by | owner | until | id |\n"
+       "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& f : m.muted) {
     o << "| " << to_string(f.severity) << " | " << f.check_id << " | " << md(f.customer_id) << " | " << md(f.subject)
-      << " | " << md(f.mute_reason) << " | " << md(f.muted_by) << " | " << time_or(f.muted_until) << " | " << f.id
-      << " |\n";
+      << " | " << md(f.mute_reason) << " | " << md(f.muted_by) << " | " << md(f.owner) << " | "
+      << time_or(f.muted_until) << " | " << f.id << " |\n";
   }
   o << "\n## Resolved in the period\n\n| resolved | check | customer | subject | title | id |\n"
        "|---|---|---|---|---|---|\n";
@@ -544,18 +562,20 @@ void write_html(const ReportModel& m, std::ostream& o) {
   auto finding_table = [&](const char* id, const std::vector<ReportFinding>& list, int kind) {
     o << "<table id=\"" << id << "\"><thead><tr><th>severity</th><th>check</th><th>customer</th><th>subject</th>"
          "<th>title</th><th>first seen</th>";
-    if (kind == 0) o << "<th>age</th><th>remediation</th>";
-    if (kind == 1) o << "<th>reason</th><th>muted by</th><th>until</th>";
+    if (kind == 0) o << "<th>owner</th><th>due</th><th>age</th><th>remediation</th>";
+    if (kind == 1) o << "<th>reason</th><th>muted by</th><th>owner</th><th>until</th>";
     if (kind == 2) o << "<th>resolved</th>";
     o << "<th>id</th></tr></thead><tbody>\n";
     for (const auto& f : list) {
       o << "<tr><td class=\"sev-" << to_string(f.severity) << "\">" << to_string(f.severity) << "</td><td><code>"
         << esc(f.check_id) << "</code></td><td>" << esc(f.customer_id) << "</td><td><code>" << esc(f.subject)
         << "</code></td><td>" << esc(f.title) << "</td><td>" << date_of(f.first_seen) << "</td>";
-      if (kind == 0) o << "<td>" << age_text(f.age) << "</td><td>" << esc(f.remediation) << "</td>";
+      if (kind == 0)
+        o << "<td>" << esc(f.owner) << "</td><td class=\"due\">" << esc(due_text(f)) << "</td><td>" << age_text(f.age)
+          << "</td><td>" << esc(f.remediation) << "</td>";
       if (kind == 1)
-        o << "<td>" << esc(f.mute_reason) << "</td><td>" << esc(f.muted_by) << "</td><td>" << time_or(f.muted_until)
-          << "</td>";
+        o << "<td>" << esc(f.mute_reason) << "</td><td>" << esc(f.muted_by) << "</td><td>" << esc(f.owner)
+          << "</td><td>" << time_or(f.muted_until) << "</td>";
       if (kind == 2) o << "<td>" << time_or(f.resolved_at) << "</td>";
       o << "<td><code>" << f.id << "</code></td></tr>\n";
     }

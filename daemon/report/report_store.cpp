@@ -2,6 +2,7 @@
 #include "daemon/report/report_store.hpp"
 #include "model/time.hpp"
 
+#include <map>
 #include <unordered_map>
 
 #include "daemon/log/log.hpp"
@@ -26,6 +27,27 @@ std::optional<std::set<std::string>> set_from(const std::optional<std::string>& 
     CLOG(error) << "state database: the checks recorded for cycle " << cycle_id << " cannot be read";
     return std::nullopt;
   }
+}
+
+std::string attestations_json(const std::vector<AttestationReview>& list) {
+  auto a = nlohmann::json::array();
+  for (const auto& r : list) a.push_back({r.control, to_unix(r.attested_at), to_unix(r.review_due)});
+  return a.dump();
+}
+
+// control -> review date; what cannot be read is left out (and logged).
+std::map<std::string, Time> reviews_from(std::string_view text, std::int64_t cycle_id) {
+  std::map<std::string, Time> out;
+  try {
+    for (const auto& r : nlohmann::json::parse(text)) {
+      if (r.is_array() && r.size() == 3 && r[0].is_string() && r[2].is_number_integer()) {
+        out[r[0].get<std::string>()] = from_unix(r[2].get<std::int64_t>());
+      }
+    }
+  } catch (const nlohmann::json::exception&) {
+    CLOG(error) << "state database: the attestations recorded for cycle " << cycle_id << " cannot be read";
+  }
+  return out;
 }
 
 }  // namespace
@@ -74,11 +96,14 @@ void ReportHistoryWriter::add(const std::vector<CustomerStateRow>& rows) {
 
 void ReportHistoryWriter::finish(std::int64_t cycle_id, const ReportHistory& tail) {
   {
-    sql::Stmt st(db_, "INSERT INTO report_cycles(cycle_id, at, checks_complete, checks_disabled) VALUES (?,?,?,?)");
+    sql::Stmt st(db_,
+                 "INSERT INTO report_cycles(cycle_id, at, checks_complete, checks_disabled, attestations) "
+                 "VALUES (?,?,?,?,?)");
     st.bind(1, cycle_id)
         .bind(2, to_unix(at_))
         .bind(3, set_json(tail.checks_complete))
-        .bind(4, set_json(tail.checks_disabled));
+        .bind(4, set_json(tail.checks_disabled))
+        .bind(5, redact(attestations_json(tail.attestations)));
     st.run();
   }
   add(tail.customers);
@@ -128,7 +153,8 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start, 
     // the time its events and customer states are stamped with.
     sql::Stmt s(db,
                 "SELECT c.id, c.started_at, coalesce(c.finished_at, c.started_at), c.status, c.sources, "
-                "r.checks_complete, r.checks_disabled FROM cycles c LEFT JOIN report_cycles r ON r.cycle_id = c.id "
+                "r.checks_complete, r.checks_disabled, coalesce(r.attestations, '[]') "
+                "FROM cycles c LEFT JOIN report_cycles r ON r.cycle_id = c.id "
                 "WHERE c.started_at <= ?1 AND c.id >= coalesce((SELECT max(id) FROM cycles "
                 "WHERE started_at <= ?1 AND started_at < ?2), 0) "
                 "ORDER BY c.id");
@@ -142,6 +168,7 @@ report::History load_report_history(sql::Db& db, Time as_of, Time period_start, 
       c.sources = sources_from_json(s.text_view(4), c.id);
       c.checks_complete = set_from(s.opt_text(5), c.id);
       c.checks_disabled = set_from(s.opt_text(6), c.id);
+      c.attestation_reviews = reviews_from(s.text_view(7), c.id);
       h.cycles.push_back(std::move(c));
     }
   }

@@ -38,6 +38,7 @@ extern const std::string_view state_0011_judged_through;
 extern const std::string_view state_0012_outbox_lease;
 extern const std::string_view state_0013_history_chain;
 extern const std::string_view state_0014_findings_by_severity;
+extern const std::string_view state_0015_attestation_reviews;
 }
 
 namespace {
@@ -60,7 +61,8 @@ const std::vector<Migration>& migrations() {
                                         {11, embedded::state_0011_judged_through},
                                         {12, embedded::state_0012_outbox_lease},
                                         {13, embedded::state_0013_history_chain},
-                                        {14, embedded::state_0014_findings_by_severity}};
+                                        {14, embedded::state_0014_findings_by_severity},
+                                        {15, embedded::state_0015_attestation_reviews}};
   return m;
 }
 

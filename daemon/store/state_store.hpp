@@ -54,7 +54,7 @@ std::optional<StoredFinding> find_stored_finding(sql::Db& db, const std::string&
 
 class StateStore : public CycleState {
  public:
-  static constexpr int kSchemaVersion = 14;
+  static constexpr int kSchemaVersion = 15;
   // How far from the wall clock a live cycle's time may be.
   static constexpr Duration kClockTolerance{5 * 60};
 

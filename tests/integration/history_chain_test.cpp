@@ -194,11 +194,11 @@ TEST_F(HistoryChain, AnExportVerifiesWithTheDocumentedScriptAndAnEditedLineDoesN
 }
 
 TEST_F(HistoryChain, TheMigrationChainsADatabaseFromBeforeTheChain) {
-  // Back to schema 12 as an older complyd left it: no chain columns.
+  // Back to schema 12 as an older complyd left it: no chain columns (nor the later migrations' columns).
   sqlite("ALTER TABLE cycles DROP COLUMN chain_seq; ALTER TABLE cycles DROP COLUMN chain_hash; "
          "ALTER TABLE finding_events DROP COLUMN chain_seq; ALTER TABLE finding_events DROP COLUMN chain_hash; "
          "ALTER TABLE outbox DROP COLUMN chain_seq; ALTER TABLE outbox DROP COLUMN chain_hash; "
-         "DROP TABLE history_chain; PRAGMA user_version = 12;");
+         "DROP TABLE history_chain; ALTER TABLE report_cycles DROP COLUMN attestations; PRAGMA user_version = 12;");
   auto r = verify();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto total = scalar("SELECT (SELECT count(*) FROM cycles) + (SELECT count(*) FROM finding_events)");

@@ -134,6 +134,56 @@ TEST_F(MutelistCli, PersonsMuteKeepsWorkingBesideTheRules) {
   EXPECT_EQ(after.out.find(other), std::string::npos);
 }
 
+// The report's findings tables: who acts (the rule's owner, the customer's
+// admin contact, [report] default_owner) and by when (the mute's end, the
+// rotation due date, the attestation's review date).
+TEST_F(MutelistCli, ReportShowsOwnersAndDueDates) {
+  std::string rule = kRuleQ1;
+  rule.replace(rule.find("customer = \"*\""), 14, "customer = \"cust_000[1-4]\"");
+  write_file(dir_ / "mutelist.toml", rule);
+  write_file(dir_ / "complyd.toml",
+             read_file(dir_ / "complyd.toml") + "\n[report]\ndefault_owner = \"secops@partner.example\"\n");
+  audit(kDemoNow);
+  auto r = cli({"report", "--format", "json", "--as-of", kDemoNow});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  int by_rule = 0, by_customer = 0, by_default = 0, reviews = 0;
+  for (const auto& f : doc["findings"]["muted"]) {
+    if (f["check"] != "credential-age") continue;
+    ++by_rule;
+    EXPECT_EQ(f["owner"], "owner@example.org") << f.dump();
+    EXPECT_EQ(f["owner_from"], "mutelist");
+    EXPECT_EQ(f["due_at"], "2026-11-23T00:00:00Z");
+    EXPECT_EQ(f["due_for"], "mute_expiry");
+  }
+  for (const auto& f : doc["findings"]["open"]) {
+    if (f["customer"] == "") {
+      ++by_default;
+      EXPECT_EQ(f["owner"], "secops@partner.example") << f.dump();
+      EXPECT_EQ(f["owner_from"], "default");
+    } else {
+      ++by_customer;
+      EXPECT_EQ(f["owner_from"], "customer") << f.dump();
+      EXPECT_NE(f["owner"].get<std::string>().find('@'), std::string::npos);
+    }
+    if (f["check"] == "credential-age" && f["title"].get<std::string>().find("unknown age") == std::string::npos) {
+      EXPECT_EQ(f["due_for"], "rotation") << f.dump();
+      EXPECT_LE(f["due_at"].get<std::string>(), kDemoNow) << "an over-age credential was due before now";
+    }
+    if (f["subject"] == "attestation:access_review") {
+      ++reviews;
+      EXPECT_EQ(f["due_for"], "attestation_review") << f.dump();
+    }
+  }
+  EXPECT_GT(by_rule, 0);
+  EXPECT_GT(by_customer, 0);
+  EXPECT_GT(by_default, 0);
+  EXPECT_EQ(reviews, 1) << "the demo's access review is 400 days old";
+  auto md = cli({"report", "--format", "md", "--as-of", kDemoNow});
+  EXPECT_NE(md.out.find(" rotation | "), std::string::npos);
+  EXPECT_NE(md.out.find("| secops@partner.example | "), std::string::npos);
+}
+
 // SIGHUP re-reads the rules with the configuration: a broken rules file is
 // refused with its position and the running rules kept; a good one is taken.
 TEST_F(MutelistCli, SighupReloadsAndValidatesTheRules) {

@@ -219,5 +219,18 @@ TEST(Config, APrefixThatContainsThePrefixPlaceholderIsExpandedOnce) {
   }
 }
 
+TEST(Config, ReportDefaultOwnerIsOneLine) {
+  auto ok = parse_toml(std::string(kMinimal) + "[report]\ndefault_owner = \"secops@partner.example\"\n");
+  ASSERT_TRUE(ok.ok()) << ::testing::PrintToString(messages(ok));
+  EXPECT_EQ(ok.config->report.default_owner, "secops@partner.example");
+  EXPECT_EQ(parse_toml(kMinimal).config->report.default_owner, "") << "no owner unless configured";
+  auto bad = parse_toml(std::string(kMinimal) + "[report]\ndefault_owner = \"a\\nb\"\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(messages(bad)[0].find("complyd.toml:"), std::string::npos);
+  EXPECT_NE(messages(bad)[0].find("report.default_owner must be one line"), std::string::npos) << messages(bad)[0];
+  auto unknown = parse_toml(std::string(kMinimal) + "[report]\nowner = \"x\"\n");
+  EXPECT_FALSE(unknown.ok()) << "an unknown key in [report] is an error";
+}
+
 }  // namespace
 }  // namespace complyd

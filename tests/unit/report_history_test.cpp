@@ -227,7 +227,8 @@ TEST(ReportHistory, CompactStatesExpandToTheObjectTheReportReads) {
        "role": "current", "basis_at": null, "limit": null, "due_at": null}},
       {{"path": "raise/production/c1/webhook_secret", "kind": "webhook_secret", "environment": "production",
        "role": "current", "basis_at": {0}, "limit": {2}, "due_at": {3}}}],
-    "webhooks": [{{"id": "wh_1", "platform": "raise", "status": "active", "https": false}}]}})",
+    "webhooks": [{{"id": "wh_1", "platform": "raise", "status": "active", "https": false}}],
+    "admin_email": null, "attestations": []}})",
                                                           basis, offboarded, d90, basis + d90));
   EXPECT_EQ(expand_report_state(stored), expected) << expand_report_state(stored).dump();
 }
