@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -21,8 +22,28 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+// The snapshot the worker publishes once per cycle and every request reads.
+// A mutex, not std::atomic<std::shared_ptr>: GCC 12's load() releases its
+// lock bit with a relaxed store, which ThreadSanitizer reports as a race
+// with the next publish (./dev tsan); the lock is held for a copy.
+class SnapshotSlot {
+ public:
+  std::shared_ptr<const Snapshot> load() const {
+    std::lock_guard lock(mutex_);
+    return snap_;
+  }
+  void store(std::shared_ptr<const Snapshot> s) {
+    std::lock_guard lock(mutex_);
+    snap_.swap(s);
+  }  // the old snapshot is freed here, outside the lock
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> snap_;
+};
+
 struct Shared {
-  std::atomic<std::shared_ptr<const Snapshot>> snapshot;
+  SnapshotSlot snapshot;
   std::shared_ptr<const HttpConfig> config;  // loop thread only
   int active = 0;                            // loop thread only
   int overflow = 0;                          // loop thread only: sessions over max_connections
