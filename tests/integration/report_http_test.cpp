@@ -380,7 +380,7 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   const std::string token = "s3cr3t-test-token-for-complyd";
   write_file(demo.config, read_file(demo.config) + "\n[http]\nlisten = \"127.0.0.1:0\"\nmax_header_bytes = 2048\n"
                               "read_timeout = \"2s\"\nmax_connections = 8\n[[http.tokens]]\nname = \"ops-dashboard\"\n"
-                              "sha256 = \"" + sha256_hex(token) + "\"\n");
+                              "sha256 = \"" + sha256_hex(token) + "\"\n[report]\ndefault_owner = \"secops@partner.example\"\n");
   ASSERT_EQ(run(demo.d, {"config", "check", "--config", demo.config}).exit_code, 0);
   const auto err = demo.d / "daemon.err";
   Daemon daemon(demo.config, err);
@@ -412,6 +412,16 @@ TEST(Http, EndpointAuthLimitsSlowClientsAndMetrics) {
   for (const char* f : {"md", "json", "csv"}) {
     EXPECT_EQ(http_status_of(get(port, std::string("/v1/report?format=") + f, token)), 200) << f;
   }
+  // The daemon's pre-rendered report takes [report] default_owner for integration-wide findings.
+  const auto served = nlohmann::json::parse(http_body_of(get(port, "/v1/report?format=json", token)));
+  int default_owned = 0;
+  for (const auto& f : served["findings"]["open"]) {
+    if (f["customer"] != "") continue;
+    EXPECT_EQ(f["owner"], "secops@partner.example") << f.dump();
+    EXPECT_EQ(f["owner_from"], "default");
+    ++default_owned;
+  }
+  EXPECT_GT(default_owned, 0);
   auto bad_format = get(port, "/v1/report?format=<b>pdfxyz</b>", token);
   EXPECT_EQ(http_status_of(bad_format), 400);
   EXPECT_EQ(bad_format.find("pdfxyz"), std::string::npos);
