@@ -24,8 +24,10 @@ std::vector<std::unique_ptr<Source>> make_sources(const Config& config, FileScan
     // under [checks.leak-scan]. A disabled leak-scan reads no files.
     auto cc = config.checks.find("leak-scan");
     if (cc == config.checks.end() || cc->second.enabled) {
-      out.push_back(
-          std::make_unique<FilesSource>(*config.files, leak_scan_options(leak_scan_params(config.checks)), file_scans));
+      auto files =
+          std::make_unique<FilesSource>(*config.files, leak_scan_options(leak_scan_params(config.checks)), file_scans);
+      files->never_open({config.state_db, config.inventory.path});
+      out.push_back(std::move(files));
     }
   }
   const SourceContext context{config, file_scans, counters_from};

@@ -224,6 +224,24 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
     }
   }
 
+  // The identities of complyd's own database files (their names first: only
+  // a file with one of those names costs a stat() before it is skipped).
+  std::map<std::string, std::vector<std::pair<dev_t, ino_t>>> own;
+  for (const auto& db : own_databases_) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      const fs::path f = db.string() + suffix;
+      struct stat st {};
+      if (::stat(f.c_str(), &st) == 0) own[f.filename().string()].emplace_back(st.st_dev, st.st_ino);
+    }
+  }
+  auto is_own = [&](const std::string& path, const std::string& name) {
+    const auto it = own.find(name);
+    if (it == own.end()) return false;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    return std::find(it->second.begin(), it->second.end(), std::pair{st.st_dev, st.st_ino}) != it->second.end();
+  };
+
   std::vector<Candidate> files;
   std::vector<std::string> unlisted;
   for (const auto& p : cfg_.paths) {
@@ -253,8 +271,12 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
   };
 
   for (const auto& c : files) {
-    ++stats_.files_seen;
     const std::string name = name_of(c.path);
+    if (is_own(c.path, name)) {
+      ++stats_.own_databases;
+      continue;
+    }
+    ++stats_.files_seen;
     const bool gz = is_gzip_name(name);  // a rotated log, compressed
     const bool is_log = gz || is_log_path(c.path) || glob_match(cfg_.log_globs, name, c.rel, c.path);
     if (auto h = env_file_hit(c.path)) into.leak_hits.push_back(std::move(*h));
@@ -472,9 +494,10 @@ void FilesSource::collect(Facts& into, Time now, std::vector<std::string>& probl
     it = owns(it->first) ? state_->erase(it) : std::next(it);
   }
   state_->merge(next);
-  CLOG(debug) << fmt::format("files: {} files, {} read ({} bytes), {} rescanned, {} deferred to the next cycle",
+  CLOG(debug) << fmt::format("files: {} files, {} read ({} bytes), {} rescanned, {} deferred to the next cycle, "
+                             "{} of complyd's own databases not opened",
                              stats_.files_seen, stats_.files_read, stats_.bytes_read, stats_.rescans,
-                             stats_.deferred);
+                             stats_.deferred, stats_.own_databases);
 }
 
 
@@ -566,6 +589,7 @@ class ConfiguredFilesSource final : public ConfiguredSource {
       }
     }
     scanner_.emplace(settings.files, leak_scan_options(leak_scan_params(ctx.config.checks)), ctx.file_scans, c.name);
+    scanner_->never_open({ctx.config.state_db, ctx.config.inventory.path});
   }
 
   std::vector<FactKind> provides() const override {

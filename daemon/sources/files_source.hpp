@@ -35,6 +35,7 @@ struct FilesScanStats {
   std::int64_t bytes_read = 0;
   std::int64_t rescans = 0;        // rotated, truncated or rewritten files read from the start
   std::int64_t deferred = 0;       // files whose new bytes wait for the next cycle (max_bytes_per_cycle)
+  std::int64_t own_databases = 0;  // complyd's own SQLite files under the paths, never opened
 };
 
 class FilesSource final : public Source {
@@ -49,6 +50,14 @@ class FilesSource final : public Source {
   const std::string& type() const override { return type_; }
   std::vector<FactKind> provides() const override { return {FactKind::file_scans}; }
   void collect(Facts& into, Time now, std::vector<std::string>& problems) override;
+
+  // complyd's own SQLite databases (the state, the inventory) and their
+  // -wal, -shm and -journal files: the scan never opens them. Closing any
+  // descriptor of a file drops every POSIX lock this process holds on it,
+  // SQLite's included, and another process may then delete a WAL complyd
+  // still writes to (sqlite.org/howtocorrupt.html, 2.2). They hold no
+  // secrets by design.
+  void never_open(std::vector<std::filesystem::path> databases) { own_databases_ = std::move(databases); }
 
   const FilesScanStats& last_stats() const { return stats_; }
   // Whether a state entry's path lies under one of this source's paths.
@@ -66,6 +75,7 @@ class FilesSource final : public Source {
   FileScanState own_state_;
   FileScanState* state_;
   FilesScanStats stats_;
+  std::vector<std::filesystem::path> own_databases_;
   std::string name_;
   std::string type_ = "files";
 };

@@ -263,20 +263,28 @@ const fs::path& guard_state_file(const fs::path& path) {
     return path;
   }
   if (!fs::is_regular_file(st)) throw StateError(fmt::format("state database {} is not a regular file", path.string()));
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw StateError(fmt::format("cannot read the state database {}: {}", path.string(), std::strerror(errno)));
-  }
-  char head[16] = {};
-  const auto n = ::read(fd, head, sizeof head);
-  ::close(fd);
+  // The size from stat(), never by opening the file: this process may have
+  // SQLite connections to it (the daemon's cycle store beside its console's),
+  // and closing another descriptor of the file drops their locks; another
+  // process then deletes the WAL they still write to. The header is checked
+  // through SQLite's own handle (refuse_foreign_file).
+  const auto size = fs::file_size(path, ec);
+  if (ec) throw StateError(fmt::format("cannot read the state database {}: {}", path.string(), ec.message()));
   // complyd writes the header before anything else, so a 0-byte state file
   // is never one it made: always an error (a truncation, a bad restore).
-  if (n == 0) throw StateError(fmt::format("state database {} is empty (0 bytes); {}", path.string(), restore));
-  if (n != sizeof head || std::memcmp(head, "SQLite format 3\0", sizeof head) != 0) {
-    throw StateError(fmt::format("state database {} is not an SQLite database; {}", path.string(), restore));
-  }
+  if (size == 0) throw StateError(fmt::format("state database {} is empty (0 bytes); {}", path.string(), restore));
   return path;
+}
+
+// After the open: a file that existed (guard_state_file refused a 0-byte one)
+// must start with SQLite's header, or it is someone else's file.
+void refuse_foreign_file(const sql::Db& db) {
+  const std::string head = db.read_head(16);
+  if (!head.empty() && head != std::string_view("SQLite format 3\0", 16)) {
+    throw StateError(fmt::format("state database {} is not an SQLite database; restore it from a backup "
+                                 "(docs/operations.md, \"State file safety\")",
+                                 db.path().string()));
+  }
 }
 
 // Written once the database exists and is migrated: from then on its
@@ -300,6 +308,7 @@ void write_marker(const fs::path& db) {
 
 StateStore::StateStore(const std::filesystem::path& path, StateUse use, Clock wall)
     : db_(guard_state_file(path), sql::OpenMode::read_write_create), use_(use), wall_(std::move(wall)) {
+  refuse_foreign_file(db_);
   // 16 KiB pages for a new database (an existing one keeps its own): a
   // cycle at 100k customers writes ~190 MB, and larger pages mean fewer
   // b-tree splits and WAL frames (commit -25% in docs/benchmarks.md).

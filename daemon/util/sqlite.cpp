@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string>
+
 #include "daemon/util/bounded_file.hpp"
 
 namespace complyd::sql {
@@ -29,6 +32,24 @@ Db::Db(const std::filesystem::path& path, OpenMode mode, int busy_timeout_ms) : 
 }
 
 Db::~Db() { sqlite3_close_v2(db_); }
+
+std::string Db::read_head(std::size_t n) const {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || file == nullptr ||
+      file->pMethods == nullptr) {
+    throw SqliteError(fmt::format("{}: cannot reach the database file", path_.string()), SQLITE_IOERR);
+  }
+  sqlite3_int64 size = 0;
+  if (const int rc = file->pMethods->xFileSize(file, &size); rc != SQLITE_OK) {
+    throw SqliteError(fmt::format("{}: cannot read its size: {}", path_.string(), sqlite3_errstr(rc)), rc);
+  }
+  std::string out(static_cast<std::size_t>(std::min<sqlite3_int64>(size, static_cast<sqlite3_int64>(n))), '\0');
+  if (out.empty()) return out;
+  if (const int rc = file->pMethods->xRead(file, out.data(), static_cast<int>(out.size()), 0); rc != SQLITE_OK) {
+    throw SqliteError(fmt::format("{}: cannot read it: {}", path_.string(), sqlite3_errstr(rc)), rc);
+  }
+  return out;
+}
 
 void Db::exec(std::string_view sql) {
   char* err = nullptr;

@@ -37,6 +37,11 @@ class Db {
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   const std::filesystem::path& path() const { return path_; }
+  // Up to n bytes from the start of the main database file, read through
+  // SQLite's own file handle: opening and closing a second descriptor for a
+  // file SQLite has open would drop this process's POSIX locks on it
+  // (sqlite.org/howtocorrupt.html, 2.2). Empty for a 0-byte file.
+  std::string read_head(std::size_t n) const;
 
  private:
   sqlite3* db_ = nullptr;
