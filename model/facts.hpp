@@ -242,6 +242,9 @@ struct SourceStatus {
   std::int64_t rows = 0;
   // Rows the source could not use (location: message); never values.
   std::vector<std::string> problems;
+  // A stored cycle keeps how many there were, not their text.
+  std::size_t stored_problems = 0;
+  std::size_t rejected_rows() const { return problems.empty() ? stored_problems : problems.size(); }
 };
 
 // E-mail the notifier gave up on (dead), as the cycle read it from the

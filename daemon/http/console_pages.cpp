@@ -268,6 +268,8 @@ std::string overview_page(sql::Db& db, const Viewer& v, Time now) {
         r.set("ok", src.ok);
         r.set("error", src.error);
         r.set("rows", std::to_string(src.rows));
+        r.set("rejected", std::to_string(src.rejected_rows()));
+        r.set("any_rejected", src.rejected_rows() > 0);
         sources.push_back(r);
       }
       c.set("sources", sources);

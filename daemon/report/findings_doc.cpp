@@ -114,7 +114,7 @@ nlohmann::json document_head(const std::vector<StoredFinding>& findings, const s
                          {"ok", s.ok},
                          {"error", s.ok ? nlohmann::json(nullptr) : nlohmann::json(redact(s.error))},
                          {"rows", s.rows},
-                         {"rejected_rows", s.problems.size()}});
+                         {"rejected_rows", s.rejected_rows()}});
     }
     doc["cycle"] = {{"id", cycle->id},
                     {"started_at", format_time(cycle->started_at)},
@@ -221,7 +221,7 @@ std::string cycle_summary_text(const CycleRecord& c, const std::vector<StoredFin
   out += fmt::format("complyd audit, cycle {} ({}) at {}\n", c.id, c.status, format_time(c.started_at));
   for (const auto& s : c.sources) {
     out += s.ok ? fmt::format("  source {:<12} ok, {} rows{}\n", s.name, s.rows,
-                              s.problems.empty() ? "" : fmt::format(", {} rejected", s.problems.size()))
+                              s.rejected_rows() == 0 ? "" : fmt::format(", {} rejected", s.rejected_rows()))
                 : fmt::format("  source {:<12} FAILED: {}\n", s.name, redact(s.error));
   }
   out += fmt::format("  checks: {} run, {} skipped\n", c.checks_run, c.checks_skipped);

@@ -202,6 +202,9 @@ std::vector<SourceStatus> sources_from_json(std::string_view text, std::int64_t 
       st.ok = j.at("ok").get<bool>();
       st.error = j.value("error", "");
       st.rows = j.value("rows", std::int64_t{0});
+      if (auto p = j.find("problems"); p != j.end() && p->is_number_unsigned()) {
+        st.stored_problems = p->get<std::size_t>();
+      }
       for (const auto& k : j.value("provides", nlohmann::json::array())) {
         for (auto kind : kAllFactKinds) {
           if (k.is_string() && k.get<std::string>() == to_string(kind)) st.provides.push_back(kind);
@@ -226,7 +229,7 @@ std::string sources_to_json(const std::vector<SourceStatus>& sources) {
     nlohmann::json kinds = nlohmann::json::array();
     for (auto k : s.provides) kinds.push_back(to_string(k));
     a.push_back({{"name", s.name}, {"type", s.type}, {"ok", s.ok}, {"error", redact(s.error)}, {"rows", s.rows},
-                 {"provides", kinds}, {"problems", s.problems.size()}});
+                 {"provides", kinds}, {"problems", s.rejected_rows()}});
   }
   return a.dump();
 }

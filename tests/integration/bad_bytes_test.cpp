@@ -116,6 +116,18 @@ TEST_F(BadBytes, InvalidUtf8InACustomersNameOrEnvironmentIsABadRowNotAStop) {
   const std::string rows = rows_detail(doc);
   EXPECT_NE(rows.find("rejected 2 row(s)"), std::string::npos) << rows;
   EXPECT_NE(rows.find("customers id cust_0001: name is not valid UTF-8"), std::string::npos) << rows;
+  // The count stays with the stored cycle: `findings list` (read back from the
+  // state) says 2 as the audit did, not 0.
+  const auto inventory_rejected = [](const json& d) {
+    for (const auto& s : d["cycle"]["sources"]) {
+      if (s["name"] == "inventory") return s["rejected_rows"].get<int>();
+    }
+    return -1;
+  };
+  EXPECT_EQ(inventory_rejected(doc), 2);
+  auto listed = run(dir_, {"findings", "list", "--state", sim_state(dir_), "--config", config_, "--format", "json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(inventory_rejected(json::parse(listed.out)), 2);
   // The report shows customers by name: it renders too.
   auto report = run(dir_, {"report", "--state", sim_state(dir_), "--config", config_, "--format", "json"});
   EXPECT_EQ(report.exit_code, 0) << report.err;

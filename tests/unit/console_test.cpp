@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The web console's parts without a browser: [[http.users]] in the
 // configuration, password hashes, the shared operator action, and the
-// findings page's server-side filter, count and paging.
+// findings page's server-side filter, count and paging, the overview's last cycle.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -179,6 +179,36 @@ TEST(ConsoleActions, AMuteNeedsAReasonAndAValidEndDate) {
   EXPECT_EQ(s.get(id)->status, FindingStatus::open);
   EXPECT_EQ(s.history(id).size(), 1u) << "a refused action records nothing";
   EXPECT_EQ(by.label(), "console:alice");
+}
+
+// The overview reads the last cycle back from the state: a source's rejected
+// rows are shown from the stored count (their messages are not stored).
+TEST(ConsoleOverview, TheLastCycleShowsEachSourcesRejectedRows) {
+  TempDir t;
+  StateStore s(t.path / "state.db", StateUse::simulated);
+  CycleRecord c;
+  c.started_at = kNow;
+  c.finished_at = kNow;
+  c.status = "ok";
+  SourceStatus inventory;
+  inventory.name = "inventory";
+  inventory.type = "inventory";
+  inventory.rows = 40;
+  inventory.problems = {"customers id c1: name is not valid UTF-8", "credentials id 7: kind is empty"};
+  SourceStatus files;
+  files.name = "files";
+  files.type = "files";
+  files.rows = 3;
+  c.sources = {inventory, files};
+  commit_cycle(s, c, console_findings(1));
+  ASSERT_EQ(s.last_cycle()->sources.at(0).rejected_rows(), 2u);
+  const http::console::Viewer v{"alice", "viewer", "csrf", false};
+  const std::string html = http::console::overview_page(s.db(), v, kNow);
+  EXPECT_NE(html.find("Rejected rows"), std::string::npos);
+  EXPECT_NE(html.find(R"(<td class="num">40</td><td class="num"><span class="fail">2</span></td>)"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find(R"(<td class="num">3</td><td class="num">0</td>)"), std::string::npos) << html;
+  EXPECT_EQ(html.find("not valid UTF-8"), std::string::npos) << "counts only, never the rows' text";
 }
 
 }  // namespace
