@@ -74,7 +74,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AttestationFreshnes
   std::map<std::pair<std::string_view, std::string_view>, Latest> latest;  // (customer, control)
   for (const auto& a : ctx.facts.attestations) {
     auto& l = latest[{a.customer_id, a.control}];
-    if (a.attested_at > ctx.now + kFutureSkew) {
+    if (dated_in_future(a.attested_at, ctx.now)) {
       if (l.future == nullptr || a.attested_at > l.future->attested_at) l.future = &a;
     } else if (l.valid == nullptr || a.attested_at > l.valid->attested_at) {
       l.valid = &a;

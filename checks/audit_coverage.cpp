@@ -261,7 +261,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const AuditCoverageParams
     out.push_back(std::move(f));
   }
   // A lifecycle moment is judged only if its audit event would still be held.
-  auto judged = [&](Time t) { return t - tol >= horizon && t <= ctx.now + kFutureSkew; };
+  auto judged = [&](Time t) { return t - tol >= horizon && !dated_in_future(t, ctx.now); };
 
   for (const auto& c : ctx.facts.credentials) {
     if (!c.created_at) continue;  // credential-age reports credentials of unknown age
@@ -427,7 +427,7 @@ const CheckDef& audit_coverage_check() {
 std::optional<std::int64_t> audit_events_judged_through(const std::vector<AuditEvent>& events, Time now) {
   std::optional<Time> newest;
   for (const auto& e : events) {
-    if (e.at <= now + kFutureSkew && (!newest || e.at > *newest)) newest = e.at;
+    if (!dated_in_future(e.at, now) && (!newest || e.at > *newest)) newest = e.at;
   }
   if (!newest) return std::nullopt;
   return floor_div(newest->time_since_epoch().count(), 60);

@@ -89,7 +89,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const CredentialAgeParams
       }
       case RotationStage::ok:
       case RotationStage::warning:
-        if (*st.rotated_at > ctx.now + kFutureSkew) {
+        if (dated_in_future(*st.rotated_at, ctx.now)) {
           auto f = make(fmt::format("{} rotation time in the future", c.kind),
                         fmt::format("The current {} at {} claims it was rotated on {}, after the evaluation "
                                     "time; its age cannot be trusted.",

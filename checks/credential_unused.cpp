@@ -52,7 +52,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const CredentialUnusedPar
 
     if (c.last_used_at) {
       const Time used = *c.last_used_at;
-      if (used > ctx.now + kFutureSkew) {
+      if (dated_in_future(used, ctx.now)) {
         auto f = make(one_lower(ctx.severity), fmt::format("{} last-use time in the future", c.kind),
                       fmt::format("The current {} at {} claims it was last used on {}, after the evaluation time; "
                                   "whether it is still in use cannot be judged.",

@@ -97,7 +97,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const RetentionWindowPara
       continue;
     }
     const Time oldest = *d.oldest_record_at;
-    if (oldest > ctx.now + kFutureSkew) {
+    if (dated_in_future(oldest, ctx.now)) {
       auto f = make(fmt::format("{} oldest record time in the future", d.data_class),
                     fmt::format("Data set {} ({}) claims its oldest record dates from {}, after the evaluation time; "
                                 "its retention cannot be trusted.",

@@ -116,7 +116,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const RotationLeftoverPar
           out.push_back(std::move(f));
           break;
         }
-        if (*c.created_at > ctx.now + kFutureSkew) {
+        if (dated_in_future(*c.created_at, ctx.now)) {
           auto f = make(fmt::format("pending {} creation time in the future", c.kind),
                         fmt::format("The pending {} at {} claims it was created on {}, after the evaluation time; "
                                     "its age cannot be trusted.",
@@ -171,7 +171,7 @@ std::vector<Finding> evaluate(const CheckContext& ctx, const RotationLeftoverPar
           out.push_back(std::move(f));
           break;
         }
-        if (*retired > ctx.now + kFutureSkew) {
+        if (dated_in_future(*retired, ctx.now)) {
           auto f = make(fmt::format("previous {} retirement time in the future", c.kind),
                         fmt::format("The previous {} at {} appears to have been replaced on {}, after the "
                                     "evaluation time; its grace window cannot be judged.",

@@ -27,6 +27,11 @@ std::string credential_subject(const Credential& c);
 // Tolerance for clock skew before a timestamp counts as "in the future".
 inline constexpr Duration kFutureSkew{300};
 
+// The one rule for "dated in the future" (untrustworthy): every check uses it,
+// and so does the report's choice of an attestation's review date, so the
+// two cannot disagree.
+inline bool dated_in_future(Time t, Time now) { return t > now + kFutureSkew; }
+
 // Minutes of the event streams (Facts::judged_through): unix seconds / 60, rounded down.
 inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;

@@ -85,7 +85,7 @@ ReportStatePlan::ReportStatePlan(const Facts& facts, std::unordered_set<std::str
   for (const auto& c : facts.credentials) index_->creds[c.customer_id].push_back(&c);
   // As attestation-freshness chooses: the newest one not dated in the future.
   for (const auto& a : facts.attestations) {
-    if (a.attested_at - kFutureSkew > at) continue;
+    if (dated_in_future(a.attested_at, at)) continue;
     const Attestation*& newest = index_->attestations[a.customer_id][a.control];
     if (newest == nullptr || a.attested_at > newest->attested_at) newest = &a;
   }

@@ -5,10 +5,12 @@
 // attestation's review date), from the history as of the report's time.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
+#include "checks/support.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/report/history.hpp"
 #include "daemon/report/report_model.hpp"
@@ -211,6 +213,32 @@ TEST(ReportOwners, AnOlderStateRowHasNoContactOrReviewDates) {
   EXPECT_TRUE(old["admin_email"].is_null());
   EXPECT_TRUE(old["attestations"].empty());
   EXPECT_EQ(old["credentials"][0]["due_at"], 3);
+}
+
+// The report's review dates and attestation-freshness trust the same
+// attestations: one dated up to the skew tolerance ahead counts for both,
+// one a second later counts for neither.
+TEST(ReportOwners, TheReportTrustsExactlyTheAttestationsTheCheckTrusts) {
+  const Config config;  // attestation-freshness max_age: 365 days
+  Facts facts;
+  for (const char* control : {"incident_runbook", "access_review", "pci_scope", "iam_rbac_review",
+                              "encryption_at_rest"}) {
+    facts.attestations.push_back({control, "", "secops", ago(days(10)), "OLD"});
+  }
+  facts.attestations.push_back({"incident_runbook", "", "secops", kNow + kFutureSkew, "AT-THE-EDGE"});
+  facts.attestations.push_back({"access_review", "", "secops", kNow + kFutureSkew + Duration{1}, "TOO-FAR"});
+
+  std::set<std::string> future_dated;
+  for (const auto& f : run_check("attestation-freshness", facts)) {
+    if (f.subject.ends_with(":future-dated")) future_dated.insert(f.subject);
+  }
+  EXPECT_EQ(future_dated, std::set<std::string>{"attestation:access_review:future-dated"});
+
+  const auto h = summarize_for_report(facts, {}, config, {}, kNow);
+  std::map<std::string, Time> attested;
+  for (const auto& a : h.attestations) attested[a.control] = a.attested_at;
+  EXPECT_EQ(attested.at("incident_runbook"), kNow + kFutureSkew);
+  EXPECT_EQ(attested.at("access_review"), ago(days(10)));
 }
 
 }  // namespace
