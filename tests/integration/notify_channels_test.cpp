@@ -215,6 +215,34 @@ TEST_F(WebhookE2E, EveryRequestIsSignedAndADownReceiverGetsEveryBatchExactlyOnce
   EXPECT_EQ(state_db_bytes(state).find(secret), std::string::npos);
 }
 
+// min_severity end to end: exactly the findings opened at or above it
+// arrive, the ones below never leave the outbox planner.
+TEST_F(WebhookE2E, OnlyFindingsAtOrAboveMinSeverityArrive) {
+  demo({"--webhook", receiver_->url(), "--now", kDemoNow});
+  edit_config("min_severity = \"low\"\nmax_findings = 50\n", "min_severity = \"high\"\nmax_findings = 50\n");
+  receiver_->start();
+  ASSERT_TRUE(receiver_->ready());
+  Result audited;
+  const json doc = audit_json(dir_, kDemoNow, 3, &audited);
+  const auto want = expected_alerts(doc, Severity::high);
+  ASSERT_FALSE(want.empty());
+  ASSERT_LT(want.size(), expected_alerts(doc, Severity::low).size()) << "the demo must have findings below high";
+  const auto r = run(dir_, {"notify", "send", "--state", sim_state(dir_), "--config", config_, "--now", kDemoNow});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::string> got;
+  for (const auto& g : receiver_->received()) {
+    EXPECT_TRUE(g["verified"].get<bool>()) << g.dump();
+    const json body = json::parse(g["body"].get<std::string>());  // outlives the loop below
+    for (const auto& e : body["events"]) {
+      EXPECT_EQ(e["event"], "opened") << e.dump();
+      got[e["finding_id"].get<std::string>()] = fmt::format("{} {} {}", e["check"].get<std::string>(),
+                                                            e["severity"].get<std::string>(),
+                                                            e["customer"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(got, want) << audited.err << r.err;
+}
+
 TEST_F(WebhookE2E, AForgedOrRefusedRequestIsDeadAtOnceAndANotificationDeliveryFinding) {
   demo({"--webhook", receiver_->url(), "--now", kDemoNow});
   receiver_->mode("gone");
