@@ -19,7 +19,7 @@ import time
 import urllib.parse
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -86,12 +86,26 @@ def shot(d, name, width=1280):
     d.set_window_size(1280, 1000)
 
 
+def is_stale(element):
+    """EC.staleness_of, plus chromedriver's other word for it: mid-navigation
+    it can answer "Node with given id does not belong to the document"."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e) or "No node with given id" in str(e):
+            return True
+        raise
+
+
 def navigates(d, act):
     """Runs `act` (a click or key that submits a form) and waits for the next
     page: reading right after the click could read the old one."""
     old = d.find_element(By.TAG_NAME, "html")
     act()
-    WebDriverWait(d, 20).until(EC.staleness_of(old))
+    WebDriverWait(d, 20).until(lambda _drv: is_stale(old))
     WebDriverWait(d, 20).until(lambda drv: drv.execute_script("return document.readyState") == "complete")
 
 
@@ -273,6 +287,67 @@ def main():
         check(not d.find_elements(By.ID, "no-mutelist"), "mutes page: the mutelist is configured")
         accessibility(d, "mutes")
         shot(d, "console-mutes")
+        # Unmute from the finding's page: open again, and the history says who.
+        d.get(BASE + "/findings/" + fid)
+        check(not d.find_elements(By.ID, "mute"), "a muted finding offers no second mute")
+        # The page asks first (console.js): dismissed, nothing changes; accepted, the unmute is sent.
+        d.find_element(By.ID, "unmute").click()
+        alert = WebDriverWait(d, 10).until(EC.alert_is_present())
+        check(alert.text == "Unmute this finding now?", f"unmute asks for confirmation ({alert.text!r})")
+        alert.dismiss()
+        d.refresh()
+        check(d.find_element(By.ID, "finding-status").text == "muted", "a dismissed unmute changed nothing")
+
+        def unmute_and_accept():
+            d.find_element(By.ID, "unmute").click()
+            WebDriverWait(d, 10).until(EC.alert_is_present()).accept()
+        navigates(d, unmute_and_accept)
+        check("Finding unmuted." in d.find_element(By.ID, "notice").text, "operator: the unmute is confirmed")
+        check(d.find_element(By.ID, "finding-status").text == "open", "operator: the finding is open again")
+        hist = [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+        check(any("unmuted" in h and "console:demo-operator" in h for h in hist),
+              "the history shows the unmute, by console:demo-operator")
+        d.get(BASE + "/mutes")
+        check(fid not in d.find_element(By.ID, "mutes").text, "mutes page: the unmuted finding is gone from it")
+
+        # Acknowledge an incident: a reason is required (by the form and by the server).
+        incident = next((f for f in findings if f["check_id"] == "leak-scan"), None)
+        check(incident is not None, "the demo has an open incident (leak-scan)")
+        state_fid = next((f["id"] for f in findings if f["check_id"] == "credential-age"), None)
+        if state_fid:
+            d.get(BASE + "/findings/" + state_fid)
+            check(not d.find_elements(By.ID, "ack"), "a state finding (credential-age) offers no acknowledge")
+        iid = incident["id"] if incident else "none"
+        d.get(BASE + "/findings/" + iid)
+        keyboard_reaches(d, "finding (incident)", ["mute-reason", "ack-reason", "ack"])
+        csrf = d.find_element(By.CSS_SELECTOR, "#ack-form input[name=csrf]").get_attribute("value")
+        status = d.execute_async_script("""
+          const done = arguments[arguments.length - 1];
+          fetch('/findings/' + arguments[0] + '/ack', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+                body: 'csrf=' + arguments[1] + '&reason='}).then(r => done(r.status));""", iid, csrf)
+        check(status == 422, f"an acknowledgement without a reason is refused with 422 (got {status})")
+        d.refresh()
+        check(d.find_element(By.ID, "finding-status").text == "open", "the refused acknowledgement changed nothing")
+        d.find_element(By.ID, "ack-reason").send_keys("token revoked, log line purged (INC-42)")
+        navigates(d, d.find_element(By.ID, "ack").click)
+        check("Finding acknowledged." in d.find_element(By.ID, "notice").text, "operator: the acknowledgement is confirmed")
+        check(d.find_element(By.ID, "finding-status").text == "resolved", "operator: the incident is resolved")
+        check(not d.find_elements(By.ID, "ack"), "a resolved incident offers no second acknowledge")
+        hist = [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+        check(any("acknowledged" in h and "console:demo-operator" in h and "INC-42" in h for h in hist),
+              "the history shows the acknowledgement, by console:demo-operator, with its reason")
+        accessibility(d, "finding (acknowledged)")
+        shown = cli("findings", "show", iid, "--format", "json")
+        doc = json.loads(shown.stdout) if shown.returncode == 0 else {}
+        check(doc.get("status") == "resolved" and
+              any(e["event"] == "acknowledged" and e["actor"] == "console:demo-operator" for e in doc.get("history", [])),
+              f"complyd findings show: resolved, the acknowledgement by console:demo-operator {doc.get('status')} {[(e['event'], e['actor']) for e in doc.get('history', [])]}")
+        shown = cli("findings", "show", fid, "--format", "json")
+        doc = json.loads(shown.stdout) if shown.returncode == 0 else {}
+        check(doc.get("status") == "open" and
+              any(e["event"] == "unmuted" and e["actor"] == "console:demo-operator" for e in doc.get("history", [])),
+              "complyd findings show: open again, the unmute by console:demo-operator")
+
         d.get(BASE + "/")
         shot(d, "console-overview-operator")
 
