@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -335,7 +337,14 @@ void StateStore::checkpoint_in_background() {
   checkpointer_ = std::jthread([path = db_.path()] {
     try {
       sql::Db db(path, sql::OpenMode::read_write_create);
-      db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      // A PASSIVE checkpoint stops at the oldest reader's snapshot: a reader
+      // that began while it scanned the read marks can leave the whole cycle
+      // in the WAL until the next cycle. Try again while it falls short.
+      for (int attempt = 0;; ++attempt) {
+        sql::Stmt s(db, "PRAGMA wal_checkpoint(PASSIVE)");  // busy, frames in the WAL, frames copied
+        if (!s.step() || s.i64(1) < 0 || s.i64(2) >= s.i64(1) || attempt == 5) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25 << attempt));  // 25 ms .. 0.4 s
+      }
     } catch (const std::exception& e) {
       // The WAL stays and is copied by the next checkpoint; nothing is lost.
       CLOG(warning) << "state database checkpoint failed: " << e.what();
