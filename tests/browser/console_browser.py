@@ -162,6 +162,14 @@ def keyboard_reaches(d, page, required):
         check(r in ids, f"{page}: Tab reaches #{r}")
 
 
+def post_from_page(d, path, body):
+    """A form POST sent by the page's own script (its cookies, its origin): the status code."""
+    return d.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      fetch(arguments[0], {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+            body: arguments[1]}).then(r => done(r.status));""", path, body)
+
+
 def raw(method, path, body=None, headers=None):
     u = urllib.parse.urlparse(BASE)
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
@@ -227,10 +235,7 @@ def main():
         accessibility(d, "finding (viewer)")
         # A forged POST with the viewer's own valid CSRF token: refused for the role.
         csrf = d.find_element(By.CSS_SELECTOR, ".whoami input[name=csrf]").get_attribute("value")
-        status = d.execute_async_script("""
-          const done = arguments[arguments.length - 1];
-          fetch('/findings/' + arguments[0] + '/mute', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
-                body: 'csrf=' + arguments[1] + '&reason=forged&until=2099-01-01'}).then(r => done(r.status));""", fid, csrf)
+        status = post_from_page(d, "/findings/" + fid + "/mute", f"csrf={csrf}&reason=forged&until=2099-01-01")
         check(status == 403, f"viewer: a forged mute POST is refused with 403 (got {status})")
 
         d.get(BASE + "/customers/" + urllib.parse.quote(customer))
@@ -245,10 +250,7 @@ def main():
         login(d, "demo-operator")
         d.get(BASE + "/findings/" + fid)
         # No CSRF token: refused, and nothing changes.
-        status = d.execute_async_script("""
-          const done = arguments[arguments.length - 1];
-          fetch('/findings/' + arguments[0] + '/mute', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
-                body: 'reason=no+token&until=2099-01-01'}).then(r => done(r.status));""", fid)
+        status = post_from_page(d, "/findings/" + fid + "/mute", "reason=no+token&until=2099-01-01")
         check(status == 403, f"operator: a mute POST without the CSRF token is refused with 403 (got {status})")
         d.refresh()
         check(d.find_element(By.ID, "finding-status").text == "open", "the refused POST changed nothing")
@@ -321,10 +323,7 @@ def main():
         d.get(BASE + "/findings/" + iid)
         keyboard_reaches(d, "finding (incident)", ["mute-reason", "ack-reason", "ack"])
         csrf = d.find_element(By.CSS_SELECTOR, "#ack-form input[name=csrf]").get_attribute("value")
-        status = d.execute_async_script("""
-          const done = arguments[arguments.length - 1];
-          fetch('/findings/' + arguments[0] + '/ack', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
-                body: 'csrf=' + arguments[1] + '&reason='}).then(r => done(r.status));""", iid, csrf)
+        status = post_from_page(d, "/findings/" + iid + "/ack", f"csrf={csrf}&reason=")
         check(status == 422, f"an acknowledgement without a reason is refused with 422 (got {status})")
         d.refresh()
         check(d.find_element(By.ID, "finding-status").text == "open", "the refused acknowledgement changed nothing")

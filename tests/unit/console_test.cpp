@@ -103,6 +103,15 @@ LifecycleResult console_findings(int n) {
   return apply_lifecycle({}, obs, {"credential-age", "transport-https"}, {}, kNow);
 }
 
+// A finished, successful cycle at kNow.
+CycleRecord console_cycle() {
+  CycleRecord c;
+  c.started_at = kNow;
+  c.finished_at = kNow;
+  c.status = "ok";
+  return c;
+}
+
 int console_total(const std::string& html) {
   std::smatch m;
   if (!std::regex_search(html, m, std::regex(R"(<strong id="total">(\d+)</strong>)"))) return -1;
@@ -118,10 +127,7 @@ int console_rows(const std::string& html) {
 TEST(ConsoleFindings, FilterCountAndPageOnTheServer) {
   TempDir t;
   StateStore s(t.path / "state.db", StateUse::simulated);
-  CycleRecord c;
-  c.started_at = kNow;
-  c.finished_at = kNow;
-  c.status = "ok";
+  CycleRecord c = console_cycle();
   auto lr = console_findings(120);
   commit_cycle(s, c, lr);
   const http::console::Viewer v{"alice", "operator", "csrf", true};
@@ -164,10 +170,7 @@ TEST(ConsoleFindings, FilterCountAndPageOnTheServer) {
 TEST(ConsoleActions, AMuteNeedsAReasonAndAValidEndDate) {
   TempDir t;
   StateStore s(t.path / "state.db", StateUse::simulated);
-  CycleRecord c;
-  c.started_at = kNow;
-  c.finished_at = kNow;
-  c.status = "ok";
+  CycleRecord c = console_cycle();
   auto lr = console_findings(1);
   commit_cycle(s, c, lr);
   const auto id = lr.changed.front().id;
@@ -186,10 +189,7 @@ TEST(ConsoleActions, AMuteNeedsAReasonAndAValidEndDate) {
 TEST(ConsoleOverview, TheLastCycleShowsEachSourcesRejectedRows) {
   TempDir t;
   StateStore s(t.path / "state.db", StateUse::simulated);
-  CycleRecord c;
-  c.started_at = kNow;
-  c.finished_at = kNow;
-  c.status = "ok";
+  CycleRecord c = console_cycle();
   SourceStatus inventory;
   inventory.name = "inventory";
   inventory.type = "inventory";
