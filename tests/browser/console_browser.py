@@ -162,6 +162,18 @@ def keyboard_reaches(d, page, required):
         check(r in ids, f"{page}: Tab reaches #{r}")
 
 
+def history(d):
+    """The finding page's history rows, as text."""
+    return [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+
+
+def shown(fid):
+    """`complyd findings show FID --format json` beside the running daemon: its status and (event, actor) pairs."""
+    r = cli("findings", "show", fid, "--format", "json")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {}
+    return doc.get("status"), [(e["event"], e["actor"]) for e in doc.get("history", [])]
+
+
 def post_from_page(d, path, body):
     """A form POST sent by the page's own script (its cookies, its origin): the status code."""
     return d.execute_async_script("""
@@ -228,7 +240,7 @@ def main():
 
         fid = sample["id"]
         d.get(BASE + "/findings/" + fid)
-        hist = [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+        hist = history(d)
         check(any("opened" in h for h in hist), f"finding {fid}: the history shows it opened")
         check(not d.find_elements(By.ID, "mute"), "viewer: no mute button")
         check(d.find_elements(By.ID, "viewer-note"), "viewer: the page says why")
@@ -270,16 +282,15 @@ def main():
         navigates(d, lambda: active.send_keys(Keys.ENTER))
         check("Finding muted." in d.find_element(By.ID, "notice").text, "operator: the mute is confirmed")
         check(d.find_element(By.ID, "finding-status").text == "muted", "operator: the finding is muted")
-        hist = [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+        hist = history(d)
         check(any("muted" in h and "console:demo-operator" in h and "Q1 migration" in h for h in hist),
               "the history shows the mute, by console:demo-operator, with its reason")
         shot(d, "console-finding")
 
-        shown = cli("findings", "show", fid, "--format", "json")
-        doc = json.loads(shown.stdout) if shown.returncode == 0 else {}
-        check(doc.get("status") == "muted", "complyd findings show: muted")
-        check(any(e["event"] == "muted" and e["actor"] == "console:demo-operator" for e in doc.get("history", [])),
-              "complyd findings show: the mute event names console:demo-operator")
+        status, events = shown(fid)
+        check(status == "muted", f"complyd findings show: muted ({status})")
+        check(("muted", "console:demo-operator") in events,
+              f"complyd findings show: the mute event names console:demo-operator {events}")
 
         d.get(BASE + "/mutes")
         check(fid in d.find_element(By.ID, "mutes").text, "mutes page lists the mute")
@@ -306,7 +317,7 @@ def main():
         navigates(d, unmute_and_accept)
         check("Finding unmuted." in d.find_element(By.ID, "notice").text, "operator: the unmute is confirmed")
         check(d.find_element(By.ID, "finding-status").text == "open", "operator: the finding is open again")
-        hist = [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+        hist = history(d)
         check(any("unmuted" in h and "console:demo-operator" in h for h in hist),
               "the history shows the unmute, by console:demo-operator")
         d.get(BASE + "/mutes")
@@ -332,20 +343,16 @@ def main():
         check("Finding acknowledged." in d.find_element(By.ID, "notice").text, "operator: the acknowledgement is confirmed")
         check(d.find_element(By.ID, "finding-status").text == "resolved", "operator: the incident is resolved")
         check(not d.find_elements(By.ID, "ack"), "a resolved incident offers no second acknowledge")
-        hist = [tr.text for tr in d.find_elements(By.CSS_SELECTOR, "#history tbody tr")]
+        hist = history(d)
         check(any("acknowledged" in h and "console:demo-operator" in h and "INC-42" in h for h in hist),
               "the history shows the acknowledgement, by console:demo-operator, with its reason")
         accessibility(d, "finding (acknowledged)")
-        shown = cli("findings", "show", iid, "--format", "json")
-        doc = json.loads(shown.stdout) if shown.returncode == 0 else {}
-        check(doc.get("status") == "resolved" and
-              any(e["event"] == "acknowledged" and e["actor"] == "console:demo-operator" for e in doc.get("history", [])),
-              f"complyd findings show: resolved, the acknowledgement by console:demo-operator {doc.get('status')} {[(e['event'], e['actor']) for e in doc.get('history', [])]}")
-        shown = cli("findings", "show", fid, "--format", "json")
-        doc = json.loads(shown.stdout) if shown.returncode == 0 else {}
-        check(doc.get("status") == "open" and
-              any(e["event"] == "unmuted" and e["actor"] == "console:demo-operator" for e in doc.get("history", [])),
-              "complyd findings show: open again, the unmute by console:demo-operator")
+        status, events = shown(iid)
+        check(status == "resolved" and ("acknowledged", "console:demo-operator") in events,
+              f"complyd findings show: resolved, the acknowledgement by console:demo-operator ({status} {events})")
+        status, events = shown(fid)
+        check(status == "open" and ("unmuted", "console:demo-operator") in events,
+              f"complyd findings show: open again, the unmute by console:demo-operator ({status} {events})")
 
         d.get(BASE + "/")
         shot(d, "console-overview-operator")
